@@ -1,0 +1,92 @@
+// cachelab: parse the command line, start the backend (embedded or external
+// Redis plus the SQLite store), show the dashboard.
+#include "appoptions.h"
+#include "backend.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QMessageBox>
+#include <QStandardPaths>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace {
+
+QStringList rawArguments(int argc, char **argv)
+{
+    QStringList args;
+    for (int i = 0; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    return args;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // Parse before QApplication exists, so --help, --version and option
+    // errors work on a machine without a display.
+    QString error;
+    const auto options = AppOptions::parse(rawArguments(argc, argv), &error);
+    if (!options) {
+        std::fprintf(stderr, "cachelab: %s\n", qPrintable(error));
+        return 2;
+    }
+    if (options->showHelp) {
+        std::fputs(qPrintable(AppOptions::helpText()), stdout);
+        return 0;
+    }
+    if (options->showVersion) {
+        std::printf("cachelab %s (Qt %s)\n", CACHELAB_VERSION, qVersion());
+        return 0;
+    }
+    const bool headless = qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    if (!options->screenshotPath.isEmpty() && headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen"); // a screenshot needs no screen
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("CacheLab"));
+    QApplication::setOrganizationName(QStringLiteral("CacheLab"));
+    QApplication::setApplicationVersion(QStringLiteral(CACHELAB_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/cachelab.svg")));
+
+    Backend::Config config;
+    config.redisUrl = options->redisUrl;
+    config.dbPath = options->dbPath;
+    config.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(config.dataDir);
+
+    Backend backend(config);
+    MainWindow window(&backend, *options);
+    const bool interactive = options->screenshotPath.isEmpty()
+        && QGuiApplication::platformName() != QLatin1String("offscreen");
+
+    int exitCode = 0;
+    QObject::connect(&backend, &Backend::failed, &app, [&](const QString &message) {
+        std::fprintf(stderr, "cachelab: %s\n", qPrintable(message));
+        if (interactive)
+            QMessageBox::critical(nullptr, QStringLiteral("CacheLab"), message);
+        exitCode = 3;
+        QCoreApplication::exit(3);
+    });
+    if (!options->screenshotPath.isEmpty()) {
+        QObject::connect(&backend, &Backend::ready, &app, [&] {
+            QTimer::singleShot(options->screenshotDelayMs, &window, [&] {
+                if (!window.saveScreenshot(options->screenshotPath)) {
+                    std::fprintf(stderr, "cachelab: cannot write %s\n", qPrintable(options->screenshotPath));
+                    QCoreApplication::exit(4);
+                    return;
+                }
+                std::printf("cachelab: wrote %s\n", qPrintable(options->screenshotPath));
+                QCoreApplication::exit(0);
+            });
+        });
+    }
+
+    window.show();
+    backend.start();
+    const int rc = app.exec();
+    return exitCode != 0 ? exitCode : rc;
+}

@@ -1,0 +1,316 @@
+// EmbeddedRedis: start, watch and stop CacheLab's private redis-server.
+//
+// The start sequence is a small state machine driven by the event loop, so
+// the GUI thread never waits on the child: stale server check -> write
+// config -> QProcess::start -> PING probe every 50 ms -> ready().
+#include "embeddedredis.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QRandomGenerator>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+
+#include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr int ProbeIntervalMs = 50;
+constexpr int MaxLaunchAttempts = 5;
+
+QString randomSecret()
+{
+    // 32 bytes from the OS generator, hex encoded: 256 bits.
+    QByteArray bytes(32, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
+    return QString::fromLatin1(bytes.toHex());
+}
+
+quint16 pickFreePort()
+{
+    QTcpServer server;
+    if (!server.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return server.serverPort();
+}
+
+bool processLooksLikeRedis(qint64 pid)
+{
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    if (!cmdline.open(QIODevice::ReadOnly))
+        return false;
+    return cmdline.readAll().contains("redis-server");
+}
+
+// True while the process exists and is not a zombie (an exited child that
+// nobody reaped yet, common in containers whose init does not reap).
+bool processAlive(qint64 pid)
+{
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0)
+        return false;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray line = stat.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    return close < 0 || close + 2 >= line.size() || line.at(close + 2) != 'Z';
+}
+
+} // namespace
+
+EmbeddedRedis::EmbeddedRedis(const QString &dataDir, QObject *parent)
+    : QObject(parent)
+    , m_dataDir(dataDir)
+    , m_binary(findServerBinary())
+{
+    m_probeTimer.setInterval(ProbeIntervalMs);
+    connect(&m_probeTimer, &QTimer::timeout, this, &EmbeddedRedis::probe);
+}
+
+EmbeddedRedis::~EmbeddedRedis()
+{
+    stop();
+}
+
+QString EmbeddedRedis::findServerBinary()
+{
+    const QString fromEnv = qEnvironmentVariable("CACHELAB_REDIS_SERVER");
+    if (!fromEnv.isEmpty())
+        return QFileInfo(fromEnv).isExecutable() ? fromEnv : QString();
+    QString found = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
+    if (found.isEmpty()) {
+        found = QStandardPaths::findExecutable(
+            QStringLiteral("redis-server"),
+            {QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/bin")});
+    }
+    return found;
+}
+
+QString EmbeddedRedis::installHint()
+{
+    return QStringLiteral(
+        "CacheLab needs redis-server to run its embedded cache, and none was found.\n"
+        "Install it with:  sudo apt-get install redis-server   (Debian/Ubuntu)\n"
+        "or point CACHELAB_REDIS_SERVER at a redis-server binary,\n"
+        "or connect to an existing server with --redis redis://host:6379");
+}
+
+bool EmbeddedRedis::isRunning() const
+{
+    return m_process && m_process->state() == QProcess::Running;
+}
+
+qint64 EmbeddedRedis::pid() const
+{
+    return m_process ? m_process->processId() : 0;
+}
+
+RedisUrl EmbeddedRedis::url() const
+{
+    RedisUrl url;
+    url.transport = RedisUrl::Transport::Tcp;
+    url.host = QStringLiteral("127.0.0.1");
+    url.port = m_port;
+    url.password = m_password;
+    return url;
+}
+
+void EmbeddedRedis::start()
+{
+    if (isRunning() || m_probeTimer.isActive())
+        return;
+    m_stopping = false;
+    m_ready = false;
+    m_attempt = 0;
+    if (m_binary.isEmpty()) {
+        // Reported on the next turn so callers can connect to failed() after start().
+        QTimer::singleShot(0, this, [this] { fail(installHint()); });
+        return;
+    }
+    if (!QDir().mkpath(m_dataDir)) {
+        QTimer::singleShot(0, this, [this] {
+            fail(tr("Cannot create the Redis data directory %1.").arg(m_dataDir));
+        });
+        return;
+    }
+    QFile::setPermissions(m_dataDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    m_startClock.start();
+    cleanupStale();
+}
+
+// A redis-server left behind by a crashed CacheLab still holds the data
+// directory (and its AOF). Ask it to finish (SIGTERM makes Redis flush the
+// AOF), poll until it is gone, then launch our own on the same data.
+void EmbeddedRedis::cleanupStale()
+{
+    QFile pidFile(QDir(m_dataDir).filePath(QStringLiteral("redis.pid")));
+    qint64 stale = 0;
+    if (pidFile.open(QIODevice::ReadOnly))
+        stale = pidFile.readAll().trimmed().toLongLong();
+    pidFile.close();
+
+    if (stale <= 0 || !processAlive(stale) || !processLooksLikeRedis(stale)) {
+        QFile::remove(pidFile.fileName());
+        launch();
+        return;
+    }
+    qInfo("cachelab: stopping a redis-server (pid %lld) left by an earlier run", stale);
+    m_stalePid = stale;
+    ::kill(static_cast<pid_t>(stale), SIGTERM);
+    auto *wait = new QTimer(this);
+    wait->setInterval(ProbeIntervalMs);
+    connect(wait, &QTimer::timeout, this, [this, wait] {
+        if (!processAlive(m_stalePid) || m_startClock.elapsed() > 3000) {
+            if (processAlive(m_stalePid))
+                ::kill(static_cast<pid_t>(m_stalePid), SIGKILL);
+            wait->deleteLater();
+            m_stalePid = 0;
+            if (!m_stopping)
+                launch();
+        }
+    });
+    wait->start();
+}
+
+bool EmbeddedRedis::writeConfig(QString *error)
+{
+    const QDir dir(m_dataDir);
+    QFile conf(dir.filePath(QStringLiteral("redis.conf")));
+    // Created owner-only before the secret is written into it.
+    if (!conf.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        *error = tr("Cannot write %1: %2").arg(conf.fileName(), conf.errorString());
+        return false;
+    }
+    conf.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    QStringList lines{
+        QStringLiteral("bind 127.0.0.1"),
+        QStringLiteral("port %1").arg(m_port),
+        QStringLiteral("protected-mode yes"),
+        QStringLiteral("requirepass %1").arg(m_password),
+        QStringLiteral("notify-keyspace-events KEA"),
+        QStringLiteral("appendonly %1").arg(m_appendOnly ? QStringLiteral("yes") : QStringLiteral("no")),
+        QStringLiteral("appendfsync everysec"),
+        QStringLiteral("save \"\""),
+        QStringLiteral("daemonize no"),
+        QStringLiteral("dir \"%1\"").arg(dir.absolutePath()),
+        QStringLiteral("pidfile \"%1\"").arg(dir.absoluteFilePath(QStringLiteral("redis.pid"))),
+        QStringLiteral("logfile \"%1\"").arg(dir.absoluteFilePath(QStringLiteral("redis.log"))),
+        // Pub/sub clients (the event watcher) may lag during a burst of
+        // expirations; give them room before Redis disconnects them.
+        QStringLiteral("client-output-buffer-limit pubsub 256mb 128mb 60"),
+    };
+    lines += m_extraConfig;
+    conf.write(lines.join(QLatin1Char('\n')).toUtf8());
+    conf.write("\n");
+    return conf.error() == QFileDevice::NoError;
+}
+
+void EmbeddedRedis::launch()
+{
+    ++m_attempt;
+    m_port = (m_attempt == 1 && m_preferredPort != 0) ? m_preferredPort : pickFreePort();
+    m_password = randomSecret();
+    QString error;
+    if (m_port == 0) {
+        fail(tr("No free TCP port on 127.0.0.1 for the embedded Redis."));
+        return;
+    }
+    if (!writeConfig(&error)) {
+        fail(error);
+        return;
+    }
+
+    delete m_process;
+    m_process = new QProcess(this);
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    // If CacheLab dies without stopping the server, the kernel sends it
+    // SIGTERM, so no orphan keeps the port and the data directory.
+    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+    connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus) {
+        if (m_stopping)
+            return;
+        const QString log = QString::fromUtf8(m_process->readAll()).trimmed();
+        if (!m_ready) {
+            m_probeTimer.stop();
+            if (m_attempt < MaxLaunchAttempts) {
+                // Most often the port was taken between our check and the bind.
+                launch();
+                return;
+            }
+            fail(tr("redis-server exited during start (code %1). %2").arg(code).arg(log));
+            return;
+        }
+        m_ready = false;
+        emit crashed(tr("The embedded redis-server exited unexpectedly (code %1).").arg(code));
+    });
+    m_process->start(m_binary, {QDir(m_dataDir).absoluteFilePath(QStringLiteral("redis.conf"))});
+    m_probeTimer.start();
+}
+
+void EmbeddedRedis::probe()
+{
+    if (m_startClock.elapsed() > m_startTimeoutMs) {
+        m_probeTimer.stop();
+        stop();
+        fail(tr("redis-server did not answer PING within %1 s.").arg(m_startTimeoutMs / 1000));
+        return;
+    }
+    if (m_probeSocket)
+        return; // one probe at a time
+    m_probeBuffer.clear();
+    m_probeSocket = new QTcpSocket(this);
+    connect(m_probeSocket, &QTcpSocket::connected, this, [this] {
+        m_probeSocket->write("AUTH " + m_password.toLatin1() + "\r\nPING\r\n");
+    });
+    connect(m_probeSocket, &QTcpSocket::readyRead, this, &EmbeddedRedis::onProbeData);
+    auto drop = [this] {
+        if (m_probeSocket) {
+            m_probeSocket->deleteLater();
+            m_probeSocket = nullptr;
+        }
+    };
+    connect(m_probeSocket, &QTcpSocket::errorOccurred, this, drop);
+    connect(m_probeSocket, &QTcpSocket::disconnected, this, drop);
+    m_probeSocket->connectToHost(QHostAddress::LocalHost, m_port);
+}
+
+void EmbeddedRedis::onProbeData()
+{
+    if (!m_probeSocket)
+        return;
+    m_probeBuffer += m_probeSocket->readAll();
+    if (!m_probeBuffer.contains("+PONG"))
+        return;
+    m_probeSocket->disconnectFromHost();
+    m_probeTimer.stop();
+    m_ready = true;
+    emit ready();
+}
+
+void EmbeddedRedis::stop()
+{
+    m_stopping = true;
+    m_probeTimer.stop();
+    if (!m_process)
+        return;
+    if (m_process->state() != QProcess::NotRunning) {
+        // SIGTERM: Redis flushes the AOF and exits. Bounded waits; this runs
+        // at application exit, where a short wait is expected.
+        m_process->terminate();
+        if (!m_process->waitForFinished(3000)) {
+            m_process->kill();
+            m_process->waitForFinished(1000);
+        }
+    }
+    m_ready = false;
+}
+
+void EmbeddedRedis::fail(const QString &message)
+{
+    m_probeTimer.stop();
+    emit failed(message);
+}

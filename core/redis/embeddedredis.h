@@ -1,0 +1,89 @@
+// EmbeddedRedis: a private redis-server child process for CacheLab.
+//
+// Started when the user gives no --redis URL. It listens on 127.0.0.1 only,
+// on a free port, with a random password (written to a 0600 config file,
+// never on the command line), keyspace notifications on, AOF on, and its data
+// in the given directory. start() returns at once; ready() follows once the
+// server answers PING, or failed() with a message a person can act on.
+// A server left running by a crashed earlier run (found through the pid
+// file in the data directory) is stopped first; its AOF data is kept.
+#pragma once
+
+#include "redisurl.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QProcess>
+#include <QString>
+#include <QTimer>
+#include <memory>
+
+class QTcpSocket;
+
+class EmbeddedRedis final : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit EmbeddedRedis(const QString &dataDir, QObject *parent = nullptr);
+    ~EmbeddedRedis() override; ///< stops the server (SHUTDOWN, then SIGTERM, then SIGKILL)
+
+    /// $CACHELAB_REDIS_SERVER, else redis-server on PATH, /usr/bin, /usr/sbin,
+    /// /usr/local/bin. Empty when none is found.
+    static QString findServerBinary();
+    /// Human text that says how to install redis-server on this system.
+    static QString installHint();
+
+    void setServerBinary(const QString &path) { m_binary = path; }
+    void setAppendOnly(bool on) { m_appendOnly = on; }
+    /// Extra "name value" config lines written to the config file.
+    void setExtraConfig(const QStringList &lines) { m_extraConfig = lines; }
+    /// Give up after this long without a PING answer. Default 10 s.
+    void setStartTimeout(int ms) { m_startTimeoutMs = ms; }
+    /// Try this port first; if it is taken, a free one is picked instead.
+    void setPreferredPort(quint16 port) { m_preferredPort = port; }
+
+    void start();
+    /// Stops the server and returns when it has exited (bounded: at most ~3 s).
+    void stop();
+
+    bool isRunning() const;
+    quint16 port() const { return m_port; }
+    QString password() const { return m_password; }
+    QString dataDir() const { return m_dataDir; }
+    qint64 pid() const;
+    /// redis://:password@127.0.0.1:port/0 (use RedisUrl::redacted() to show it).
+    RedisUrl url() const;
+
+signals:
+    void ready();
+    void failed(const QString &message);
+    /// The server exited without stop() being called.
+    void crashed(const QString &message);
+
+private:
+    void launch();
+    void probe();
+    void onProbeData();
+    void cleanupStale();
+    bool writeConfig(QString *error);
+    void fail(const QString &message);
+
+    QString m_dataDir;
+    QString m_binary;
+    QString m_password;
+    QStringList m_extraConfig;
+    quint16 m_port = 0;
+    quint16 m_preferredPort = 0;
+    bool m_appendOnly = true;
+    bool m_stopping = false;
+    bool m_ready = false;
+    int m_attempt = 0;
+    int m_startTimeoutMs = 10000;
+    QProcess *m_process = nullptr;
+    QTimer m_probeTimer;
+    QElapsedTimer m_startClock;
+    QTcpSocket *m_probeSocket = nullptr;
+    QByteArray m_probeBuffer;
+    qint64 m_stalePid = 0;
+};

@@ -1,0 +1,80 @@
+// ProductRepository: the products table on Qt SQL, off the GUI thread.
+//
+// Every call returns at once; the SQL runs on one database worker thread
+// that owns its QSqlDatabase connection, and the callback runs on the
+// thread that owns the repository. Calls execute in the order they were
+// made. A callback whose context object is gone by then is dropped.
+//
+// The schema is versioned (PRAGMA user_version) and created or migrated on
+// open. Triggers copy every insert, update and delete into a change table,
+// so changes made by other programs (the sqlite3 shell) reach the change
+// feed too: the repository polls that table and emits changed().
+#pragma once
+
+#include "product.h"
+#include "storeresult.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+#include <functional>
+
+class DatabaseWorker;
+
+using StoreCallback = std::function<void(const StoreResult &)>;
+
+class ProductRepository final : public QObject
+{
+    Q_OBJECT
+
+public:
+    /// path is a file name or ":memory:". Nothing happens until open().
+    explicit ProductRepository(const QString &path, QObject *parent = nullptr);
+    ~ProductRepository() override; ///< stops the worker after queued calls finish
+
+    QString path() const { return m_path; }
+
+    /// Opens the database, creates or migrates the schema. Callback gets Ok or Error.
+    void open(QObject *context, StoreCallback done);
+    bool isOpen() const { return m_open; }
+
+    void get(qint64 id, QObject *context, StoreCallback done);
+    void list(QObject *context, StoreCallback done);
+    /// Inserts a new row (id assigned, version 1).
+    void create(const QString &name, qint64 price, QObject *context, StoreCallback done);
+    /// Changes an existing row; version +1. expectedVersion > 0 makes it a
+    /// compare-and-set (Conflict when the row moved on). NotFound if missing.
+    void update(qint64 id, const QString &name, qint64 price, qint64 expectedVersion,
+                QObject *context, StoreCallback done);
+    /// Insert with the given id, or replace that row (version +1).
+    void upsert(qint64 id, const QString &name, qint64 price, QObject *context, StoreCallback done);
+    /// Write-behind flush: applies each product only if its version is newer
+    /// than the stored one (at-least-once safe), and each delete, in one
+    /// transaction. rowsAffected counts rows that changed.
+    void applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes,
+                        QObject *context, StoreCallback done);
+    void remove(qint64 id, QObject *context, StoreCallback done);
+    /// Inserts the demo products when the table is empty.
+    void seedDemoData(QObject *context, StoreCallback done);
+
+    /// Sleep this long before each statement batch (teaching "slow database"). 0..2000 ms.
+    void setArtificialLatency(int ms);
+    int artificialLatency() const { return m_latencyMs; }
+    /// How often the change table is polled for outside changes. Default 250 ms.
+    void setChangePollInterval(int ms);
+
+signals:
+    /// One or more rows changed (by this app or another program).
+    void changed(const QList<ProductChange> &changes);
+    /// The database reported an error outside a call (poll failure).
+    void errorOccurred(const QString &message);
+
+private:
+    void dispatch(std::function<StoreResult(DatabaseWorker &)> job, QObject *context, StoreCallback done);
+
+    QString m_path;
+    QThread m_thread;
+    DatabaseWorker *m_worker = nullptr;
+    bool m_open = false;
+    int m_latencyMs = 0;
+};

@@ -1,0 +1,33 @@
+// StoreResult: what every ProductRepository call reports back.
+#pragma once
+
+#include "product.h"
+#include "productvalidator.h"
+
+#include <QList>
+#include <QString>
+#include <optional>
+
+enum class StoreStatus {
+    Ok,
+    NotFound, ///< the id does not exist (not an error)
+    Invalid,  ///< validation failed; nothing was written (see fieldErrors)
+    Conflict, ///< expected version did not match; nothing was written
+    Error,    ///< SQL/driver failure; nothing was written
+};
+
+struct StoreResult final
+{
+    StoreStatus status = StoreStatus::Ok;
+    QString error;                  ///< empty on Ok/NotFound
+    QList<FieldError> fieldErrors;  ///< on Invalid
+    std::optional<Product> product; ///< single-row calls
+    QList<Product> products;        ///< list()
+    int rowsAffected = 0;
+    QStringList sql;                ///< statements run, for traces
+    qint64 micros = 0;              ///< time spent on the database thread (incl. artificial latency)
+
+    bool ok() const { return status == StoreStatus::Ok; }
+};
+
+Q_DECLARE_METATYPE(StoreResult)

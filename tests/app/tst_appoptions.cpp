@@ -1,0 +1,118 @@
+// Command-line parsing: every option, its bounds, and the messages for bad input.
+#include "appoptions.h"
+
+#include <QTest>
+
+class TestAppOptions final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void defaults()
+    {
+        QString error;
+        const auto o = AppOptions::parse({QStringLiteral("cachelab")}, &error);
+        QVERIFY(o.has_value());
+        QVERIFY(o->redisUrl.isEmpty());
+        QCOMPARE(o->strategy, QStringLiteral("cache-aside"));
+        QCOMPARE(o->ttlSeconds, 60);
+        QVERIFY(!o->demo);
+        QVERIFY(o->screenshotPath.isEmpty());
+    }
+
+    void valid_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("redis");
+        QTest::addColumn<QString>("db");
+        QTest::addColumn<QString>("strategy");
+        QTest::addColumn<int>("ttl");
+        QTest::addColumn<bool>("demo");
+        QTest::addColumn<QString>("screenshot");
+
+        const QString none;
+        QTest::newRow("redis url") << QStringList{QStringLiteral("--redis"), QStringLiteral("redis://h:1/2")}
+                                   << QStringLiteral("redis://h:1/2") << none << QStringLiteral("cache-aside") << 60
+                                   << false << none;
+        QTest::newRow("equals form") << QStringList{QStringLiteral("--db=:memory:"), QStringLiteral("--ttl=5")}
+                                     << none << QStringLiteral(":memory:") << QStringLiteral("cache-aside") << 5
+                                     << false << none;
+        for (const QString &name : AppOptions::strategyNames()) {
+            QTest::newRow(qPrintable(name)) << QStringList{QStringLiteral("--strategy"), name} << none << none << name
+                                            << 60 << false << none;
+        }
+        QTest::newRow("demo+shot") << QStringList{QStringLiteral("--demo"), QStringLiteral("--screenshot"),
+                                                  QStringLiteral("/tmp/x.png")}
+                                   << none << none << QStringLiteral("cache-aside") << 60 << true
+                                   << QStringLiteral("/tmp/x.png");
+        QTest::newRow("ttl bounds") << QStringList{QStringLiteral("--ttl"), QStringLiteral("86400")} << none << none
+                                    << QStringLiteral("cache-aside") << 86400 << false << none;
+    }
+
+    void valid()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, redis);
+        QFETCH(QString, db);
+        QFETCH(QString, strategy);
+        QFETCH(int, ttl);
+        QFETCH(bool, demo);
+        QFETCH(QString, screenshot);
+        args.prepend(QStringLiteral("cachelab"));
+        QString error;
+        const auto o = AppOptions::parse(args, &error);
+        QVERIFY2(o.has_value(), qPrintable(error));
+        QCOMPARE(o->redisUrl, redis);
+        QCOMPARE(o->dbPath, db);
+        QCOMPARE(o->strategy, strategy);
+        QCOMPARE(o->ttlSeconds, ttl);
+        QCOMPARE(o->demo, demo);
+        QCOMPARE(o->screenshotPath, screenshot);
+    }
+
+    void invalid_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("--bogus")} << QStringLiteral("--bogus");
+        QTest::newRow("missing value") << QStringList{QStringLiteral("--redis")} << QStringLiteral("--redis");
+        QTest::newRow("empty value") << QStringList{QStringLiteral("--db=")} << QStringLiteral("--db");
+        QTest::newRow("bad strategy") << QStringList{QStringLiteral("--strategy"), QStringLiteral("write-around")}
+                                      << QStringLiteral("write-around");
+        QTest::newRow("ttl zero") << QStringList{QStringLiteral("--ttl"), QStringLiteral("0")} << QStringLiteral("--ttl");
+        QTest::newRow("ttl text") << QStringList{QStringLiteral("--ttl"), QStringLiteral("1m")} << QStringLiteral("1m");
+        QTest::newRow("ttl too big") << QStringList{QStringLiteral("--ttl"), QStringLiteral("86401")}
+                                     << QStringLiteral("86400");
+        QTest::newRow("screenshot ext") << QStringList{QStringLiteral("--screenshot"), QStringLiteral("a.jpg")}
+                                        << QStringLiteral(".png");
+    }
+
+    void invalid()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        args.prepend(QStringLiteral("cachelab"));
+        QString error;
+        QVERIFY(!AppOptions::parse(args, &error).has_value());
+        QVERIFY2(error.contains(mentions), qPrintable(error));
+    }
+
+    void helpListsEveryOption()
+    {
+        const QString help = AppOptions::helpText();
+        for (const char *opt : {"--redis", "--db", "--strategy", "--ttl", "--demo", "--screenshot", "--help", "--version"})
+            QVERIFY2(help.contains(QLatin1String(opt)), opt);
+        for (const QString &name : AppOptions::strategyNames())
+            QVERIFY(help.contains(name));
+    }
+
+    void helpAndVersionFlags()
+    {
+        QString error;
+        QVERIFY(AppOptions::parse({QStringLiteral("cachelab"), QStringLiteral("--help")}, &error)->showHelp);
+        QVERIFY(AppOptions::parse({QStringLiteral("cachelab"), QStringLiteral("--version")}, &error)->showVersion);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAppOptions)
+#include "tst_appoptions.moc"
