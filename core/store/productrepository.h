@@ -3,7 +3,8 @@
 // Every call returns at once; the SQL runs on one database worker thread
 // that owns its QSqlDatabase connection, and the callback runs on the
 // thread that owns the repository. Calls execute in the order they were
-// made. A callback whose context object is gone by then is dropped.
+// made. A callback whose context object is gone by then is dropped; a null
+// context means the callback always runs (while the repository exists).
 //
 // The schema is versioned (PRAGMA user_version) and created or migrated on
 // open. Triggers copy every insert, update and delete into a change table,
@@ -14,20 +15,26 @@
 #include "product.h"
 #include "storeresult.h"
 
+#include <functional>
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QThread>
-#include <functional>
 
 class DatabaseWorker;
 
-using StoreCallback = std::function<void(const StoreResult &)>;
+// StoreCallback is declared in storeresult.h.
 
 class ProductRepository final : public QObject
 {
     Q_OBJECT
 
 public:
+    /// PRAGMA user_version of the schema open() creates or migrates to.
+    static constexpr int SchemaVersion = 2;
+    static constexpr int MaxArtificialLatencyMs = 2000;
+    static constexpr int DefaultChangePollIntervalMs = 250;
+
     /// path is a file name or ":memory:". Nothing happens until open().
     explicit ProductRepository(const QString &path, QObject *parent = nullptr);
     ~ProductRepository() override; ///< stops the worker after queued calls finish
@@ -35,8 +42,12 @@ public:
     QString path() const { return m_path; }
 
     /// Opens the database, creates or migrates the schema. Callback gets Ok or Error.
+    /// A file whose permission bits (or folder's) allow no writes is opened
+    /// read-only: reads work, writes give Error. Repeating open() is harmless.
     void open(QObject *context, StoreCallback done);
+    /// As of the last completed call (open() reports through its callback first).
     bool isOpen() const { return m_open; }
+    bool isReadOnly() const { return m_readOnly; }
 
     void get(qint64 id, QObject *context, StoreCallback done);
     void list(QObject *context, StoreCallback done);
@@ -44,15 +55,15 @@ public:
     void create(const QString &name, qint64 price, QObject *context, StoreCallback done);
     /// Changes an existing row; version +1. expectedVersion > 0 makes it a
     /// compare-and-set (Conflict when the row moved on). NotFound if missing.
-    void update(qint64 id, const QString &name, qint64 price, qint64 expectedVersion,
-                QObject *context, StoreCallback done);
+    void update(
+        qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, StoreCallback done);
     /// Insert with the given id, or replace that row (version +1).
     void upsert(qint64 id, const QString &name, qint64 price, QObject *context, StoreCallback done);
     /// Write-behind flush: applies each product only if its version is newer
     /// than the stored one (at-least-once safe), and each delete, in one
     /// transaction. rowsAffected counts rows that changed.
-    void applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes,
-                        QObject *context, StoreCallback done);
+    void applyVersioned(
+        const QList<Product> &upserts, const QList<qint64> &deletes, QObject *context, StoreCallback done);
     void remove(qint64 id, QObject *context, StoreCallback done);
     /// Inserts the demo products when the table is empty.
     void seedDemoData(QObject *context, StoreCallback done);
@@ -60,21 +71,38 @@ public:
     /// Sleep this long before each statement batch (teaching "slow database"). 0..2000 ms.
     void setArtificialLatency(int ms);
     int artificialLatency() const { return m_latencyMs; }
-    /// How often the change table is polled for outside changes. Default 250 ms.
+    /// How often the change table is polled for outside changes. Default 250 ms;
+    /// <= 0 stops polling (the app's own writes are still reported at once).
     void setChangePollInterval(int ms);
+    int changePollInterval() const { return m_pollIntervalMs; }
 
 signals:
-    /// One or more rows changed (by this app or another program).
+    /// One or more rows changed (by this app or another program), in change
+    /// table order. For a write made through this repository, changed() is
+    /// emitted just before that call's callback runs.
     void changed(const QList<ProductChange> &changes);
     /// The database reported an error outside a call (poll failure).
     void errorOccurred(const QString &message);
 
 private:
+    struct Pending final
+    {
+        QPointer<QObject> context;
+        bool hadContext = false; ///< a null context means "always call back"
+        StoreCallback done;
+    };
+
     void dispatch(std::function<StoreResult(DatabaseWorker &)> job, QObject *context, StoreCallback done);
+    void deliver(
+        quint64 jobId, const StoreResult &result, const QList<ProductChange> &changes, bool isOpen, bool isReadOnly);
 
     QString m_path;
     QThread m_thread;
-    DatabaseWorker *m_worker = nullptr;
+    DatabaseWorker *m_worker = nullptr; ///< lives on m_thread; deleted there when it finishes
+    QHash<quint64, Pending> m_pending; ///< callbacks wait here, on our thread, never on the DB thread
+    quint64 m_nextJobId = 0;
     bool m_open = false;
+    bool m_readOnly = false;
     int m_latencyMs = 0;
+    int m_pollIntervalMs = DefaultChangePollIntervalMs;
 };

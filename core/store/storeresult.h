@@ -6,6 +6,7 @@
 
 #include <QList>
 #include <QString>
+#include <functional>
 #include <optional>
 
 enum class StoreStatus {
@@ -31,3 +32,7 @@ struct StoreResult final
 };
 
 Q_DECLARE_METATYPE(StoreResult)
+
+/// How ProductRepository (and anything wrapping it) reports back. Lives here
+/// so code that only passes results around need not include the repository.
+using StoreCallback = std::function<void(const StoreResult &)>;

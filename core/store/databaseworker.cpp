@@ -1,0 +1,733 @@
+// DatabaseWorker: SQL for the products table, run on the database thread.
+//
+// Every statement is prepared with bound values; the statement text and a
+// short summary of the values go into StoreResult::sql for the teaching
+// trace. Writes run in BEGIN IMMEDIATE transactions: taking the write lock
+// up front means the change rows read inside the transaction are exactly
+// "what others did before us" and "what we just did", and a failure rolls
+// back everything, so nothing is ever half-written.
+#include "databaseworker.h"
+
+#include "demoproducts.h"
+
+#include <QDateTime>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+#include <QTimer>
+
+namespace {
+
+std::atomic<quint64> s_connectionCounter { 0 };
+
+constexpr int BusyTimeoutMs = 5000;
+
+const QString ProductColumns = QStringLiteral("id, name, price, version, updated_at");
+
+// Schema steps: index i upgrades user_version i to i + 1. Append only;
+// never edit a step that has shipped.
+const QList<QStringList> &migrationSteps()
+{
+    static const QList<QStringList> steps = {
+        // 1: the products table.
+        {
+            QStringLiteral("CREATE TABLE IF NOT EXISTS products ("
+                           "id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "name TEXT NOT NULL, "
+                           "price INTEGER NOT NULL CHECK (price >= 0), "
+                           "version INTEGER NOT NULL DEFAULT 1, "
+                           // The default lets a person insert from the sqlite3 shell without it.
+                           "updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"),
+        },
+        // 2: the change feed. Triggers fill it for every writer, including
+        // programs that know nothing about CacheLab.
+        {
+            QStringLiteral("CREATE TABLE IF NOT EXISTS product_changes ("
+                           "seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "product_id INTEGER NOT NULL, "
+                           "kind TEXT NOT NULL CHECK (kind IN ('insert', 'update', 'delete')), "
+                           "version INTEGER NOT NULL, "
+                           "at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"),
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_log_insert AFTER INSERT ON products "
+                           "BEGIN INSERT INTO product_changes (product_id, kind, version) "
+                           "VALUES (NEW.id, 'insert', NEW.version); END"),
+            // Another program that updates a row without touching version must
+            // still move it on, or caches keyed on version would never notice.
+            // The nested UPDATE fires products_log_update below (a different
+            // trigger), and never this one again: its WHEN is then false.
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_bump_version AFTER UPDATE ON products "
+                           "WHEN NEW.version <= OLD.version "
+                           "BEGIN UPDATE products SET version = OLD.version + 1, "
+                           "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END"),
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_log_update AFTER UPDATE ON products "
+                           "WHEN NEW.version > OLD.version "
+                           "BEGIN INSERT INTO product_changes (product_id, kind, version) "
+                           "VALUES (NEW.id, 'update', NEW.version); END"),
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_log_delete AFTER DELETE ON products "
+                           "BEGIN INSERT INTO product_changes (product_id, kind, version) "
+                           "VALUES (OLD.id, 'delete', OLD.version); END"),
+        },
+    };
+    return steps;
+}
+
+// A bound value as it should appear in a trace: short, one line.
+QString summarise(const QVariant &v)
+{
+    if (v.isNull())
+        return QStringLiteral("NULL");
+    if (v.typeId() == QMetaType::QString) {
+        QString s = v.toString();
+        if (s.size() > 40)
+            s = s.left(40) + QChar(0x2026);
+        s.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        return QLatin1Char('\'') + s + QLatin1Char('\'');
+    }
+    return v.toString();
+}
+
+ProductChange::Kind kindFromText(const QString &kind)
+{
+    if (kind == QLatin1String("insert"))
+        return ProductChange::Kind::Insert;
+    if (kind == QLatin1String("delete"))
+        return ProductChange::Kind::Delete;
+    return ProductChange::Kind::Update;
+}
+
+StoreResult invalid(QList<FieldError> errors)
+{
+    StoreResult r;
+    r.status = StoreStatus::Invalid;
+    r.error = ProductValidator::describe(errors);
+    r.fieldErrors = std::move(errors);
+    return r;
+}
+
+} // namespace
+
+DatabaseWorker::DatabaseWorker(QObject *parent)
+    : QObject(parent)
+    , m_connectionName(QStringLiteral("cachelab-store-%1").arg(++s_connectionCounter))
+    , m_pollTimer(new QTimer(this))
+{
+    m_pollTimer->setInterval(250);
+    connect(m_pollTimer, &QTimer::timeout, this, &DatabaseWorker::poll);
+}
+
+DatabaseWorker::~DatabaseWorker()
+{
+    closeConnection();
+}
+
+void DatabaseWorker::runJob(quint64 jobId, const Job &job, int latencyMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    sleepLatency(latencyMs);
+    m_jobChanges.clear();
+    StoreResult result = job(*this);
+    result.micros = clock.nsecsElapsed() / 1000;
+    const QList<ProductChange> changes = std::exchange(m_jobChanges, {});
+    emit jobFinished(jobId, result, changes, m_db.isOpen(), m_readOnly);
+}
+
+void DatabaseWorker::setPollInterval(int ms)
+{
+    if (ms <= 0) {
+        m_pollTimer->stop();
+        m_pollTimer->setInterval(0);
+        return;
+    }
+    m_pollTimer->setInterval(ms);
+    if (m_db.isOpen())
+        m_pollTimer->start();
+}
+
+void DatabaseWorker::shutdown()
+{
+    m_pollTimer->stop();
+    closeConnection();
+}
+
+void DatabaseWorker::sleepLatency(int ms) const
+{
+    // Sliced so a repository being destroyed does not wait out a long sleep.
+    QDeadlineTimer deadline(ms);
+    while (!m_stopping.load() && !deadline.hasExpired())
+        QThread::msleep(static_cast<unsigned long>(qMin<qint64>(20, deadline.remainingTime())));
+}
+
+void DatabaseWorker::closeConnection()
+{
+    if (!m_db.isValid())
+        return;
+    m_db.close();
+    m_db = QSqlDatabase(); // drop our handle first, or removeDatabase warns "still in use"
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QString DatabaseWorker::now()
+{
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+}
+
+Product DatabaseWorker::productFromQuery(const QSqlQuery &q)
+{
+    Product p;
+    p.id = q.value(0).toLongLong();
+    p.name = q.value(1).toString();
+    p.price = q.value(2).toLongLong();
+    p.version = q.value(3).toLongLong();
+    p.updatedAt = QDateTime::fromString(q.value(4).toString(), Qt::ISODateWithMs).toUTC();
+    return p;
+}
+
+QString DatabaseWorker::describeError(const QSqlError &error, const QString &action) const
+{
+    const QString detail = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+    const int code = error.nativeErrorCode().toInt() & 0xff; // primary SQLite result code
+    const QString where = m_path == QLatin1String(":memory:") ? QStringLiteral("the in-memory database")
+                                                              : QDir::toNativeSeparators(m_path);
+    switch (code) {
+    case 5: // SQLITE_BUSY
+    case 6: // SQLITE_LOCKED
+        return QStringLiteral("%1 failed: %2 is locked by another program for more than %3 s (%4). "
+                              "Finish or close the other program's transaction and try again.")
+            .arg(action, where)
+            .arg(BusyTimeoutMs / 1000)
+            .arg(detail);
+    case 8: // SQLITE_READONLY
+        return QStringLiteral("%1 failed: %2 is read-only (%3). Make the file and its folder writable; "
+                              "nothing was saved.")
+            .arg(action, where, detail);
+    case 13: // SQLITE_FULL
+        return QStringLiteral("%1 failed: the disk holding %2 is full (%3). Free some space; nothing was saved.")
+            .arg(action, where, detail);
+    case 14: // SQLITE_CANTOPEN
+        return QStringLiteral("%1 failed: cannot open %2 (%3). Check that its folder exists and is writable.")
+            .arg(action, where, detail);
+    case 11: // SQLITE_CORRUPT
+    case 26: // SQLITE_NOTADB
+        return QStringLiteral("%1 failed: %2 is not a valid SQLite database (%3). Pick another file.")
+            .arg(action, where, detail);
+    case 19: // SQLITE_CONSTRAINT
+        return QStringLiteral("%1 failed: the database rejected the values (%2).").arg(action, detail);
+    default:
+        return QStringLiteral("%1 failed: %2 (SQLite code %3).")
+            .arg(action, detail, error.nativeErrorCode().isEmpty() ? QStringLiteral("?") : error.nativeErrorCode());
+    }
+}
+
+bool DatabaseWorker::ensureOpen(StoreResult &r) const
+{
+    if (m_db.isOpen())
+        return true;
+    r.status = StoreStatus::Error;
+    r.error = QStringLiteral("The database is not open; open() must succeed first.");
+    return false;
+}
+
+bool DatabaseWorker::exec(
+    QSqlQuery &q, const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action)
+{
+    QString trace = sql;
+    if (!binds.isEmpty()) {
+        QStringList values;
+        values.reserve(binds.size());
+        for (const QVariant &v : binds)
+            values << summarise(v);
+        trace += QStringLiteral("  -- ") + values.join(QStringLiteral(", "));
+    }
+    r.sql << trace;
+
+    bool ok = q.prepare(sql);
+    if (ok) {
+        for (qsizetype i = 0; i < binds.size(); ++i)
+            q.bindValue(static_cast<int>(i), binds.at(i));
+        ok = q.exec();
+    }
+    if (!ok) {
+        r.status = StoreStatus::Error;
+        r.error = describeError(q.lastError(), action);
+        r.product.reset();
+        r.products.clear();
+        r.rowsAffected = 0;
+    }
+    return ok;
+}
+
+bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreResult &r, const QString &action)
+{
+    QSqlQuery q(m_db);
+    if (!exec(q, QStringLiteral("SELECT %1 FROM products WHERE id = ?").arg(ProductColumns), { id }, r, action))
+        return false;
+    if (q.next())
+        *out = productFromQuery(q);
+    else
+        out->reset();
+    return true;
+}
+
+bool DatabaseWorker::readChanges(qint64 afterSeq, bool external, QList<ProductChange> *out, StoreResult &r)
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    if (!exec(q,
+            QStringLiteral("SELECT seq, product_id, kind, version FROM product_changes "
+                           "WHERE seq > ? ORDER BY seq"),
+            { afterSeq }, r, QStringLiteral("Reading the change feed")))
+        return false;
+    while (q.next()) {
+        ProductChange c;
+        c.seq = q.value(0).toLongLong();
+        c.id = q.value(1).toLongLong();
+        c.kind = kindFromText(q.value(2).toString());
+        c.version = q.value(3).toLongLong();
+        c.external = external;
+        out->append(c);
+    }
+    return true;
+}
+
+StoreResult DatabaseWorker::writeTransaction(const QString &action, const TxBody &body)
+{
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    QSqlQuery q(m_db);
+    if (!exec(q, QStringLiteral("BEGIN IMMEDIATE"), {}, r, action))
+        return r;
+
+    auto rollback = [this, &r] {
+        QSqlQuery rb(m_db);
+        StoreResult scratch; // a failed rollback must not hide the first error
+        exec(rb, QStringLiteral("ROLLBACK"), {}, scratch, QStringLiteral("Rolling back"));
+        r.sql += scratch.sql;
+    };
+
+    // Whatever others committed before we took the lock is theirs.
+    QList<ProductChange> before;
+    if (!readChanges(m_lastSeenSeq, true, &before, r)) {
+        rollback();
+        return r;
+    }
+    if (!before.isEmpty()) {
+        // Committed by others: report them even if our own write is rolled back.
+        m_lastSeenSeq = before.last().seq;
+        m_jobChanges += before;
+    }
+
+    if (!body(r)) {
+        rollback();
+        return r;
+    }
+
+    // Everything after that, inside our write lock, is ours.
+    QList<ProductChange> ours;
+    if (!readChanges(m_lastSeenSeq, false, &ours, r)) {
+        rollback();
+        return r;
+    }
+    const qint64 newLastSeen = ours.isEmpty() ? m_lastSeenSeq : ours.last().seq;
+
+    // Prune in batches of 1000 so most writes do not pay for it.
+    qint64 prunedUpTo = m_prunedUpTo;
+    if (newLastSeen - m_prunedUpTo > ChangeRetention + 1000) {
+        QSqlQuery prune(m_db);
+        if (!exec(prune, QStringLiteral("DELETE FROM product_changes WHERE seq <= ?"),
+                { newLastSeen - ChangeRetention }, r, QStringLiteral("Pruning the change feed"))) {
+            rollback();
+            return r;
+        }
+        prunedUpTo = newLastSeen - ChangeRetention;
+    }
+
+    QSqlQuery commit(m_db);
+    if (!exec(commit, QStringLiteral("COMMIT"), {}, r, action)) {
+        rollback();
+        return r;
+    }
+    m_lastSeenSeq = newLastSeen;
+    m_prunedUpTo = prunedUpTo;
+    m_jobChanges += ours;
+    return r;
+}
+
+bool DatabaseWorker::migrate(StoreResult &r)
+{
+    const QString action = QStringLiteral("Preparing the database schema");
+    QSqlQuery q(m_db);
+    if (!exec(q, QStringLiteral("PRAGMA user_version"), {}, r, action))
+        return false;
+    const int current = q.next() ? q.value(0).toInt() : 0;
+    q.finish();
+
+    if (current > SchemaVersion) {
+        r.status = StoreStatus::Error;
+        r.error = QStringLiteral("%1 uses schema version %2, newer than this CacheLab understands (%3). "
+                                 "Use a newer CacheLab or another file.")
+                      .arg(QDir::toNativeSeparators(m_path))
+                      .arg(current)
+                      .arg(SchemaVersion);
+        return false;
+    }
+    if (current < SchemaVersion && m_readOnly) {
+        r.status = StoreStatus::Error;
+        r.error = QStringLiteral("%1 is read-only and has schema version %2, but CacheLab needs version %3. "
+                                 "Make it writable once so the schema can be upgraded.")
+                      .arg(QDir::toNativeSeparators(m_path))
+                      .arg(current)
+                      .arg(SchemaVersion);
+        return false;
+    }
+
+    for (int version = current; version < SchemaVersion; ++version) {
+        QSqlQuery step(m_db);
+        if (!exec(step, QStringLiteral("BEGIN IMMEDIATE"), {}, r, action))
+            return false;
+        QStringList statements = migrationSteps().at(version);
+        // PRAGMA takes no bound parameters; the number is our own constant, never user input.
+        statements << QStringLiteral("PRAGMA user_version = %1").arg(version + 1);
+        for (const QString &sql : std::as_const(statements)) {
+            QSqlQuery s(m_db);
+            if (!exec(s, sql, {}, r, action)) {
+                QSqlQuery rb(m_db);
+                StoreResult scratch;
+                exec(rb, QStringLiteral("ROLLBACK"), {}, scratch, action);
+                return false;
+            }
+        }
+        QSqlQuery commit(m_db);
+        if (!exec(commit, QStringLiteral("COMMIT"), {}, r, action))
+            return false;
+    }
+    return true;
+}
+
+StoreResult DatabaseWorker::open(const QString &path)
+{
+    StoreResult r;
+    if (m_db.isOpen()) {
+        if (path == m_path)
+            return r;
+        closeConnection();
+    }
+    m_path = path;
+    m_readOnly = false;
+    const bool inMemory = path == QLatin1String(":memory:");
+    const QString action = QStringLiteral("Opening the database");
+
+    if (!inMemory) {
+        const QFileInfo file(path);
+        QDir().mkpath(file.absolutePath());
+        const QFileInfo dir(file.absolutePath());
+        // Judged by the permission bits, not access() (which is what
+        // QFile::WriteUser reports): a file someone marked read-only stays
+        // read-only even for root. SQLite also needs the folder writable for
+        // its -wal and -shm files.
+        constexpr auto anyWrite = QFile::WriteOwner | QFile::WriteGroup | QFile::WriteOther;
+        m_readOnly = (file.exists() && !(file.permissions() & anyWrite)) || !(dir.permissions() & anyWrite);
+    }
+
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    m_db.setDatabaseName(path);
+    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs);
+    if (m_readOnly)
+        options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+    m_db.setConnectOptions(options);
+    r.sql << QStringLiteral("-- open %1 (%2)").arg(path, options);
+    if (!m_db.open()) {
+        r.status = StoreStatus::Error;
+        r.error = describeError(m_db.lastError(), action);
+        closeConnection();
+        return r;
+    }
+
+    auto fail = [this, &r] {
+        closeConnection();
+        return r;
+    };
+
+    if (!inMemory && !m_readOnly) {
+        // WAL lets the sqlite3 shell write while we read; NORMAL is safe with WAL.
+        QSqlQuery wal(m_db);
+        if (!exec(wal, QStringLiteral("PRAGMA journal_mode = WAL"), {}, r, action))
+            return fail();
+        const QString mode = wal.next() ? wal.value(0).toString() : QString();
+        wal.finish();
+        if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
+            r.status = StoreStatus::Error;
+            r.error = QStringLiteral("%1 could not switch %2 to WAL mode (it stayed in \"%3\" mode).")
+                          .arg(action, QDir::toNativeSeparators(path), mode);
+            return fail();
+        }
+        QSqlQuery sync(m_db);
+        if (!exec(sync, QStringLiteral("PRAGMA synchronous = NORMAL"), {}, r, action))
+            return fail();
+    }
+    if (!migrate(r))
+        return fail();
+
+    // Start the feed at "now": history from before this open is not news.
+    QSqlQuery seq(m_db);
+    if (!exec(seq, QStringLiteral("SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 1) - 1 FROM product_changes"), {},
+            r, action))
+        return fail();
+    if (seq.next()) {
+        m_lastSeenSeq = seq.value(0).toLongLong();
+        m_prunedUpTo = seq.value(1).toLongLong();
+    }
+    seq.finish();
+    m_lastPollError.clear();
+    if (m_pollTimer->interval() > 0)
+        m_pollTimer->start();
+    return r;
+}
+
+StoreResult DatabaseWorker::get(qint64 id)
+{
+    if (auto errors = ProductValidator::validateId(id); !errors.isEmpty())
+        return invalid(errors);
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    if (!readProduct(id, &r.product, r, QStringLiteral("Reading product %1").arg(id)))
+        return r;
+    if (!r.product) {
+        r.status = StoreStatus::NotFound;
+        r.error = QStringLiteral("Product %1 does not exist.").arg(id);
+    }
+    return r;
+}
+
+StoreResult DatabaseWorker::list()
+{
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    if (!exec(q, QStringLiteral("SELECT %1 FROM products ORDER BY id").arg(ProductColumns), {}, r,
+            QStringLiteral("Listing products")))
+        return r;
+    while (q.next())
+        r.products.append(productFromQuery(q));
+    return r;
+}
+
+StoreResult DatabaseWorker::create(QString name, qint64 price)
+{
+    if (auto errors = ProductValidator::validate(0, name, price, false); !errors.isEmpty())
+        return invalid(errors);
+    const QString action = QStringLiteral("Creating product");
+    return writeTransaction(action, [&](StoreResult &r) {
+        QSqlQuery q(m_db);
+        if (!exec(q, QStringLiteral("INSERT INTO products (name, price, version, updated_at) VALUES (?, ?, 1, ?)"),
+                { name, price, now() }, r, action))
+            return false;
+        const qint64 id = q.lastInsertId().toLongLong();
+        if (!readProduct(id, &r.product, r, action))
+            return false;
+        r.rowsAffected = 1;
+        return true;
+    });
+}
+
+StoreResult DatabaseWorker::update(qint64 id, QString name, qint64 price, qint64 expectedVersion)
+{
+    if (auto errors = ProductValidator::validate(id, name, price, true); !errors.isEmpty())
+        return invalid(errors);
+    const QString action = QStringLiteral("Updating product %1").arg(id);
+    return writeTransaction(action, [&](StoreResult &r) {
+        std::optional<Product> current;
+        if (!readProduct(id, &current, r, action))
+            return false;
+        if (!current) {
+            r.status = StoreStatus::NotFound;
+            r.error = QStringLiteral("Product %1 does not exist.").arg(id);
+            return false;
+        }
+        if (expectedVersion > 0 && current->version != expectedVersion) {
+            r.status = StoreStatus::Conflict;
+            r.error = QStringLiteral("Product %1 was changed meanwhile: expected version %2, but it is at "
+                                     "version %3. Reload it and try again.")
+                          .arg(id)
+                          .arg(expectedVersion)
+                          .arg(current->version);
+            r.product = current; // lets the caller show what won
+            return false;
+        }
+        QSqlQuery q(m_db);
+        if (!exec(q,
+                QStringLiteral("UPDATE products SET name = ?, price = ?, version = version + 1, "
+                               "updated_at = ? WHERE id = ?"),
+                { name, price, now(), id }, r, action))
+            return false;
+        if (!readProduct(id, &r.product, r, action))
+            return false;
+        r.rowsAffected = 1;
+        return true;
+    });
+}
+
+StoreResult DatabaseWorker::upsert(qint64 id, QString name, qint64 price)
+{
+    if (auto errors = ProductValidator::validate(id, name, price, true); !errors.isEmpty())
+        return invalid(errors);
+    const QString action = QStringLiteral("Saving product %1").arg(id);
+    return writeTransaction(action, [&](StoreResult &r) {
+        // Not INSERT OR REPLACE: REPLACE deletes the old row, which would
+        // reset version and skip the update trigger.
+        QSqlQuery q(m_db);
+        if (!exec(q,
+                QStringLiteral("UPDATE products SET name = ?, price = ?, version = version + 1, "
+                               "updated_at = ? WHERE id = ?"),
+                { name, price, now(), id }, r, action))
+            return false;
+        if (q.numRowsAffected() == 0) {
+            QSqlQuery ins(m_db);
+            if (!exec(ins,
+                    QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) "
+                                   "VALUES (?, ?, ?, 1, ?)"),
+                    { id, name, price, now() }, r, action))
+                return false;
+        }
+        if (!readProduct(id, &r.product, r, action))
+            return false;
+        r.rowsAffected = 1;
+        return true;
+    });
+}
+
+StoreResult DatabaseWorker::applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes)
+{
+    // Validate the whole batch before touching anything.
+    QList<FieldError> errors;
+    QList<Product> clean = upserts;
+    for (Product &p : clean) {
+        const QList<FieldError> own = ProductValidator::validate(p.id, p.name, p.price, true);
+        for (const FieldError &e : own)
+            errors.append({ e.field, QStringLiteral("Product %1: %2").arg(p.id).arg(e.message) });
+        if (p.version <= 0) {
+            errors.append({ QStringLiteral("version"),
+                QStringLiteral("Product %1: version must be 1 or more (got %2).").arg(p.id).arg(p.version) });
+        }
+    }
+    for (const qint64 id : deletes) {
+        for (const FieldError &e : ProductValidator::validateId(id))
+            errors.append({ e.field, QStringLiteral("Delete: %1").arg(e.message) });
+    }
+    if (!errors.isEmpty())
+        return invalid(errors);
+
+    const QString action
+        = QStringLiteral("Applying %1 write(s) and %2 delete(s)").arg(upserts.size()).arg(deletes.size());
+    return writeTransaction(action, [&](StoreResult &r) {
+        // One statement per product: insert with the exact id and version, or
+        // replace only when the incoming version is newer. A redelivered or
+        // stale write then changes nothing, which is what at-least-once needs.
+        const QString upsertSql
+            = QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, ?, ?) "
+                             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, price = excluded.price, "
+                             "version = excluded.version, updated_at = excluded.updated_at "
+                             "WHERE excluded.version > products.version");
+        const QString stamp = now();
+        int affected = 0;
+        for (const Product &p : std::as_const(clean)) {
+            QSqlQuery q(m_db);
+            if (!exec(q, upsertSql, { p.id, p.name, p.price, p.version, stamp }, r, action))
+                return false;
+            affected += q.numRowsAffected();
+        }
+        for (const qint64 id : deletes) {
+            QSqlQuery q(m_db);
+            if (!exec(q, QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action))
+                return false;
+            affected += q.numRowsAffected();
+        }
+        r.rowsAffected = affected;
+        return true;
+    });
+}
+
+StoreResult DatabaseWorker::remove(qint64 id)
+{
+    if (auto errors = ProductValidator::validateId(id); !errors.isEmpty())
+        return invalid(errors);
+    const QString action = QStringLiteral("Deleting product %1").arg(id);
+    return writeTransaction(action, [&](StoreResult &r) {
+        if (!readProduct(id, &r.product, r, action))
+            return false;
+        if (!r.product) {
+            r.status = StoreStatus::NotFound;
+            r.error = QStringLiteral("Product %1 does not exist.").arg(id);
+            return false;
+        }
+        QSqlQuery q(m_db);
+        if (!exec(q, QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action))
+            return false;
+        r.rowsAffected = q.numRowsAffected();
+        return true;
+    });
+}
+
+StoreResult DatabaseWorker::seedDemoData()
+{
+    const QString action = QStringLiteral("Adding demo products");
+    return writeTransaction(action, [&](StoreResult &r) {
+        QSqlQuery count(m_db);
+        if (!exec(count, QStringLiteral("SELECT COUNT(*) FROM products"), {}, r, action))
+            return false;
+        const qint64 existing = count.next() ? count.value(0).toLongLong() : 0;
+        count.finish();
+        if (existing > 0)
+            return true; // only an empty table gets demo data; committing an empty transaction is harmless
+        const QString stamp = now();
+        for (const DemoProduct &demo : DemoProducts::all()) {
+            QString name = demo.name;
+            if (auto errors = ProductValidator::validate(0, name, demo.price, false); !errors.isEmpty()) {
+                r.status = StoreStatus::Invalid;
+                r.fieldErrors = errors;
+                r.error = ProductValidator::describe(errors);
+                return false;
+            }
+            QSqlQuery q(m_db);
+            if (!exec(q, QStringLiteral("INSERT INTO products (name, price, version, updated_at) VALUES (?, ?, 1, ?)"),
+                    { name, demo.price, stamp }, r, action))
+                return false;
+            std::optional<Product> inserted;
+            if (!readProduct(q.lastInsertId().toLongLong(), &inserted, r, action))
+                return false;
+            if (inserted)
+                r.products.append(*inserted);
+            ++r.rowsAffected;
+        }
+        return true;
+    });
+}
+
+void DatabaseWorker::poll()
+{
+    if (!m_db.isOpen())
+        return;
+    StoreResult scratch;
+    QList<ProductChange> changes;
+    if (!readChanges(m_lastSeenSeq, true, &changes, scratch)) {
+        // Report a persisting problem once, not four times a second.
+        if (scratch.error != m_lastPollError) {
+            m_lastPollError = scratch.error;
+            emit pollFailed(scratch.error);
+        }
+        return;
+    }
+    m_lastPollError.clear();
+    if (changes.isEmpty())
+        return;
+    m_lastSeenSeq = changes.last().seq;
+    emit changesPolled(changes);
+}

@@ -1,0 +1,94 @@
+// DatabaseWorker: the half of ProductRepository that lives on the database thread.
+//
+// Internal to core/store. It owns the one QSqlDatabase connection (a unique
+// connection name per worker, created, used and removed on the database
+// thread only, as Qt SQL requires), runs the jobs the repository queues in
+// the order they were queued, and polls the change table for writes made by
+// other programs. Everything here blocks, which is why it is not on the GUI
+// thread.
+#pragma once
+
+#include "product.h"
+#include "storeresult.h"
+
+#include <atomic>
+#include <functional>
+#include <QObject>
+#include <QSqlDatabase>
+#include <QVariantList>
+
+class QSqlQuery;
+class QSqlError;
+class QTimer;
+
+class DatabaseWorker final : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Job = std::function<StoreResult(DatabaseWorker &)>;
+
+    /// The schema version open() creates or migrates to (PRAGMA user_version).
+    static constexpr int SchemaVersion = 2;
+    /// Change rows kept after pruning; older ones are deleted in batches.
+    static constexpr qint64 ChangeRetention = 10000;
+
+    explicit DatabaseWorker(QObject *parent = nullptr);
+    ~DatabaseWorker() override; ///< closes and removes the connection; runs on the DB thread
+
+    /// Sleeps latencyMs (cut short once stopping), runs the job, reports jobFinished.
+    void runJob(quint64 jobId, const Job &job, int latencyMs);
+    /// <= 0 turns polling off.
+    void setPollInterval(int ms);
+    /// Thread-safe: from now on artificial latency is skipped so shutdown is quick.
+    void requestStop() { m_stopping.store(true); }
+    /// Stops polling and closes the connection. Call on the DB thread.
+    void shutdown();
+
+    StoreResult open(const QString &path);
+    StoreResult get(qint64 id);
+    StoreResult list();
+    StoreResult create(QString name, qint64 price);
+    StoreResult update(qint64 id, QString name, qint64 price, qint64 expectedVersion);
+    StoreResult upsert(qint64 id, QString name, qint64 price);
+    StoreResult applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes);
+    StoreResult remove(qint64 id);
+    StoreResult seedDemoData();
+
+signals:
+    /// changes: what the job saw and did in the change table (external ones first).
+    void jobFinished(
+        quint64 jobId, const StoreResult &result, const QList<ProductChange> &changes, bool isOpen, bool isReadOnly);
+    void changesPolled(const QList<ProductChange> &changes);
+    void pollFailed(const QString &message);
+
+private:
+    using TxBody = std::function<bool(StoreResult &)>;
+
+    bool ensureOpen(StoreResult &r) const;
+    /// Prepares, binds and runs one statement; records it in r.sql; on failure sets r to Error.
+    bool exec(QSqlQuery &q, const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action);
+    /// BEGIN IMMEDIATE, earlier outside changes, body, own changes, prune, COMMIT.
+    /// body returns false to roll back (and sets r's status).
+    StoreResult writeTransaction(const QString &action, const TxBody &body);
+    bool readChanges(qint64 afterSeq, bool external, QList<ProductChange> *out, StoreResult &r);
+    bool readProduct(qint64 id, std::optional<Product> *out, StoreResult &r, const QString &action);
+    bool migrate(StoreResult &r);
+    void closeConnection();
+    void poll();
+    void sleepLatency(int ms) const;
+    QString describeError(const QSqlError &error, const QString &action) const;
+    static Product productFromQuery(const QSqlQuery &q);
+    static QString now();
+
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    QString m_path;
+    bool m_readOnly = false;
+    QTimer *m_pollTimer = nullptr;
+    qint64 m_lastSeenSeq = 0; ///< highest change row already reported
+    qint64 m_prunedUpTo = 0; ///< change rows <= this were deleted by us
+    QList<ProductChange> m_jobChanges;
+    QString m_lastPollError;
+    std::atomic_bool m_stopping { false };
+};
