@@ -8,7 +8,8 @@
 //
 // Guarantees:
 //  - every callback runs exactly once (reply, server error, or client error),
-//    unless its context object was destroyed first;
+//    unless its context object was destroyed first (or the client itself:
+//    callbacks still pending when the client is destroyed are dropped);
 //  - a command issued while not connected fails on the next event-loop turn
 //    with a client error ("not connected"), it is never queued indefinitely;
 //  - on connection loss every pending callback fails with a client error;
@@ -113,7 +114,18 @@ signals:
     void errorOccurred(const QString &message);
 
 private:
+    /// Writes the commands (one callback each, all under one context) or, when
+    /// not connected, fails every callback on the next event-loop turn.
+    /// Unless bypassHold, calls made while a watchTransaction() runs are
+    /// held back and replayed in order when it ends.
+    void submit(const QList<RedisCommand> &commands, QList<RedisCallback> callbacks,
+                QObject *context, bool bypassHold = false);
+    void flushHeld();
+
     RedisUrl m_url;
     std::unique_ptr<RedisConnection> m_conn;
+    bool m_watchRunning = false;          ///< a watchTransaction() owns the connection
+    QList<std::function<void()>> m_held;  ///< calls made meanwhile, replayed in order
     friend class RedisConnection;
+    friend struct RedisWatchJob;
 };

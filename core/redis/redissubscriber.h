@@ -15,6 +15,8 @@
 
 class RedisClient;
 class RedisConnection;
+class RedisReply;
+class QTimer;
 
 class RedisSubscriber final : public QObject
 {
@@ -28,6 +30,11 @@ public:
     void disconnectFromServer();
     bool isConnected() const;
     void setReconnectPolicy(int minMs, int maxMs, double jitter);
+    /// A subscriber sends nothing on its own, so a hung server would go
+    /// unnoticed: every interval it sends PING, and if the previous PING got
+    /// no answer (and nothing else arrived) it drops the connection and
+    /// reconnects. Default 15000 ms; 0 turns the check off.
+    void setHealthCheckInterval(int ms);
 
     void subscribe(const QByteArray &channel);
     void unsubscribe(const QByteArray &channel);
@@ -49,10 +56,23 @@ signals:
     void pmessage(const QByteArray &pattern, const QByteArray &channel, const QByteArray &payload);
 
 private:
+    void onConnectionUp();
+    void onPush(const RedisReply &reply);
+    void confirm(bool pattern, const QByteArray &name);
+    void checkHealth();
+
     QSet<QByteArray> m_channels;
     QSet<QByteArray> m_patterns;
     RedisUrl m_url;
     std::unique_ptr<RedisConnection> m_conn;
     bool m_everConnected = false;
+    // Names re-sent after a reconnect and not yet confirmed; resubscribed()
+    // follows when both are empty again.
+    bool m_resubscribing = false;
+    QSet<QByteArray> m_unconfirmedChannels;
+    QSet<QByteArray> m_unconfirmedPatterns;
+    QTimer *m_healthTimer = nullptr;
+    int m_healthIntervalMs = 15000;
+    bool m_pingOutstanding = false;
     friend class RedisConnection;
 };

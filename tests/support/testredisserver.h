@@ -21,6 +21,11 @@ public:
 
     /// Extra "name value" config lines (e.g. "notify-keyspace-events KEA").
     void setExtraConfig(const QStringList &lines) { m_extra = lines; }
+    /// Serve TLS only: "port 0", "tls-port <port()>", these files and
+    /// "tls-auth-clients yes" (when requireClientCert). The readiness check
+    /// and the sync helpers then use the server's unix socket.
+    void setTls(const QString &certFile, const QString &keyFile, const QString &caFile,
+                bool requireClientCert = true);
     void setPassword(const QString &password) { m_password = password; }
 
     /// Starts the server and waits (max 10 s) until it answers PING.
@@ -36,6 +41,9 @@ public:
     quint16 port() const { return m_port; }
     QString password() const { return m_password; }
     QString dir() const { return m_dir ? m_dir->path() : QString(); }
+    /// The unix socket the server also listens on (inside dir()).
+    QString socketPath() const;
+    qint64 pid() const;
     /// URL with the password (if any) and db 0.
     RedisUrl url() const;
 
@@ -53,4 +61,9 @@ private:
     QStringList m_extra;
     QString m_password;
     quint16 m_port = 0;
+    QString m_tlsCert;
+    QString m_tlsKey;
+    QString m_tlsCa;
+    bool m_tlsClientCert = true;
+    bool m_paused = false;
 };

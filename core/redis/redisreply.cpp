@@ -1,0 +1,214 @@
+// RedisReply: construction from hiredis replies, conversions and the short
+// display form used by traces and logs.
+#include "redisreply.h"
+
+#include <hiredis/hiredis.h>
+
+RedisReply RedisReply::nil()
+{
+    return RedisReply();
+}
+
+RedisReply RedisReply::status(const QByteArray &text)
+{
+    RedisReply r;
+    r.m_type = Type::Status;
+    r.m_bytes = text;
+    return r;
+}
+
+RedisReply RedisReply::error(const QByteArray &message)
+{
+    RedisReply r;
+    r.m_type = Type::Error;
+    r.m_bytes = message;
+    return r;
+}
+
+RedisReply RedisReply::clientError(const QString &message)
+{
+    RedisReply r;
+    r.m_type = Type::Error;
+    r.m_clientError = true;
+    r.m_bytes = message.toUtf8();
+    return r;
+}
+
+RedisReply RedisReply::integer(qint64 value)
+{
+    RedisReply r;
+    r.m_type = Type::Integer;
+    r.m_integer = value;
+    return r;
+}
+
+RedisReply RedisReply::string(const QByteArray &bytes)
+{
+    RedisReply r;
+    r.m_type = Type::String;
+    r.m_bytes = bytes;
+    return r;
+}
+
+RedisReply RedisReply::array(QList<RedisReply> elements)
+{
+    RedisReply r;
+    r.m_type = Type::Array;
+    r.m_elements = std::move(elements);
+    return r;
+}
+
+RedisReply RedisReply::fromHiredis(const redisReply *reply)
+{
+    if (!reply)
+        return nil();
+    // hiredis 0.14 only produces the RESP2 types; the lengths are size_t and
+    // the strings may hold NUL bytes, so always copy with the explicit length.
+    switch (reply->type) {
+    case REDIS_REPLY_STRING:
+        return string(QByteArray(reply->str, qsizetype(reply->len)));
+    case REDIS_REPLY_STATUS:
+        return status(QByteArray(reply->str, qsizetype(reply->len)));
+    case REDIS_REPLY_ERROR:
+        return error(QByteArray(reply->str, qsizetype(reply->len)));
+    case REDIS_REPLY_INTEGER:
+        return integer(reply->integer);
+    case REDIS_REPLY_ARRAY: {
+        QList<RedisReply> elements;
+        elements.reserve(qsizetype(reply->elements));
+        for (size_t i = 0; i < reply->elements; ++i)
+            elements.append(fromHiredis(reply->element[i]));
+        return array(std::move(elements));
+    }
+    case REDIS_REPLY_NIL:
+    default:
+        return nil();
+    }
+}
+
+qint64 RedisReply::toInteger(bool *ok) const
+{
+    if (m_type == Type::Integer) {
+        if (ok)
+            *ok = true;
+        return m_integer;
+    }
+    if (m_type == Type::String || m_type == Type::Status) {
+        bool converted = false;
+        const qint64 value = m_bytes.toLongLong(&converted);
+        if (ok)
+            *ok = converted;
+        return converted ? value : 0;
+    }
+    if (ok)
+        *ok = false;
+    return 0;
+}
+
+QString RedisReply::errorMessage() const
+{
+    return m_type == Type::Error ? QString::fromUtf8(m_bytes) : QString();
+}
+
+QList<QPair<QByteArray, QByteArray>> RedisReply::toPairs() const
+{
+    QList<QPair<QByteArray, QByteArray>> pairs;
+    if (m_type != Type::Array)
+        return pairs;
+    const auto asBytes
+        = [](const RedisReply &r) { return r.isInteger() ? QByteArray::number(r.m_integer) : r.m_bytes; };
+    pairs.reserve(m_elements.size() / 2);
+    // An odd trailing element has no partner; it is ignored rather than
+    // invented, so a malformed reply cannot produce a fake field.
+    for (qsizetype i = 0; i + 1 < m_elements.size(); i += 2)
+        pairs.append({ asBytes(m_elements.at(i)), asBytes(m_elements.at(i + 1)) });
+    return pairs;
+}
+
+namespace {
+
+// Renders bytes the way redis-cli does: printable ASCII as is, quotes and
+// backslashes escaped, everything else as \n, \r, \t or \xHH.
+QString escapeBytes(const QByteArray &bytes, int maxBytes)
+{
+    const qsizetype shown = maxBytes >= 0 ? qMin<qsizetype>(bytes.size(), maxBytes) : bytes.size();
+    QString out;
+    out.reserve(shown + 8);
+    for (qsizetype i = 0; i < shown; ++i) {
+        const auto c = static_cast<unsigned char>(bytes.at(i));
+        switch (c) {
+        case '"':
+            out += QLatin1String("\\\"");
+            break;
+        case '\\':
+            out += QLatin1String("\\\\");
+            break;
+        case '\n':
+            out += QLatin1String("\\n");
+            break;
+        case '\r':
+            out += QLatin1String("\\r");
+            break;
+        case '\t':
+            out += QLatin1String("\\t");
+            break;
+        default:
+            if (c >= 0x20 && c < 0x7f) {
+                out += QLatin1Char(char(c));
+            } else {
+                out += QLatin1String("\\x");
+                out += QString::number(c, 16).rightJustified(2, QLatin1Char('0'));
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+QString RedisReply::toDisplayString(int maxBytes) const
+{
+    switch (m_type) {
+    case Type::Nil:
+        return QStringLiteral("(nil)");
+    case Type::Status:
+        return escapeBytes(m_bytes, maxBytes);
+    case Type::Error:
+        return QStringLiteral("(error) ") + escapeBytes(m_bytes, maxBytes);
+    case Type::Integer:
+        return QStringLiteral("(integer) ") + QString::number(m_integer);
+    case Type::String: {
+        QString text = QLatin1Char('"') + escapeBytes(m_bytes, maxBytes) + QLatin1Char('"');
+        if (maxBytes >= 0 && m_bytes.size() > maxBytes)
+            text += QStringLiteral("... (%1 bytes)").arg(m_bytes.size());
+        return text;
+    }
+    case Type::Array:
+        if (m_elements.isEmpty())
+            return QStringLiteral("(empty array)");
+        if (m_elements.size() == 1)
+            return QStringLiteral("[1 item]");
+        return QStringLiteral("[%1 items]").arg(m_elements.size());
+    }
+    return QString();
+}
+
+bool RedisReply::operator==(const RedisReply &other) const
+{
+    if (m_type != other.m_type)
+        return false;
+    switch (m_type) {
+    case Type::Nil:
+        return true;
+    case Type::Integer:
+        return m_integer == other.m_integer;
+    case Type::Error:
+        return m_clientError == other.m_clientError && m_bytes == other.m_bytes;
+    case Type::Status:
+    case Type::String:
+        return m_bytes == other.m_bytes;
+    case Type::Array:
+        return m_elements == other.m_elements;
+    }
+    return false;
+}
