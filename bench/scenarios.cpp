@@ -1,0 +1,32 @@
+// The scenario list (see scenarios.h). Order: cheap first, keys-1m last.
+#include "scenarios.h"
+
+#include "expireburst.h"
+#include "hitconcurrent.h"
+#include "hitseq.h"
+#include "keys1m.h"
+#include "missfill.h"
+#include "redisbenchmark.h"
+#include "wbdrain.h"
+#include "writelatency.h"
+
+namespace {
+template<typename T> ScenarioEntry entry()
+{
+    return { T().name(), [] { return std::unique_ptr<Scenario>(new T); } };
+}
+} // namespace
+
+QList<ScenarioEntry> allScenarios()
+{
+    return {
+        entry<HitSeqScenario>(),
+        entry<HitConcurrentScenario>(),
+        entry<MissFillScenario>(),
+        entry<WbDrainScenario>(),
+        entry<WriteLatencyScenario>(),
+        entry<ExpireBurstScenario>(),
+        entry<RedisBenchmarkScenario>(),
+        entry<Keys1mScenario>(),
+    };
+}

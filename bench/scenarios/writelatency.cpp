@@ -1,0 +1,100 @@
+// write-latency: save latency, write-behind vs write-through (see writelatency.h).
+#include "writelatency.h"
+
+#include "benchloop.h"
+#include "benchserver.h"
+#include "productservice.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+
+#include <algorithm>
+#include <vector>
+
+QString WriteLatencyScenario::description() const
+{
+    return QStringLiteral("p50 of update() under write-behind | p50 of update() under write-through, same file DB");
+}
+
+bool WriteLatencyScenario::setUp(const BenchContext &ctx, QString *error)
+{
+    m_ctx = ctx;
+    if (!m_fixture.openDatabase(QDir(ctx.workDir).filePath(QStringLiteral("latency.sqlite")), Rows, error))
+        return false;
+    m_fixture.setSettingsOverride(ctx.settings);
+    return m_fixture.startService(ctx.server->url(), StrategyKind::WriteThrough, error);
+}
+
+Sample WriteLatencyScenario::runSaves(StrategyKind strategy)
+{
+    QString error;
+    // Start every round from an empty queue so one side's backlog does not
+    // slow the other down.
+    if (!m_fixture.drainWriteBehind(120000, &error))
+        return Sample::failed(error);
+    ProductService *service = m_fixture.service();
+    service->setStrategy(strategy);
+
+    std::vector<qint64> latencies;
+    latencies.reserve(size_t(m_ctx.n));
+    QString failure;
+    QElapsedTimer total;
+    QElapsedTimer call;
+    std::function<void(const std::function<void()> &)> next;
+    const bool finished = BenchLoop::runLoop(
+        [&](const std::function<void()> &quit) {
+            total.start();
+            next = [&, quit](const std::function<void()> &) {
+                const qint64 k = m_counter++;
+                call.start();
+                service->update(
+                    1 + k % Rows, QStringLiteral("save %1").arg(k), k, 0, nullptr, [&, quit](const ServiceResult &r) {
+                        latencies.push_back(call.nsecsElapsed() / 1000);
+                        if (!r.ok()) {
+                            failure = QStringLiteral("update: %1 %2").arg(serviceStatusName(r.status), r.error);
+                            quit();
+                            return;
+                        }
+                        if (qint64(latencies.size()) == m_ctx.n) {
+                            quit();
+                            return;
+                        }
+                        next(quit);
+                    });
+            };
+            next(quit);
+        },
+        600000);
+    const double seconds = double(total.nsecsElapsed()) / 1e9;
+    if (!failure.isEmpty())
+        return Sample::failed(failure);
+    if (!finished)
+        return Sample::failed(QStringLiteral("timed out after %1 saves").arg(latencies.size()));
+    std::sort(latencies.begin(), latencies.end());
+    const auto pct
+        = [&](double p) { return latencies.at(std::min(latencies.size() - 1, size_t(p * double(latencies.size())))); };
+    Sample s = Sample::throughput(qint64(latencies.size()), seconds);
+    s.value = double(pct(0.50));
+    s.extra.insert(QStringLiteral("p50_us"), pct(0.50));
+    s.extra.insert(QStringLiteral("p95_us"), pct(0.95));
+    s.extra.insert(QStringLiteral("p99_us"), pct(0.99));
+    s.extra.insert(QStringLiteral("max_us"), latencies.back());
+    return s;
+}
+
+Sample WriteLatencyScenario::runBaseline(int)
+{
+    return runSaves(StrategyKind::WriteThrough);
+}
+
+Sample WriteLatencyScenario::runCacheLab(int)
+{
+    return runSaves(StrategyKind::WriteBehind);
+}
+
+void WriteLatencyScenario::tearDown()
+{
+    QString ignored;
+    m_fixture.drainWriteBehind(60000, &ignored);
+    m_fixture.shutdown();
+}
