@@ -223,6 +223,7 @@ void RedisConnection::startAttempt()
     dropTransport();
     m_sslErrors.clear();
     m_serverVersion.clear();
+    m_serverLoading = false;
     setState(State::Connecting);
 
     m_reader = createReader(this);
@@ -368,22 +369,49 @@ void RedisConnection::beginHandshake()
         }),
             nullptr);
     }
-    commands.append({ QByteArrayLiteral("INFO"), QByteArrayLiteral("server") });
-    replies.emplace_back(step([this](const RedisReply &reply) {
-        // Also not fatal (an ACL user may lack +info); the version stays empty.
-        if (reply.isString()) {
-            const QList<QByteArray> lines = reply.bytes().split('\n');
-            for (const QByteArray &line : lines) {
-                if (line.startsWith("redis_version:")) {
-                    m_serverVersion = QString::fromUtf8(line.mid(14).trimmed());
-                    break;
-                }
-            }
-        }
-        finishHandshake();
-    }),
-        nullptr);
+    // The default INFO sections: "server" has the version, "persistence"
+    // says whether the server is still loading its data set.
+    commands.append({ QByteArrayLiteral("INFO") });
+    replies.emplace_back(step([this](const RedisReply &reply) { onHandshakeInfo(reply); }), nullptr);
     send(commands, std::move(replies));
+}
+
+void RedisConnection::onHandshakeInfo(const RedisReply &reply)
+{
+    // A failed INFO is not fatal (an ACL user may lack +info); the version
+    // then stays empty. A server that restarted with a large RDB/AOF accepts
+    // connections while loading it but answers data commands with -LOADING,
+    // so connected() waits until loading is over; the connect timeout still
+    // bounds the wait.
+    bool loading = reply.isError() && reply.bytes().startsWith("LOADING");
+    if (reply.isString()) {
+        const QList<QByteArray> lines = reply.bytes().split('\n');
+        for (const QByteArray &raw : lines) {
+            const QByteArray line = raw.trimmed();
+            if (line.startsWith("redis_version:"))
+                m_serverVersion = QString::fromUtf8(line.mid(14));
+            else if (line == "loading:1")
+                loading = true;
+        }
+    }
+    m_serverLoading = loading;
+    if (!loading) {
+        finishHandshake();
+        return;
+    }
+    const quint64 generation = m_generation;
+    QTimer::singleShot(50, this, [this, generation] {
+        if (generation != m_generation || m_state != State::Connecting || !m_io)
+            return;
+        std::vector<RedisPending> replies;
+        replies.emplace_back(
+            [this, generation](const RedisReply &r) {
+                if (generation == m_generation && !r.isClientError())
+                    onHandshakeInfo(r);
+            },
+            nullptr);
+        send({ { QByteArrayLiteral("INFO"), QByteArrayLiteral("persistence") } }, std::move(replies));
+    });
 }
 
 void RedisConnection::finishHandshake()
@@ -404,7 +432,15 @@ bool RedisConnection::writeBytes(const QByteArray &bytes)
 {
     if (!m_io)
         return false;
-    return m_io->write(bytes) == bytes.size();
+    if (m_io->write(bytes) != bytes.size())
+        return false;
+    // Hand the bytes to the kernel now instead of on the next event-loop
+    // turn: a request/reply round trip then costs one wake-up, not two.
+    if (m_tcp)
+        m_tcp->flush();
+    else if (m_local)
+        m_local->flush();
+    return true;
 }
 
 void RedisConnection::send(const QList<RedisCommand> &commands, std::vector<RedisPending> replies)
@@ -471,7 +507,10 @@ void RedisConnection::onConnectTimeout()
 {
     if (m_state != State::Connecting)
         return;
-    fail(QStringLiteral("connecting to %1 timed out after %2 ms").arg(m_url.endpoint()).arg(m_connectTimeoutMs));
+    fail(QStringLiteral("connecting to %1 timed out after %2 ms%3")
+             .arg(m_url.endpoint())
+             .arg(m_connectTimeoutMs)
+             .arg(m_serverLoading ? QStringLiteral(" (the server was still loading its data set)") : QString()));
 }
 
 void RedisConnection::onReadyRead()
@@ -504,8 +543,9 @@ void RedisConnection::onReadyRead()
         if (!m_pending.empty()) {
             const RedisPending pending = std::move(m_pending.front());
             m_pending.pop_front();
-            if (m_pending.empty())
-                m_commandTimer.stop();
+            // The timeout timer is left running when the queue empties: it
+            // notices the empty queue when it fires, which is cheaper than
+            // stopping and restarting a timer for every command.
             pending.deliver(reply);
         } else if (m_pushHandler) {
             m_pushHandler(reply);
