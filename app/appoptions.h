@@ -3,19 +3,19 @@
 // Kept apart from main() so the parser can be tested without a window.
 #pragma once
 
+#include <optional>
 #include <QString>
 #include <QStringList>
-#include <optional>
 
 struct AppOptions final
 {
-    QString redisUrl;       ///< empty: start the embedded redis-server
-    QString dbPath;         ///< empty: products.sqlite in the app data dir
+    QString redisUrl; ///< empty: start the embedded redis-server
+    QString dbPath; ///< empty: products.sqlite in the app data dir
     QString strategy = QStringLiteral("cache-aside");
     int ttlSeconds = 60;
     bool demo = false;
     QString screenshotPath; ///< non-empty: render, save the PNG, exit
-    int screenshotDelayMs = 2500;
+    int screenshotDelayMs = 4000; ///< long enough for the demo's first keys to expire
     bool showHelp = false;
     bool showVersion = false;
 

@@ -47,21 +47,26 @@ int main(int argc, char **argv)
         qputenv("QT_QPA_PLATFORM", "offscreen"); // a screenshot needs no screen
 
     QApplication app(argc, argv);
+    Q_INIT_RESOURCE(cachelab); // the resources live in the static cachelab_ui library
     QApplication::setApplicationName(QStringLiteral("CacheLab"));
     QApplication::setOrganizationName(QStringLiteral("CacheLab"));
     QApplication::setApplicationVersion(QStringLiteral(CACHELAB_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/cachelab.svg")));
 
     Backend::Config config;
-    config.redisUrl = options->redisUrl;
+    // CACHELAB_REDIS_URL: set by File > Connect when it restarts CacheLab
+    // (the environment keeps the password out of the process list).
+    config.redisUrl = options->redisUrl.isEmpty() ? qEnvironmentVariable("CACHELAB_REDIS_URL") : options->redisUrl;
+    config.strategy = options->strategy;
+    config.ttlSeconds = options->ttlSeconds;
     config.dbPath = options->dbPath;
     config.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(config.dataDir);
 
     Backend backend(config);
     MainWindow window(&backend, *options);
-    const bool interactive = options->screenshotPath.isEmpty()
-        && QGuiApplication::platformName() != QLatin1String("offscreen");
+    const bool interactive
+        = options->screenshotPath.isEmpty() && QGuiApplication::platformName() != QLatin1String("offscreen");
 
     int exitCode = 0;
     QObject::connect(&backend, &Backend::failed, &app, [&](const QString &message) {

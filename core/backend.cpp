@@ -2,7 +2,10 @@
 #include "backend.h"
 
 #include "embeddedredis.h"
+#include "infopoller.h"
+#include "keyspacewatcher.h"
 #include "productrepository.h"
+#include "productservice.h"
 #include "redisclient.h"
 
 #include <QDir>
@@ -11,15 +14,23 @@
 Backend::Backend(Config config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-{
-}
+{ }
 
 Backend::~Backend()
 {
-    // The client goes first so it does not try to reconnect to a server
-    // that is being stopped.
+    // Observers first, then the service (it may still touch Redis and the
+    // repository), then the client so it does not try to reconnect to a
+    // server that is being stopped, then the store and the server.
+    delete m_watcher;
+    m_watcher = nullptr;
+    delete m_info;
+    m_info = nullptr;
+    delete m_service;
+    m_service = nullptr;
     delete m_redis;
     m_redis = nullptr;
+    delete m_repository;
+    m_repository = nullptr;
     delete m_embedded;
     m_embedded = nullptr;
 }
@@ -40,7 +51,11 @@ QString Backend::redisDescription() const
 
 void Backend::start()
 {
-    if (!isEmbedded()) {
+    openDatabase();
+    if (m_config.redis) {
+        m_url = *m_config.redis;
+        connectRedis(m_url);
+    } else if (!m_config.redisUrl.isEmpty()) {
         QString error;
         const auto url = RedisUrl::parse(m_config.redisUrl, &error);
         if (!url) {
@@ -67,14 +82,43 @@ void Backend::start()
         });
         m_embedded->start();
     }
-    openDatabase();
 }
 
 void Backend::connectRedis(const RedisUrl &url)
 {
     m_redis = new RedisClient(url, this);
-    connect(m_redis, &RedisClient::connected, this, &Backend::redisReady);
+    m_service = new ProductService(m_redis, m_repository, this);
+    if (!m_config.strategy.isEmpty() && !m_service->setStrategyByName(m_config.strategy))
+        emit warning(
+            tr("Unknown strategy '%1'; using %2.").arg(m_config.strategy, strategyName(m_service->strategy())));
+    if (m_config.ttlSeconds > 0) {
+        CacheSettings settings = m_service->settings();
+        settings.ttlSeconds = m_config.ttlSeconds;
+        m_service->setSettings(settings);
+    }
+
+    m_watcher = new KeyspaceWatcher(url, this);
+    m_watcher->setMode(KeyspaceWatcher::Mode::Keyspace);
+    m_watcher->setKeyPattern(m_service->settings().keyPrefix.toUtf8() + '*');
+    m_watcher->setBatchInterval(100);
+
+    m_info = new InfoPoller(m_redis, this);
+    m_info->setInterval(m_config.infoIntervalMs);
+
+    connect(m_redis, &RedisClient::connected, this, [this] {
+        if (m_config.enableNotifications) {
+            KeyspaceWatcher::enableNotifications(m_redis, this, [this](bool ok, const QString &error) {
+                if (!ok)
+                    emit warning(
+                        tr("Keyspace notifications could not be enabled (%1); live events may be missing.").arg(error));
+            });
+        }
+        emit redisReady();
+    });
     m_redis->connectToServer();
+    m_watcher->start();
+    m_info->start();
+    maybeReady();
 }
 
 void Backend::openDatabase()
@@ -90,15 +134,23 @@ void Backend::openDatabase()
             return;
         }
         if (!m_config.seedDemoData) {
-            if (!m_failed)
-                emit ready();
+            m_dbOpen = true;
+            maybeReady();
             return;
         }
         m_repository->seedDemoData(this, [this](const StoreResult &seeded) {
             if (!seeded.ok())
                 qWarning("cachelab: could not add the demo products: %s", qPrintable(seeded.error));
-            if (!m_failed)
-                emit ready();
+            m_dbOpen = true;
+            maybeReady();
         });
     });
+}
+
+void Backend::maybeReady()
+{
+    if (m_failed || m_ready || !m_dbOpen || !m_service)
+        return;
+    m_ready = true;
+    emit ready();
 }

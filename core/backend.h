@@ -1,21 +1,27 @@
 // Backend: everything the dashboard needs, wired together, with no widgets.
 //
 // Owns the Redis side (an embedded redis-server unless a URL was given, the
-// command connection) and the SQLite side (the product repository on its
-// database thread). start() returns at once; ready() follows when the
-// database is open (with demo products when it was empty). Redis may come up
-// later or go away at any time: the rest of the app then runs degraded.
-// The window, the HTTP API and the tests all build on one Backend.
+// command connection, the keyspace-event watcher and the INFO poller), the
+// SQLite side (the product repository on its database thread) and the
+// ProductService that joins them. start() returns at once; ready() follows
+// when the database is open (with demo products when it was empty) and the
+// service exists. Redis may come up later or go away at any time: the rest
+// of the app then runs degraded. The window, the HTTP API and the tests all
+// build on one Backend.
 #pragma once
 
 #include "redisurl.h"
 
+#include <memory>
+#include <optional>
 #include <QObject>
 #include <QString>
-#include <memory>
 
 class EmbeddedRedis;
+class InfoPoller;
+class KeyspaceWatcher;
 class ProductRepository;
+class ProductService;
 class RedisClient;
 
 class Backend final : public QObject
@@ -25,10 +31,15 @@ class Backend final : public QObject
 public:
     struct Config
     {
-        QString redisUrl;        ///< empty: embedded redis-server
-        QString dbPath;          ///< file or ":memory:"; empty: <dataDir>/products.sqlite
-        QString dataDir;         ///< app data location (embedded Redis data lives under it)
+        QString redisUrl; ///< empty (and no redis below): embedded redis-server
+        std::optional<RedisUrl> redis; ///< a parsed URL; wins over redisUrl (tests)
+        QString dbPath; ///< file or ":memory:"; empty: <dataDir>/products.sqlite
+        QString dataDir; ///< app data location (embedded Redis data lives under it)
         bool seedDemoData = true;
+        QString strategy; ///< one of strategyNames(); empty keeps the service default
+        int ttlSeconds = 0; ///< 0 keeps the service default
+        bool enableNotifications = true; ///< CONFIG SET notify-keyspace-events KEA on connect
+        int infoIntervalMs = 1000;
     };
 
     explicit Backend(Config config, QObject *parent = nullptr);
@@ -38,7 +49,8 @@ public:
     /// the database. Emits ready() or failed().
     void start();
 
-    bool isEmbedded() const { return m_config.redisUrl.isEmpty(); }
+    bool isEmbedded() const { return !m_config.redis && m_config.redisUrl.isEmpty(); }
+    bool isReady() const { return m_ready; }
     /// "embedded redis-server 127.0.0.1:41233" or the redacted URL.
     QString redisDescription() const;
     RedisUrl redisUrl() const { return m_url; }
@@ -47,6 +59,10 @@ public:
     RedisClient *redis() const { return m_redis; }
     ProductRepository *repository() const { return m_repository; }
     EmbeddedRedis *embeddedRedis() const { return m_embedded; }
+    /// Null until ready().
+    ProductService *service() const { return m_service; }
+    KeyspaceWatcher *keyspaceWatcher() const { return m_watcher; }
+    InfoPoller *infoPoller() const { return m_info; }
 
 signals:
     void ready();
@@ -54,15 +70,23 @@ signals:
     void failed(const QString &message);
     /// The Redis connection (or the embedded server) came up.
     void redisReady();
+    /// Something worth a status-bar line (notifications could not be enabled, ...).
+    void warning(const QString &message);
 
 private:
     void connectRedis(const RedisUrl &url);
     void openDatabase();
+    void maybeReady();
 
     Config m_config;
     RedisUrl m_url;
     EmbeddedRedis *m_embedded = nullptr;
     RedisClient *m_redis = nullptr;
     ProductRepository *m_repository = nullptr;
+    ProductService *m_service = nullptr;
+    KeyspaceWatcher *m_watcher = nullptr;
+    InfoPoller *m_info = nullptr;
+    bool m_dbOpen = false;
     bool m_failed = false;
+    bool m_ready = false;
 };

@@ -1,84 +1,383 @@
-// MainWindow: products from SQLite and the Redis connection state.
+// MainWindow: docks, menus, status bar and start-up wiring.
 #include "mainwindow.h"
 
 #include "backend.h"
+#include "connectiondialog.h"
+#include "demoscript.h"
+#include "editorpanel.h"
+#include "eventspanel.h"
+#include "infopoller.h"
+#include "keybrowserpanel.h"
+#include "metricspanel.h"
 #include "productrepository.h"
+#include "productservice.h"
+#include "productspanel.h"
+#include "recentpanel.h"
 #include "redisclient.h"
+#include "strategypanel.h"
+#include "theme.h"
+#include "tracepanel.h"
 
-#include <QHeaderView>
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
 #include <QLabel>
-#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QSettings>
 #include <QStatusBar>
-#include <QTableWidget>
+#include <QTimer>
+
+namespace {
+constexpr int StateVersion = 1;
+}
 
 MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *parent)
     : QMainWindow(parent)
     , m_backend(backend)
     , m_options(options)
+    , m_products(new ProductsPanel(this))
+    , m_editor(new EditorPanel(this))
+    , m_strategy(new StrategyPanel(this))
+    , m_keys(new KeyBrowserPanel(this))
+    , m_recent(new RecentPanel(this))
+    , m_events(new EventsPanel(this))
+    , m_trace(new TracePanel(this))
+    , m_metrics(new MetricsPanel(this))
+    , m_connection(new QLabel(tr("Starting…"), this))
+    , m_strategyLabel(new QLabel(this))
+    , m_queue(new QLabel(this))
+    , m_degraded(new QLabel(this))
 {
+    setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("CacheLab"));
-    resize(1280, 800);
+    Theme::apply();
+    setDockNestingEnabled(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
+    setTabPosition(Qt::AllDockWidgetAreas, QTabWidget::North);
 
-    m_products = new QTableWidget(0, 4, this);
-    m_products->setObjectName(QStringLiteral("productsTable"));
-    m_products->setHorizontalHeaderLabels({tr("ID"), tr("Name"), tr("Price"), tr("Version")});
-    m_products->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
-    m_products->verticalHeader()->hide();
-    m_products->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_products->setSelectionBehavior(QAbstractItemView::SelectRows);
-    setCentralWidget(m_products);
+    addPanel(m_strategy, tr("Strategy"), QStringLiteral("strategyDock"));
+    addPanel(m_products, tr("Products (SQLite)"), QStringLiteral("productsDock"));
+    addPanel(m_editor, tr("Editor"), QStringLiteral("editorDock"));
+    addPanel(m_keys, tr("Redis keys"), QStringLiteral("keysDock"));
+    addPanel(m_events, tr("Keyspace events"), QStringLiteral("eventsDock"));
+    addPanel(m_recent, tr("Recent products"), QStringLiteral("recentDock"));
+    addPanel(m_trace, tr("Trace"), QStringLiteral("traceDock"));
+    addPanel(m_metrics, tr("Metrics"), QStringLiteral("metricsDock"));
 
-    m_connection = new QLabel(tr("Starting…"), this);
-    m_connection->setObjectName(QStringLiteral("connectionLabel"));
+    m_connection->setObjectName(QStringLiteral("statusConnection"));
+    m_strategyLabel->setObjectName(QStringLiteral("statusStrategy"));
+    m_queue->setObjectName(QStringLiteral("statusQueue"));
+    m_degraded->setObjectName(QStringLiteral("statusDegraded"));
+    m_degraded->hide();
+    statusBar()->addPermanentWidget(m_degraded);
     statusBar()->addPermanentWidget(m_connection);
+    statusBar()->addPermanentWidget(m_strategyLabel);
+    statusBar()->addPermanentWidget(m_queue);
 
-    connect(backend, &Backend::ready, this, [this] {
-        connect(m_backend->repository(), &ProductRepository::changed, this, &MainWindow::reloadProducts);
-        reloadProducts();
-        updateStatus();
-    });
-    connect(backend, &Backend::redisReady, this, [this] {
-        connect(m_backend->redis(), &RedisClient::stateChanged, this, &MainWindow::updateStatus);
-        updateStatus();
-    });
-    connect(backend, &Backend::failed, this, [this](const QString &message) {
-        m_connection->setText(message);
-    });
+    createMenus();
+    const QSettings settings;
+    const bool fresh = !m_options.screenshotPath.isEmpty();
+    if (fresh || !restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1280, 800);
+    resetLayout();
+    if (!fresh)
+        m_pendingState = settings.value(QStringLiteral("window/state")).toByteArray();
+
+    connect(m_editor, &EditorPanel::message, this, &MainWindow::showMessage);
+    connect(m_strategy, &StrategyPanel::message, this, &MainWindow::showMessage);
+    connect(m_products, &ProductsPanel::productSelected, m_editor, &EditorPanel::showProduct);
+    connect(backend, &Backend::ready, this, &MainWindow::onReady);
+    connect(backend, &Backend::redisReady, this, &MainWindow::updateStatus);
+    connect(backend, &Backend::warning, this, &MainWindow::showMessage);
+    connect(backend, &Backend::failed, this, [this](const QString &message) { m_connection->setText(message); });
+    if (backend->isReady())
+        onReady();
 }
 
 MainWindow::~MainWindow() = default;
+
+QDockWidget *MainWindow::addPanel(QWidget *panel, const QString &title, const QString &objectName)
+{
+    auto *dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);
+    dock->setWidget(panel);
+    dock->setFeatures(
+        QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    m_docks << dock;
+    return dock;
+}
+
+void MainWindow::resetLayout()
+{
+    const auto dock = [this](const char *name) { return findChild<QDockWidget *>(QLatin1String(name)); };
+    QDockWidget *strategy = dock("strategyDock");
+    QDockWidget *products = dock("productsDock");
+    QDockWidget *editor = dock("editorDock");
+    QDockWidget *keys = dock("keysDock");
+    QDockWidget *events = dock("eventsDock");
+    QDockWidget *recent = dock("recentDock");
+    QDockWidget *trace = dock("traceDock");
+    QDockWidget *metrics = dock("metricsDock");
+    for (QDockWidget *d : std::as_const(m_docks)) {
+        d->setFloating(false);
+        d->show();
+        removeDockWidget(d);
+    }
+    // Three columns: what you do | what Redis holds | what happened.
+    addDockWidget(Qt::LeftDockWidgetArea, strategy);
+    splitDockWidget(strategy, keys, Qt::Horizontal);
+    splitDockWidget(keys, trace, Qt::Horizontal);
+    splitDockWidget(strategy, products, Qt::Vertical);
+    splitDockWidget(products, editor, Qt::Vertical);
+    splitDockWidget(keys, events, Qt::Vertical);
+    splitDockWidget(trace, metrics, Qt::Vertical);
+    tabifyDockWidget(events, recent);
+    events->raise();
+    for (QDockWidget *d : std::as_const(m_docks))
+        d->show();
+    // Dock sizes only take once the window is laid out: now if it is
+    // visible (View > Reset Layout), else on the first show.
+    if (isVisible())
+        applyDefaultSizes();
+}
+
+void MainWindow::applyDefaultSizes()
+{
+    const auto dock = [this](const char *name) { return findChild<QDockWidget *>(QLatin1String(name)); };
+    resizeDocks({ dock("strategyDock"), dock("keysDock"), dock("traceDock") }, { 400, 400, 480 }, Qt::Horizontal);
+    resizeDocks({ dock("strategyDock"), dock("productsDock"), dock("editorDock") }, { 218, 305, 237 }, Qt::Vertical);
+    resizeDocks({ dock("keysDock"), dock("eventsDock") }, { 430, 330 }, Qt::Vertical);
+    resizeDocks({ dock("traceDock"), dock("metricsDock") }, { 440, 320 }, Qt::Vertical);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_shownOnce)
+        return;
+    m_shownOnce = true;
+    applyDefaultSizes();
+    if (!m_pendingState.isEmpty())
+        restoreState(std::exchange(m_pendingState, {}), StateVersion);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *connectAction = file->addAction(tr("&Connect to Redis…"), this, &MainWindow::openConnectionDialog);
+    connectAction->setObjectName(QStringLiteral("actionConnect"));
+    connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction *shot = file->addAction(tr("Save &Screenshot…"), this, &MainWindow::saveScreenshotAs);
+    shot->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *cache = menuBar()->addMenu(tr("&Cache"));
+    m_strategyActions = new QActionGroup(this);
+    int n = 1;
+    for (StrategyKind kind : allStrategies()) {
+        QAction *a = cache->addAction(strategyName(kind));
+        a->setCheckable(true);
+        a->setData(int(kind));
+        a->setToolTip(strategyDescription(kind));
+        a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_0 + n++)));
+        m_strategyActions->addAction(a);
+        connect(a, &QAction::triggered, this, [this, kind] {
+            if (m_backend->service())
+                m_backend->service()->setStrategy(kind);
+        });
+    }
+    cache->addSeparator();
+    const auto serviceAction = [this, cache](const QString &text, auto call) {
+        QAction *a = cache->addAction(text);
+        connect(a, &QAction::triggered, this, [this, text, call] {
+            ProductService *s = m_backend->service();
+            if (!s)
+                return;
+            (s->*call)(this, [this, text](const ServiceResult &r) {
+                showMessage(
+                    r.ok() ? tr("%1: done (%2)").arg(text).arg(r.count) : tr("%1 failed: %2").arg(text, r.error));
+            });
+        });
+        return a;
+    };
+    serviceAction(tr("&Warm Up Cache"), &ProductService::warmUp);
+    serviceAction(tr("&Invalidate All App Keys"), &ProductService::invalidateAll)
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
+    serviceAction(tr("&Flush Write-Behind Queue"), &ProductService::flushWriteBehind);
+    cache->addSeparator();
+    cache->addAction(tr("&Reset Metrics"), this, [this] {
+        if (m_backend->service())
+            m_backend->service()->resetMetrics();
+    });
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget *d : std::as_const(m_docks))
+        view->addAction(d->toggleViewAction());
+    view->addSeparator();
+    QAction *rescan = view->addAction(tr("Re&scan Keys"), this, [this] { m_keys->rescan(); });
+    rescan->setShortcut(QKeySequence::Refresh);
+    view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About CacheLab"), this, &MainWindow::showAbout);
+    about->setMenuRole(QAction::AboutRole);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt)->setMenuRole(QAction::AboutQtRole);
+}
+
+void MainWindow::onReady()
+{
+    ProductService *service = m_backend->service();
+    m_products->attach(m_backend);
+    m_editor->attach(m_backend);
+    m_strategy->attach(m_backend);
+    m_keys->attach(m_backend);
+    m_recent->attach(m_backend, m_products->model());
+    m_events->attach(m_backend);
+    m_trace->attach(m_backend);
+    m_metrics->attach(m_backend);
+
+    connect(service, &ProductService::strategyChanged, this, &MainWindow::updateStatus);
+    connect(service, &ProductService::queueDepthChanged, this, &MainWindow::updateStatus);
+    connect(service, &ProductService::cacheAvailabilityChanged, this, &MainWindow::updateStatus);
+    connect(service, &ProductService::warning, this, &MainWindow::showMessage);
+    connect(m_backend->redis(), &RedisClient::stateChanged, this, &MainWindow::updateStatus);
+    connect(m_backend->infoPoller(), &InfoPoller::updated, this, [this](const RedisServerInfo &info) {
+        if (info.redisVersion != m_serverVersion) {
+            m_serverVersion = info.redisVersion;
+            updateStatus();
+        }
+    });
+    updateStatus();
+
+    if (m_options.demo) {
+        m_demo = new DemoScript(m_backend, this);
+        connect(
+            m_demo, &DemoScript::burstFinished, this, [this] { m_keys->selectKey(QByteArrayLiteral("product:1")); });
+        connect(m_demo, &DemoScript::finished, this,
+            [this] { showMessage(tr("Demo finished — your turn: pick a product and press Get.")); });
+        // Start once Redis answers, so the first gets show the miss → fill path.
+        if (m_backend->redis()->isConnected())
+            m_demo->start();
+        else
+            connect(m_backend->redis(), &RedisClient::connected, m_demo, &DemoScript::start, Qt::SingleShotConnection);
+    }
+}
+
+void MainWindow::updateStatus()
+{
+    const RedisClient *redis = m_backend->redis();
+    ProductService *service = m_backend->service();
+    QString state = tr("connecting…");
+    if (redis && redis->isConnected()) {
+        const QString version = redis->serverVersion().isEmpty() ? m_serverVersion : redis->serverVersion();
+        state = version.isEmpty() ? tr("connected") : tr("Redis %1").arg(version);
+    } else if (redis && redis->state() == RedisClient::State::Reconnecting) {
+        state = tr("reconnecting…");
+    }
+    m_connection->setText(QStringLiteral("%1 · %2").arg(m_backend->redisDescription(), state));
+    m_connection->setToolTip(tr("SQLite: %1").arg(m_backend->databasePath()));
+    if (!service)
+        return;
+    m_strategyLabel->setText(tr("strategy: <b>%1</b>").arg(strategyName(service->strategy())));
+    m_queue->setText(tr("write-behind queue: <b>%1</b>").arg(service->queueDepth()));
+    const bool degraded = !service->isCacheAvailable() && redis && !redis->isConnected();
+    m_degraded->setVisible(degraded);
+    if (degraded) {
+        const QColor c = Theme::outcomeColor(TraceOutcome::Error);
+        m_degraded->setText(tr("<b style='color:%1'>⚠ Redis down — degraded: reads from SQLite</b>").arg(c.name()));
+    }
+    if (m_strategyActions) {
+        for (QAction *a : m_strategyActions->actions())
+            a->setChecked(a->data().toInt() == int(service->strategy()));
+    }
+}
+
+void MainWindow::showMessage(const QString &text)
+{
+    statusBar()->showMessage(text, 8000);
+}
+
+void MainWindow::showAbout()
+{
+    const QString redisVersion = m_backend->redis() && !m_backend->redis()->serverVersion().isEmpty()
+        ? m_backend->redis()->serverVersion()
+        : (m_serverVersion.isEmpty() ? tr("not connected") : m_serverVersion);
+    QMessageBox::about(this, tr("About CacheLab"),
+        tr("<h3>CacheLab %1</h3>"
+           "<p>See Redis caching in front of a SQL database: strategies, TTLs, "
+           "evictions and every step an operation takes.</p>"
+           "<table>"
+           "<tr><td>Qt</td><td>&nbsp;%2 (built with %3)</td></tr>"
+           "<tr><td>hiredis</td><td>&nbsp;%4</td></tr>"
+           "<tr><td>Redis server</td><td>&nbsp;%5</td></tr>"
+           "<tr><td>Redis</td><td>&nbsp;%6</td></tr>"
+           "<tr><td>SQLite file</td><td>&nbsp;%7</td></tr>"
+           "</table>")
+            .arg(QStringLiteral(CACHELAB_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
+                QStringLiteral(CACHELAB_HIREDIS_VERSION), redisVersion, m_backend->redisDescription().toHtmlEscaped(),
+                m_backend->databasePath().toHtmlEscaped()));
+}
+
+void MainWindow::openConnectionDialog()
+{
+    ConnectionDialog dialog(this);
+    if (!m_backend->isEmbedded())
+        dialog.setUrl(m_backend->redisUrl());
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    // A new connection is a new backend: start a fresh CacheLab with it and
+    // close this one. The URL travels in the environment, not on the command
+    // line, so the password does not show up in the process list.
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    QStringList args;
+    if (dialog.url())
+        env.insert(QStringLiteral("CACHELAB_REDIS_URL"), dialog.urlString());
+    else
+        env.remove(QStringLiteral("CACHELAB_REDIS_URL"));
+    if (!m_options.dbPath.isEmpty())
+        args << QStringLiteral("--db") << m_options.dbPath;
+    if (m_backend->service())
+        args << QStringLiteral("--strategy") << strategyName(m_backend->service()->strategy());
+    process.setProgram(QCoreApplication::applicationFilePath());
+    process.setArguments(args);
+    process.setProcessEnvironment(env);
+    if (!process.startDetached()) {
+        QMessageBox::warning(this, tr("CacheLab"), tr("Could not start CacheLab with the new connection."));
+        return;
+    }
+    close();
+}
+
+void MainWindow::saveScreenshotAs()
+{
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Screenshot"), QStringLiteral("cachelab.png"), tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    showMessage(saveScreenshot(path) ? tr("Saved %1").arg(path) : tr("Could not write %1").arg(path));
+}
 
 bool MainWindow::saveScreenshot(const QString &path)
 {
     return grab().save(path, "PNG");
 }
 
-void MainWindow::reloadProducts()
+void MainWindow::closeEvent(QCloseEvent *event)
 {
-    m_backend->repository()->list(this, [this](const StoreResult &result) {
-        if (!result.ok()) {
-            statusBar()->showMessage(result.error, 5000);
-            return;
-        }
-        m_products->setRowCount(int(result.products.size()));
-        const QLocale locale;
-        for (int row = 0; row < result.products.size(); ++row) {
-            const Product &p = result.products.at(row);
-            m_products->setItem(row, 0, new QTableWidgetItem(QString::number(p.id)));
-            m_products->setItem(row, 1, new QTableWidgetItem(p.name));
-            m_products->setItem(row, 2, new QTableWidgetItem(locale.toString(double(p.price) / 100.0, 'f', 2)));
-            m_products->setItem(row, 3, new QTableWidgetItem(QString::number(p.version)));
-        }
-    });
-}
-
-void MainWindow::updateStatus()
-{
-    const RedisClient *redis = m_backend->redis();
-    QString state = tr("connecting");
-    if (redis && redis->isConnected())
-        state = tr("connected, Redis %1").arg(redis->serverVersion());
-    else if (redis && redis->state() == RedisClient::State::Reconnecting)
-        state = tr("reconnecting");
-    m_connection->setText(tr("%1 — %2").arg(m_backend->redisDescription(), state));
+    if (m_options.screenshotPath.isEmpty()) {
+        QSettings settings;
+        settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+        settings.setValue(QStringLiteral("window/state"), saveState(StateVersion));
+    }
+    QMainWindow::closeEvent(event);
 }

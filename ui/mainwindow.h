@@ -1,4 +1,10 @@
 // MainWindow: the CacheLab dashboard's top-level window.
+//
+// Nine dock panels (products, editor, strategy, Redis keys, recent products,
+// events, trace, metrics) that the user can move, tab and hide; the layout
+// is saved in QSettings and restored on the next start (1280×800 the first
+// time). Menus follow desktop conventions; the status bar shows where Redis
+// is, its version, the strategy, the write-behind queue and degraded mode.
 #pragma once
 
 #include <QMainWindow>
@@ -6,8 +12,18 @@
 #include "../app/appoptions.h"
 
 class Backend;
+class DemoScript;
+class EditorPanel;
+class EventsPanel;
+class KeyBrowserPanel;
+class MetricsPanel;
+class ProductsPanel;
+class QActionGroup;
+class QDockWidget;
 class QLabel;
-class QTableWidget;
+class RecentPanel;
+class StrategyPanel;
+class TracePanel;
 
 class MainWindow final : public QMainWindow
 {
@@ -19,13 +35,51 @@ public:
 
     /// Renders the whole window into a PNG file.
     bool saveScreenshot(const QString &path);
+    /// Puts every panel back where it starts on a first run.
+    void resetLayout();
+
+    ProductsPanel *productsPanel() const { return m_products; }
+    EditorPanel *editorPanel() const { return m_editor; }
+    StrategyPanel *strategyPanel() const { return m_strategy; }
+    KeyBrowserPanel *keyBrowserPanel() const { return m_keys; }
+    RecentPanel *recentPanel() const { return m_recent; }
+    EventsPanel *eventsPanel() const { return m_events; }
+    TracePanel *tracePanel() const { return m_trace; }
+    MetricsPanel *metricsPanel() const { return m_metrics; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
-    void reloadProducts();
+    QDockWidget *addPanel(QWidget *panel, const QString &title, const QString &objectName);
+    void createMenus();
+    void applyDefaultSizes();
+    void onReady();
     void updateStatus();
+    void showAbout();
+    void openConnectionDialog();
+    void saveScreenshotAs();
+    void showMessage(const QString &text);
 
     Backend *m_backend;
     AppOptions m_options;
-    QTableWidget *m_products = nullptr;
-    QLabel *m_connection = nullptr;
+    ProductsPanel *m_products;
+    EditorPanel *m_editor;
+    StrategyPanel *m_strategy;
+    KeyBrowserPanel *m_keys;
+    RecentPanel *m_recent;
+    EventsPanel *m_events;
+    TracePanel *m_trace;
+    MetricsPanel *m_metrics;
+    QList<QDockWidget *> m_docks;
+    QActionGroup *m_strategyActions = nullptr;
+    QLabel *m_connection;
+    QLabel *m_strategyLabel;
+    QLabel *m_queue;
+    QLabel *m_degraded;
+    DemoScript *m_demo = nullptr;
+    QString m_serverVersion;
+    QByteArray m_pendingState; ///< saved layout, restored after the default sizes
+    bool m_shownOnce = false;
 };

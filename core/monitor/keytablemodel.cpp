@@ -1,0 +1,571 @@
+// KeyTableModel: flat storage, open-addressing index, local countdowns.
+#include "keytablemodel.h"
+
+#include "globmatcher.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+#include <QHash>
+
+namespace {
+
+constexpr std::array<const char *, 8> kTypeNames { "", "string", "hash", "list", "set", "zset", "stream", "other" };
+
+quint8 typeCode(const QByteArray &type)
+{
+    if (type.isEmpty())
+        return 0;
+    for (size_t i = 1; i < kTypeNames.size() - 1; ++i) {
+        if (type == kTypeNames[i])
+            return quint8(i);
+    }
+    return quint8(kTypeNames.size() - 1);
+}
+
+size_t hashKey(QByteArrayView key)
+{
+    return size_t(qHash(key, 0x5bd1e995u));
+}
+
+bool isRemovalEvent(const QString &event)
+{
+    return event == QLatin1String("expired") || event == QLatin1String("evicted") || event == QLatin1String("del")
+        || event == QLatin1String("rename_from") || event == QLatin1String("unlink");
+}
+
+} // namespace
+
+KeyTableModel::KeyTableModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+    m_elapsed.start();
+    rehash(1024);
+}
+
+KeyTableModel::~KeyTableModel() = default;
+
+void KeyTableModel::setClock(Clock clock)
+{
+    m_clock = std::move(clock);
+}
+
+qint64 KeyTableModel::now() const
+{
+    return m_clock ? m_clock() : m_elapsed.elapsed();
+}
+
+// --- storage --------------------------------------------------------------------------
+
+QByteArrayView KeyTableModel::keyView(const Entry &e) const
+{
+    return QByteArrayView(m_arena.data() + e.keyOffset, qsizetype(e.keyLength));
+}
+
+quint32 KeyTableModel::findEntry(QByteArrayView key) const
+{
+    const size_t mask = m_index.size() - 1;
+    for (size_t slot = hashKey(key) & mask;; slot = (slot + 1) & mask) {
+        const quint32 v = m_index[slot];
+        if (v == 0)
+            return NoEntry;
+        if (v != Tomb && keyView(m_entries[v - 1]) == key)
+            return v - 1;
+    }
+}
+
+void KeyTableModel::indexInsert(quint32 entry)
+{
+    if ((m_indexUsed + m_indexTombs + 1) * 2 > m_index.size())
+        rehash(m_indexUsed * 4 > m_index.size() ? m_index.size() * 2 : m_index.size());
+    const size_t mask = m_index.size() - 1;
+    for (size_t slot = hashKey(keyView(m_entries[entry])) & mask;; slot = (slot + 1) & mask) {
+        quint32 &v = m_index[slot];
+        if (v == 0 || v == Tomb) {
+            if (v == Tomb)
+                --m_indexTombs;
+            v = entry + 1;
+            ++m_indexUsed;
+            return;
+        }
+    }
+}
+
+void KeyTableModel::indexRemove(quint32 entry)
+{
+    const size_t mask = m_index.size() - 1;
+    for (size_t slot = hashKey(keyView(m_entries[entry])) & mask;; slot = (slot + 1) & mask) {
+        quint32 &v = m_index[slot];
+        if (v == 0)
+            return;
+        if (v == entry + 1) {
+            v = Tomb;
+            --m_indexUsed;
+            ++m_indexTombs;
+            return;
+        }
+    }
+}
+
+void KeyTableModel::rehash(size_t capacity)
+{
+    std::vector<quint32> old;
+    old.swap(m_index);
+    m_index.assign(std::max<size_t>(capacity, 1024), 0);
+    m_indexUsed = 0;
+    m_indexTombs = 0;
+    const size_t mask = m_index.size() - 1;
+    for (quint32 v : old) {
+        if (v == 0 || v == Tomb)
+            continue;
+        for (size_t slot = hashKey(keyView(m_entries[v - 1])) & mask;; slot = (slot + 1) & mask) {
+            if (m_index[slot] == 0) {
+                m_index[slot] = v;
+                ++m_indexUsed;
+                break;
+            }
+        }
+    }
+}
+
+quint32 KeyTableModel::newEntry(QByteArrayView key)
+{
+    Entry e;
+    e.keyOffset = quint32(m_arena.size());
+    e.keyLength = quint32(key.size());
+    m_arena.insert(m_arena.end(), key.data(), key.data() + key.size());
+    quint32 index;
+    if (!m_free.empty()) {
+        index = m_free.back();
+        m_free.pop_back();
+        m_entries[index] = e;
+    } else {
+        index = quint32(m_entries.size());
+        m_entries.push_back(e);
+    }
+    indexInsert(index);
+    return index;
+}
+
+void KeyTableModel::compactArena()
+{
+    std::vector<char> arena;
+    arena.reserve(m_arena.size() - m_arenaGarbage + 1024);
+    for (Entry &e : m_entries) {
+        if (e.flags & Free)
+            continue;
+        const quint32 offset = quint32(arena.size());
+        arena.insert(arena.end(), m_arena.data() + e.keyOffset, m_arena.data() + e.keyOffset + e.keyLength);
+        e.keyOffset = offset;
+    }
+    m_arena.swap(arena);
+    m_arenaGarbage = 0;
+}
+
+void KeyTableModel::removeEntries(std::vector<quint32> entries)
+{
+    if (entries.empty())
+        return;
+    std::vector<int> rows;
+    rows.reserve(entries.size());
+    for (quint32 e : entries)
+        rows.push_back(int(m_entries[e].row));
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+
+    // Contiguous runs, removed bottom-up so earlier row numbers stay valid.
+    std::vector<std::pair<int, int>> runs;
+    for (int row : rows) {
+        if (!runs.empty() && runs.back().second + 1 == row)
+            runs.back().second = row;
+        else
+            runs.emplace_back(row, row);
+    }
+    const auto release = [this](quint32 e) {
+        Entry &entry = m_entries[e];
+        indexRemove(e);
+        if (entry.flags & Fading)
+            --m_fadingCount;
+        m_arenaGarbage += entry.keyLength;
+        entry.flags = Free;
+        m_free.push_back(e);
+    };
+    if (runs.size() > 64) {
+        // Many scattered rows: one reset and one compaction pass instead of
+        // thousands of removals that each shift the rows below them.
+        beginResetModel();
+        for (int row : rows)
+            release(m_order[size_t(row)]);
+        m_order.erase(
+            std::remove_if(m_order.begin(), m_order.end(), [this](quint32 e) { return m_entries[e].flags & Free; }),
+            m_order.end());
+        for (size_t row = 0; row < m_order.size(); ++row)
+            m_entries[m_order[row]].row = quint32(row);
+        endResetModel();
+    } else {
+        for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+            beginRemoveRows({}, it->first, it->second);
+            for (int row = it->first; row <= it->second; ++row)
+                release(m_order[size_t(row)]);
+            m_order.erase(m_order.begin() + it->first, m_order.begin() + it->second + 1);
+            endRemoveRows();
+        }
+        for (size_t row = size_t(rows.front()); row < m_order.size(); ++row)
+            m_entries[m_order[row]].row = quint32(row);
+    }
+
+    if (m_arenaGarbage > (1u << 20) && m_arenaGarbage * 2 > m_arena.size())
+        compactArena();
+    if (m_indexTombs > m_index.size() / 4)
+        rehash(m_index.size());
+    emit keysRemoved(int(rows.size()));
+}
+
+// --- public mutation ------------------------------------------------------------------
+
+void KeyTableModel::clear()
+{
+    beginResetModel();
+    m_entries.clear();
+    m_free.clear();
+    m_order.clear();
+    m_arena.clear();
+    m_arenaGarbage = 0;
+    m_fadingCount = 0;
+    m_fading.clear();
+    m_index.assign(1024, 0); // not rehash(): the old slots point at entries that are gone
+    m_indexUsed = 0;
+    m_indexTombs = 0;
+    endResetModel();
+}
+
+void KeyTableModel::reserve(qint64 keys)
+{
+    const size_t n = size_t(std::clamp<qint64>(keys, 0, 50000000));
+    if (n <= m_entries.size())
+        return;
+    m_entries.reserve(n);
+    m_order.reserve(n);
+    m_arena.reserve(n * 24);
+    size_t capacity = m_index.size();
+    while (capacity < n * 2 + 2)
+        capacity *= 2;
+    if (capacity != m_index.size())
+        rehash(capacity);
+}
+
+int KeyTableModel::addKeys(const QList<QByteArray> &keys)
+{
+    std::vector<quint32> added;
+    added.reserve(size_t(keys.size()));
+    for (const QByteArray &key : keys) {
+        if (findEntry(key) != NoEntry)
+            continue;
+        added.push_back(newEntry(key));
+    }
+    if (added.empty())
+        return 0;
+    const int first = int(m_order.size());
+    beginInsertRows({}, first, first + int(added.size()) - 1);
+    for (quint32 e : added) {
+        m_entries[e].row = quint32(m_order.size());
+        m_order.push_back(e);
+    }
+    endInsertRows();
+    return int(added.size());
+}
+
+void KeyTableModel::applyDetails(const QList<KeyDetails> &details)
+{
+    const qint64 t = now();
+    int minRow = std::numeric_limits<int>::max();
+    int maxRow = -1;
+    std::vector<quint32> gone;
+    for (const KeyDetails &d : details) {
+        const quint32 e = findEntry(d.key);
+        if (e == NoEntry)
+            continue;
+        Entry &entry = m_entries[e];
+        if (entry.flags & Fading)
+            continue;
+        if (d.pttlMs == -2 || d.type == "none") {
+            startFade(e, t);
+        } else {
+            entry.type = typeCode(d.type);
+            entry.sizeBytes = qint32(std::clamp<qint64>(d.sizeBytes, -1, std::numeric_limits<qint32>::max()));
+            entry.deadlineMs = d.pttlMs >= 0 ? t + d.pttlMs : -1;
+            entry.ttlSpanMs = qint32(std::clamp<qint64>(d.pttlMs, 0, std::numeric_limits<qint32>::max()));
+            entry.flags = quint8((entry.flags | DetailsKnown) & ~DetailsRequested);
+        }
+        minRow = std::min(minRow, int(entry.row));
+        maxRow = std::max(maxRow, int(entry.row));
+    }
+    if (maxRow >= 0)
+        emitRowChanged(minRow, maxRow);
+}
+
+void KeyTableModel::startFade(quint32 e, qint64 now)
+{
+    Entry &entry = m_entries[e];
+    if (entry.flags & Fading)
+        return;
+    entry.flags |= Fading;
+    entry.deadlineMs = now;
+    ++m_fadingCount;
+    m_fading.push_back(e);
+}
+
+void KeyTableModel::applyEvents(const QList<KeyspaceEvent> &events)
+{
+    const qint64 t = now();
+    int minRow = std::numeric_limits<int>::max();
+    int maxRow = -1;
+    QList<QByteArray> newKeys;
+    for (const KeyspaceEvent &ev : events) {
+        const quint32 e = findEntry(ev.key);
+        if (isRemovalEvent(ev.event)) {
+            if (e == NoEntry)
+                continue;
+            startFade(e, t);
+        } else if (e == NoEntry) {
+            if (GlobMatcher::matches(m_pattern, ev.key))
+                newKeys.append(ev.key);
+            continue;
+        } else {
+            Entry &entry = m_entries[e];
+            if (entry.flags & Fading) { // the key came back (set after expiry)
+                entry.flags = quint8(entry.flags & ~Fading);
+                --m_fadingCount;
+                entry.deadlineMs = -2;
+            }
+            // Details are stale now; the old figures stay on screen until
+            // the fresh ones arrive, so nothing flickers.
+            entry.flags = quint8(entry.flags & ~(DetailsKnown | DetailsRequested));
+        }
+        const int row = int(m_entries[e].row);
+        minRow = std::min(minRow, row);
+        maxRow = std::max(maxRow, row);
+    }
+    if (maxRow >= 0)
+        emitRowChanged(minRow, maxRow);
+    if (!newKeys.isEmpty())
+        addKeys(newKeys);
+}
+
+void KeyTableModel::tick()
+{
+    if (m_fadingCount == 0)
+        return;
+    const qint64 t = now();
+    std::vector<quint32> done;
+    std::vector<quint32> still;
+    int minRow = std::numeric_limits<int>::max();
+    int maxRow = -1;
+    // Only the fading entries are visited, not every row.
+    for (quint32 e : m_fading) {
+        const Entry &entry = m_entries[e];
+        if (!(entry.flags & Fading) || (entry.flags & Free))
+            continue; // came back, or already removed
+        if (t - entry.deadlineMs >= FadeMs) {
+            done.push_back(e);
+        } else {
+            still.push_back(e);
+            minRow = std::min(minRow, int(entry.row));
+            maxRow = std::max(maxRow, int(entry.row));
+        }
+    }
+    m_fading.swap(still);
+    if (maxRow >= 0)
+        emitRowChanged(minRow, maxRow);
+    removeEntries(std::move(done));
+}
+
+void KeyTableModel::refreshTtl(int firstRow, int lastRow)
+{
+    firstRow = std::max(firstRow, 0);
+    lastRow = std::min(lastRow, rowCount() - 1);
+    if (firstRow > lastRow)
+        return;
+    emitRowChanged(firstRow, lastRow, TtlColumn, TtlColumn);
+}
+
+void KeyTableModel::emitRowChanged(int firstRow, int lastRow, int firstColumn, int lastColumn)
+{
+    emit dataChanged(index(firstRow, firstColumn), index(lastRow, lastColumn));
+}
+
+QList<QByteArray> KeyTableModel::takeKeysNeedingDetails(int firstRow, int lastRow, int max)
+{
+    QList<QByteArray> out;
+    firstRow = std::max(firstRow, 0);
+    lastRow = std::min(lastRow, rowCount() - 1);
+    for (int row = firstRow; row <= lastRow && out.size() < max; ++row) {
+        Entry &entry = m_entries[m_order[size_t(row)]];
+        if (entry.flags & (DetailsKnown | DetailsRequested | Fading))
+            continue;
+        entry.flags |= DetailsRequested;
+        out.append(keyView(entry).toByteArray());
+    }
+    return out;
+}
+
+void KeyTableModel::markDetailsUnknown(const QList<QByteArray> &keys)
+{
+    for (const QByteArray &key : keys) {
+        const quint32 e = findEntry(key);
+        if (e != NoEntry)
+            m_entries[e].flags = quint8(m_entries[e].flags & ~DetailsRequested);
+    }
+}
+
+// --- queries --------------------------------------------------------------------------
+
+int KeyTableModel::rowOfKey(const QByteArray &key) const
+{
+    const quint32 e = findEntry(key);
+    return e == NoEntry ? -1 : int(m_entries[e].row);
+}
+
+QByteArray KeyTableModel::keyAt(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return {};
+    return keyView(m_entries[m_order[size_t(row)]]).toByteArray();
+}
+
+qint64 KeyTableModel::remainingMs(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return -2;
+    const Entry &e = m_entries[m_order[size_t(row)]];
+    if (e.flags & Fading)
+        return 0;
+    if (e.deadlineMs < 0)
+        return e.deadlineMs;
+    return std::max<qint64>(0, e.deadlineMs - now());
+}
+
+bool KeyTableModel::isFading(int row) const
+{
+    return row >= 0 && row < rowCount() && (m_entries[m_order[size_t(row)]].flags & Fading);
+}
+
+qint64 KeyTableModel::memoryFootprint() const
+{
+    return qint64(m_entries.capacity() * sizeof(Entry) + m_free.capacity() * sizeof(quint32)
+        + m_order.capacity() * sizeof(quint32) + m_arena.capacity() + m_index.capacity() * sizeof(quint32));
+}
+
+int KeyTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_order.size());
+}
+
+int KeyTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString KeyTableModel::formatTtl(qint64 ms)
+{
+    if (ms < 0)
+        return {};
+    if (ms < 10000)
+        return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
+    const qint64 s = ms / 1000;
+    if (s < 60)
+        return QString::number(s) + QStringLiteral(" s");
+    if (s < 3600)
+        return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+    if (s < 86400)
+        return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+    return QStringLiteral("%1 d %2 h").arg(s / 86400).arg((s % 86400) / 3600);
+}
+
+QString KeyTableModel::formatBytes(qint64 bytes)
+{
+    if (bytes < 0)
+        return {};
+    if (bytes < 1024)
+        return QStringLiteral("%1 B").arg(bytes);
+    if (bytes < 1024 * 1024)
+        return QStringLiteral("%1 KB").arg(double(bytes) / 1024.0, 0, 'f', 1);
+    return QStringLiteral("%1 MB").arg(double(bytes) / (1024.0 * 1024.0), 0, 'f', 1);
+}
+
+QVariant KeyTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Entry &e = m_entries[m_order[size_t(index.row())]];
+    const bool fading = e.flags & Fading;
+    const qint64 remaining = remainingMs(index.row());
+
+    switch (role) {
+    case Qt::DisplayRole:
+    case Qt::ToolTipRole:
+        switch (index.column()) {
+        case KeyColumn:
+            return QString::fromUtf8(keyView(e));
+        case TypeColumn:
+            return QString::fromLatin1(kTypeNames[e.type]);
+        case SizeColumn:
+            return formatBytes(e.sizeBytes);
+        case TtlColumn:
+            if (fading)
+                return tr("gone");
+            if (remaining == -1)
+                return tr("no TTL");
+            if (remaining == -2)
+                return QString();
+            if (remaining == 0)
+                return tr("expiring…");
+            return formatTtl(remaining);
+        default:
+            return {};
+        }
+    case Qt::TextAlignmentRole:
+        if (index.column() == SizeColumn || index.column() == TtlColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return int(Qt::AlignLeft | Qt::AlignVCenter);
+    case KeyBytesRole:
+        return keyView(e).toByteArray();
+    case TypeRole:
+        return QString::fromLatin1(kTypeNames[e.type]);
+    case TtlRemainingMsRole:
+        return remaining;
+    case TtlFractionRole:
+        if (fading)
+            return 0.0;
+        if (remaining < 0)
+            return -1.0;
+        return e.ttlSpanMs > 0 ? std::clamp(double(remaining) / double(e.ttlSpanMs), 0.0, 1.0) : 0.0;
+    case OpacityRole:
+        if (!fading)
+            return 1.0;
+        return std::clamp(1.0 - double(now() - e.deadlineMs) / double(FadeMs), 0.0, 1.0);
+    case SizeBytesRole:
+        return qint64(e.sizeBytes);
+    default:
+        return {};
+    }
+}
+
+QVariant KeyTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case KeyColumn:
+        return tr("Key");
+    case TypeColumn:
+        return tr("Type");
+    case SizeColumn:
+        return tr("Size");
+    case TtlColumn:
+        return tr("TTL");
+    default:
+        return {};
+    }
+}

@@ -1,0 +1,146 @@
+// KeyTableModel: the Redis keys the browser shows, compact enough for millions.
+//
+// Rows are stored in flat arrays, not one QObject/QString per key: a 32-byte
+// record per key, the key bytes in one shared arena and an open-addressing
+// index of 32-bit slots for key -> row lookups. One million keys of ~20 bytes
+// take about 70 MB (see memoryFootprint()).
+//
+// TTLs are never polled: a PTTL snapshot (from KeyScanner) becomes a deadline
+// on a monotonic clock, and the countdown is computed locally whenever a view
+// asks. Keyspace events re-sync it: "expire"/"set"/"hset"/... mark a key as
+// needing fresh details, "expired"/"evicted"/"del" start a fade-out after
+// which tick() removes the row. The clock is injectable for tests.
+//
+// Updates come in batches: addKeys() inserts a whole batch with one
+// beginInsertRows(); applyEvents() and tick() remove contiguous runs.
+#pragma once
+
+#include "keydetails.h"
+#include "keyspaceevent.h"
+
+#include <functional>
+#include <QAbstractTableModel>
+#include <QElapsedTimer>
+#include <vector>
+
+class KeyTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { KeyColumn, TypeColumn, SizeColumn, TtlColumn, ColumnCount };
+    enum Role {
+        KeyBytesRole = Qt::UserRole + 1, ///< QByteArray, the raw key
+        TypeRole, ///< QString type name, empty when unknown
+        TtlRemainingMsRole, ///< qint64: ms left, -1 no TTL, -2 unknown
+        TtlFractionRole, ///< double 0..1 of the TTL seen at the snapshot, -1 without TTL
+        OpacityRole, ///< double 1.0, falling to 0 while the key fades out
+        SizeBytesRole, ///< qint64 MEMORY USAGE, -1 unknown
+    };
+
+    /// Milliseconds on a monotonic clock.
+    using Clock = std::function<qint64()>;
+    /// How long an expired, evicted or deleted key stays visible while it fades.
+    static constexpr qint64 FadeMs = 1500;
+
+    explicit KeyTableModel(QObject *parent = nullptr);
+    ~KeyTableModel() override;
+
+    /// Replaces the monotonic clock (tests). Deadlines already set keep their values.
+    void setClock(Clock clock);
+    qint64 now() const;
+
+    /// Redis glob the browser shows; events for other keys are ignored.
+    void setPattern(const QByteArray &pattern) { m_pattern = pattern; }
+    QByteArray pattern() const { return m_pattern; }
+
+    /// Removes every row (one model reset).
+    void clear();
+    /// Sizes the storage for about this many keys (DBSIZE at the start of a
+    /// scan), so inserting them never rehashes on the way.
+    void reserve(qint64 keys);
+    /// Appends the keys not yet present, with one beginInsertRows(). Returns how many were new.
+    int addKeys(const QList<QByteArray> &keys);
+    /// Applies TYPE/PTTL/MEMORY USAGE results; keys that no longer exist fade out.
+    void applyDetails(const QList<KeyDetails> &details);
+    /// Re-syncs from keyspace events (see the file comment).
+    void applyEvents(const QList<KeyspaceEvent> &events);
+    /// Removes rows whose fade-out finished. Call a few times a second.
+    void tick();
+    /// Tells views that the TTL column of these rows changed (the countdown
+    /// moved). Only the visible rows should be passed.
+    void refreshTtl(int firstRow, int lastRow);
+    /// Keys in [firstRow, lastRow] whose details are unknown and not yet
+    /// requested, at most max; they are marked as requested.
+    QList<QByteArray> takeKeysNeedingDetails(int firstRow, int lastRow, int max);
+    /// Forgets that details were requested for these keys (the fetch failed).
+    void markDetailsUnknown(const QList<QByteArray> &keys);
+
+    int rowOfKey(const QByteArray &key) const;
+    QByteArray keyAt(int row) const;
+    /// ms left for the key at row: -1 no TTL, -2 unknown.
+    qint64 remainingMs(int row) const;
+    bool isFading(int row) const;
+    /// Bytes held by the model's own storage (arrays, arena, index).
+    qint64 memoryFootprint() const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    /// "3.2 s", "4 min 10 s", "2 h 5 min" (what the TTL column shows).
+    static QString formatTtl(qint64 ms);
+    static QString formatBytes(qint64 bytes);
+
+signals:
+    /// Rows were removed because their key expired/was evicted/deleted.
+    void keysRemoved(int count);
+
+private:
+    enum Flag : quint8 {
+        DetailsKnown = 1,
+        DetailsRequested = 2,
+        Fading = 4,
+        Free = 8,
+    };
+    struct Entry
+    {
+        quint32 keyOffset = 0;
+        quint32 keyLength = 0;
+        qint64 deadlineMs = -2; ///< TTL deadline (-1 none, -2 unknown); fade start while Fading
+        qint32 ttlSpanMs = 0; ///< PTTL at the snapshot (for the bar), clamped
+        qint32 sizeBytes = -1;
+        quint32 row = 0;
+        quint8 type = 0;
+        quint8 flags = 0;
+    };
+
+    QByteArrayView keyView(const Entry &e) const;
+    quint32 findEntry(QByteArrayView key) const; ///< entry index, or NoEntry
+    quint32 newEntry(QByteArrayView key);
+    void indexInsert(quint32 entry);
+    void indexRemove(quint32 entry);
+    void rehash(size_t capacity);
+    void removeEntries(std::vector<quint32> entries);
+    void compactArena();
+    void startFade(quint32 entry, qint64 now);
+    void emitRowChanged(int firstRow, int lastRow, int firstColumn = 0, int lastColumn = ColumnCount - 1);
+
+    static constexpr quint32 NoEntry = 0xFFFFFFFFu;
+    static constexpr quint32 Tomb = 0xFFFFFFFFu; ///< index slot of a removed entry (slots hold entry+1)
+
+    std::vector<Entry> m_entries; ///< slots, reused through m_free
+    std::vector<quint32> m_free;
+    std::vector<quint32> m_order; ///< row -> entry
+    std::vector<char> m_arena; ///< key bytes
+    size_t m_arenaGarbage = 0;
+    std::vector<quint32> m_index; ///< open addressing, 0 empty, Tomb removed, else entry + 1
+    size_t m_indexUsed = 0;
+    size_t m_indexTombs = 0;
+    size_t m_fadingCount = 0;
+    std::vector<quint32> m_fading; ///< entries that started fading (may hold stale ones)
+    QByteArray m_pattern = QByteArrayLiteral("*");
+    QElapsedTimer m_elapsed;
+    Clock m_clock;
+};

@@ -1,0 +1,339 @@
+// Tests for KeyTableModel: batched inserts of many keys, memory per key,
+// countdown maths with an injected clock, keyspace-event re-sync, fade-out
+// and removal, and GlobMatcher (the pattern both SCAN and events use).
+#include "globmatcher.h"
+#include "keytablemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+namespace {
+
+KeyspaceEvent keyEvent(const char *name, const QByteArray &key)
+{
+    KeyspaceEvent e;
+    e.timestamp = QDateTime::currentDateTimeUtc();
+    e.event = QString::fromLatin1(name);
+    e.key = key;
+    return e;
+}
+
+QList<QByteArray> keys(int from, int count, const QByteArray &prefix = QByteArrayLiteral("product:"))
+{
+    QList<QByteArray> out;
+    for (int i = from; i < from + count; ++i)
+        out << prefix + QByteArray::number(i);
+    return out;
+}
+
+KeyDetails details(const QByteArray &key, qint64 pttl, const QByteArray &type = QByteArrayLiteral("hash"))
+{
+    KeyDetails d;
+    d.key = key;
+    d.type = type;
+    d.pttlMs = pttl;
+    d.sizeBytes = 120;
+    return d;
+}
+
+} // namespace
+
+class TestKeyTableModel final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void holdsManyKeysInBatches();
+    void duplicatesAreIgnored();
+    void countdownUsesTheInjectedClock();
+    void countdownWithoutTtl();
+    void expiredEventFadesThenRemoves();
+    void removalKeepsLookupsConsistent();
+    void manyScatteredRemovals();
+    void eventsAddMatchingKeysOnly();
+    void writeEventsRequestFreshDetails();
+    void keyGoneInDetailsFades();
+    void clearForgetsEveryKey();
+    void millionKeys();
+    void globMatches_data();
+    void globMatches();
+};
+
+void TestKeyTableModel::holdsManyKeysInBatches()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsAboutToBeInserted);
+    const int total = 20000;
+    for (int batch = 0; batch < total / 1000; ++batch)
+        QCOMPARE(model.addKeys(keys(batch * 1000, 1000)), 1000);
+    QCOMPARE(model.rowCount(), total);
+    QCOMPARE(inserted.count(), total / 1000); // one insert per batch, not per key
+    QCOMPARE(model.rowOfKey("product:12345"), 12345);
+    QCOMPARE(model.keyAt(19999), QByteArray("product:19999"));
+    QCOMPARE(model.index(42, KeyTableModel::KeyColumn).data().toString(), QStringLiteral("product:42"));
+    // The budget is 128 MB for a million keys: 128 bytes per key, all storage included.
+    const double perKey = double(model.memoryFootprint()) / total;
+    QVERIFY2(perKey <= 128.0, qPrintable(QStringLiteral("%1 bytes per key").arg(perKey)));
+}
+
+void TestKeyTableModel::duplicatesAreIgnored()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    QCOMPARE(model.addKeys({ "a", "b", "a" }), 2);
+    QCOMPARE(model.addKeys({ "b", "c" }), 1);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.addKeys({ "a" }), 0);
+}
+
+void TestKeyTableModel::countdownUsesTheInjectedClock()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    qint64 now = 1000;
+    model.setClock([&now] { return now; });
+    model.addKeys({ "product:1" });
+    QCOMPARE(model.remainingMs(0), qint64(-2)); // unknown until details arrive
+    model.applyDetails({ details("product:1", 5000) });
+    QCOMPARE(model.remainingMs(0), qint64(5000));
+    now += 2000;
+    QCOMPARE(model.remainingMs(0), qint64(3000));
+    const QModelIndex ttl = model.index(0, KeyTableModel::TtlColumn);
+    QCOMPARE(ttl.data(KeyTableModel::TtlFractionRole).toDouble(), 0.6);
+    QCOMPARE(ttl.data().toString(), QStringLiteral("3.0 s"));
+    now += 2950;
+    QCOMPARE(ttl.data().toString(), QStringLiteral("0.1 s"));
+    now += 1000;
+    QCOMPARE(model.remainingMs(0), qint64(0)); // never negative
+    QCOMPARE(ttl.data().toString(), QStringLiteral("expiring…"));
+
+    // refreshTtl() only announces the TTL column of the rows asked for.
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.refreshTtl(0, 10);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex(), model.index(0, KeyTableModel::TtlColumn));
+    QCOMPARE(changed.at(0).at(1).toModelIndex(), model.index(0, KeyTableModel::TtlColumn));
+
+    QCOMPARE(KeyTableModel::formatTtl(75000), QStringLiteral("1 min 15 s"));
+    QCOMPARE(KeyTableModel::formatTtl(7200000), QStringLiteral("2 h 0 min"));
+}
+
+void TestKeyTableModel::countdownWithoutTtl()
+{
+    KeyTableModel model;
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    model.addKeys({ "recent_products" });
+    model.applyDetails({ details("recent_products", -1, "list") });
+    now += 100000;
+    QCOMPARE(model.remainingMs(0), qint64(-1));
+    QCOMPARE(model.index(0, KeyTableModel::TtlColumn).data().toString(), QStringLiteral("no TTL"));
+    QCOMPARE(model.index(0, KeyTableModel::TtlColumn).data(KeyTableModel::TtlFractionRole).toDouble(), -1.0);
+    QCOMPARE(model.index(0, KeyTableModel::TypeColumn).data().toString(), QStringLiteral("list"));
+}
+
+void TestKeyTableModel::expiredEventFadesThenRemoves()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    model.addKeys({ "product:1", "product:2", "product:3" });
+    model.applyDetails({ details("product:2", 1000) });
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    model.applyEvents({ keyEvent("expired", "product:2") });
+    QVERIFY(model.isFading(1));
+    QCOMPARE(model.index(1, 0).data(KeyTableModel::OpacityRole).toDouble(), 1.0);
+    now += KeyTableModel::FadeMs / 2;
+    QCOMPARE(model.index(1, 0).data(KeyTableModel::OpacityRole).toDouble(), 0.5);
+    model.tick();
+    QCOMPARE(model.rowCount(), 3); // still fading
+    QCOMPARE(removed.count(), 0);
+
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(model.rowOfKey("product:2"), -1);
+    QCOMPARE(model.rowOfKey("product:3"), 1);
+
+    // An expiry event for a key the model never saw changes nothing.
+    model.applyEvents({ keyEvent("expired", "product:99") });
+    QCOMPARE(model.rowCount(), 2);
+}
+
+void TestKeyTableModel::removalKeepsLookupsConsistent()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    model.addKeys(keys(0, 100));
+    QList<KeyspaceEvent> events;
+    for (int i = 0; i < 100; i += 10)
+        events << keyEvent("del", "product:" + QByteArray::number(i));
+    model.applyEvents(events);
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(model.rowCount(), 90);
+    for (int row = 0; row < model.rowCount(); ++row)
+        QCOMPARE(model.rowOfKey(model.keyAt(row)), row);
+    // Re-adding a removed key reuses storage and is found again.
+    QCOMPARE(model.addKeys({ "product:10" }), 1);
+    QCOMPARE(model.rowOfKey("product:10"), 90);
+}
+
+void TestKeyTableModel::manyScatteredRemovals()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    model.addKeys(keys(0, 5000));
+    QList<KeyspaceEvent> events;
+    for (int i = 0; i < 5000; i += 3) // > 64 separate runs: one reset instead of 1667 removals
+        events << keyEvent("evicted", "product:" + QByteArray::number(i));
+    model.applyEvents(events);
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(model.rowCount(), 5000 - 1667);
+    for (int row = 0; row < model.rowCount(); ++row)
+        QCOMPARE(model.rowOfKey(model.keyAt(row)), row);
+    QCOMPARE(model.rowOfKey("product:3"), -1);
+    QVERIFY(model.rowOfKey("product:4") >= 0);
+}
+
+void TestKeyTableModel::eventsAddMatchingKeysOnly()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    model.setPattern("product:*");
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.applyEvents({ keyEvent("hset", "product:7"), keyEvent("set", "session:1"), keyEvent("hset", "product:8"),
+        keyEvent("expire", "product:7") });
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(inserted.count(), 1); // one batch
+    QCOMPARE(model.rowOfKey("session:1"), -1);
+}
+
+void TestKeyTableModel::writeEventsRequestFreshDetails()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    model.addKeys({ "product:1", "product:2" });
+    QCOMPARE(model.takeKeysNeedingDetails(0, 1, 10), (QList<QByteArray> { "product:1", "product:2" }));
+    QVERIFY(model.takeKeysNeedingDetails(0, 1, 10).isEmpty()); // requested already
+    model.applyDetails({ details("product:1", 60000), details("product:2", 60000) });
+    QVERIFY(model.takeKeysNeedingDetails(0, 1, 10).isEmpty());
+    model.applyEvents({ keyEvent("expire", "product:2") });
+    QCOMPARE(model.takeKeysNeedingDetails(0, 1, 10), (QList<QByteArray> { "product:2" }));
+    // The old countdown stays on screen until the new one arrives.
+    QVERIFY(model.remainingMs(1) > 0);
+    // Only the rows asked for are considered (visible rows).
+    model.markDetailsUnknown({ "product:2" });
+    QVERIFY(model.takeKeysNeedingDetails(0, 0, 10).isEmpty());
+}
+
+void TestKeyTableModel::keyGoneInDetailsFades()
+{
+    KeyTableModel model;
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    model.addKeys({ "product:1" });
+    model.applyDetails({ details("product:1", -2, "none") });
+    QVERIFY(model.isFading(0));
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestKeyTableModel::clearForgetsEveryKey()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    model.addKeys(keys(0, 3000));
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.rowOfKey("product:1"), -1);
+    model.applyDetails({ details("product:1", 1000) }); // a late reply for a key from before the clear
+    model.applyEvents({ keyEvent("expired", "product:2") });
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.addKeys({ "product:1" }), 1);
+    QCOMPARE(model.rowOfKey("product:1"), 0);
+}
+
+// The 1,000,000-key figures for docs/PERFORMANCE.md; slow in a Debug build,
+// so only with CACHELAB_BIG_TESTS=1.
+void TestKeyTableModel::millionKeys()
+{
+    if (qEnvironmentVariableIsEmpty("CACHELAB_BIG_TESTS"))
+        QSKIP("set CACHELAB_BIG_TESTS=1 to run the 1,000,000-key measurement");
+    KeyTableModel model;
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    QElapsedTimer clock;
+    clock.start();
+    model.reserve(1000000); // what the browser does with DBSIZE when a scan starts
+    qint64 worstBatch = clock.elapsed();
+    for (int batch = 0; batch < 1000; ++batch) {
+        const QList<QByteArray> batchKeys = keys(batch * 1000, 1000, "cachelab:product:");
+        clock.start();
+        model.addKeys(batchKeys);
+        worstBatch = std::max(worstBatch, clock.elapsed());
+    }
+    QCOMPARE(model.rowCount(), 1000000);
+    const double mb = double(model.memoryFootprint()) / (1024.0 * 1024.0);
+    QList<KeyspaceEvent> events;
+    for (int i = 0; i < 10000; ++i)
+        events << keyEvent(i % 2 ? "expired" : "hset", "cachelab:product:" + QByteArray::number(i * 97));
+    clock.start();
+    model.applyEvents(events);
+    const qint64 eventsMs = clock.elapsed();
+    now += KeyTableModel::FadeMs;
+    clock.start();
+    model.tick();
+    const qint64 removeMs = clock.elapsed();
+    clock.start();
+    model.refreshTtl(500000, 500040);
+    const qint64 refreshMs = clock.elapsed();
+    qInfo("1M keys: %.1f MB; worst 1000-key batch %lld ms; 10000 events %lld ms; removing 5000 %lld ms; "
+          "visible refresh %lld ms",
+        mb, worstBatch, eventsMs, removeMs, refreshMs);
+    QVERIFY(mb <= 128.0);
+}
+
+void TestKeyTableModel::globMatches_data()
+{
+    QTest::addColumn<QByteArray>("pattern");
+    QTest::addColumn<QByteArray>("key");
+    QTest::addColumn<bool>("match");
+    QTest::newRow("star") << QByteArray("*") << QByteArray("anything") << true;
+    QTest::newRow("prefix") << QByteArray("product:*") << QByteArray("product:12") << true;
+    QTest::newRow("prefix miss") << QByteArray("product:*") << QByteArray("recent_products") << false;
+    QTest::newRow("question") << QByteArray("product:?") << QByteArray("product:1") << true;
+    QTest::newRow("question too short") << QByteArray("product:??") << QByteArray("product:1") << false;
+    QTest::newRow("class") << QByteArray("k[abc]") << QByteArray("kb") << true;
+    QTest::newRow("class miss") << QByteArray("k[abc]") << QByteArray("kd") << false;
+    QTest::newRow("range") << QByteArray("k[0-9]x") << QByteArray("k5x") << true;
+    QTest::newRow("negated") << QByteArray("k[^0-9]") << QByteArray("k5") << false;
+    QTest::newRow("escape") << QByteArray("a\\*b") << QByteArray("a*b") << true;
+    QTest::newRow("escape literal") << QByteArray("a\\*b") << QByteArray("axb") << false;
+    QTest::newRow("middle star") << QByteArray("a*z") << QByteArray("abcz") << true;
+    QTest::newRow("middle star miss") << QByteArray("a*z") << QByteArray("abcy") << false;
+    QTest::newRow("empty key") << QByteArray("*") << QByteArray() << true;
+}
+
+void TestKeyTableModel::globMatches()
+{
+    QFETCH(QByteArray, pattern);
+    QFETCH(QByteArray, key);
+    QFETCH(bool, match);
+    QCOMPARE(GlobMatcher::matches(pattern, key), match);
+}
+
+QTEST_GUILESS_MAIN(TestKeyTableModel)
+#include "tst_keytablemodel.moc"

@@ -1,0 +1,38 @@
+// DemoScript: a short scripted activity so a fresh window is alive at once.
+//
+// Gets a few products (misses that become fills), reads them again (hits),
+// updates one (invalidation), views a few for the recent list, and sets
+// some short-lived keys that expire a few seconds later. Each step waits
+// for the previous call's callback, then a short timer: nothing blocks.
+#pragma once
+
+#include <functional>
+#include <QObject>
+#include <QTimer>
+
+class Backend;
+
+class DemoScript final : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit DemoScript(Backend *backend, QObject *parent = nullptr);
+
+    void start();
+    bool isRunning() const { return m_running; }
+
+signals:
+    /// The quick opening burst is over (the window now has keys, events and traces).
+    void burstFinished();
+    void finished();
+
+private:
+    void next();
+    void later(int ms);
+
+    Backend *m_backend;
+    QList<std::function<void(std::function<void()>)>> m_steps;
+    int m_step = 0;
+    bool m_running = false;
+};

@@ -1,0 +1,57 @@
+// EditorPanel: create, update, delete, get and invalidate one product.
+//
+// Every action goes through ProductService under the current strategy, so
+// its trace appears in the Trace panel. Input is checked with
+// ProductValidator first: an error shows under the field it concerns and
+// nothing is sent; errors the service reports are shown the same way.
+#pragma once
+
+#include "product.h"
+#include "productvalidator.h"
+
+#include <QWidget>
+
+class Backend;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+struct ServiceResult;
+
+class EditorPanel final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit EditorPanel(QWidget *parent = nullptr);
+
+    void attach(Backend *backend);
+    /// Fills the fields from a product (selection in the products table).
+    void showProduct(const Product &product);
+    void clearFields();
+
+signals:
+    /// Something a person should see in the status bar.
+    void message(const QString &text);
+
+private:
+    enum class Action { Create, Update, UpdateTx, Delete, Get, Invalidate };
+    void run(Action action);
+    bool readId(qint64 *id);
+    bool readFields(QString *name, qint64 *price);
+    void showErrors(const QList<FieldError> &errors);
+    void clearErrors();
+    void setError(QLabel *label, QLineEdit *field, const QString &text);
+    void showResult(const QString &what, const ServiceResult &result);
+
+    Backend *m_backend = nullptr;
+    QLineEdit *m_id;
+    QLineEdit *m_name;
+    QLineEdit *m_price;
+    QLabel *m_version;
+    QLabel *m_idError;
+    QLabel *m_nameError;
+    QLabel *m_priceError;
+    QLabel *m_result;
+    qint64 m_loadedVersion = 0;
+    QList<QPushButton *> m_buttons;
+};

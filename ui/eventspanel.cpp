@@ -1,0 +1,128 @@
+// EventsPanel: batches in, counters always, rows unless paused.
+#include "eventspanel.h"
+
+#include "backend.h"
+#include "eventlogmodel.h"
+#include "keyspacewatcher.h"
+#include "theme.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QSortFilterProxyModel>
+#include <QStyle>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+EventsPanel::EventsPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_model(new EventLogModel(this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_view(new QTableView(this))
+    , m_filter(new QLineEdit(this))
+    , m_pause(new QToolButton(this))
+    , m_clear(new QToolButton(this))
+    , m_counters(new QLabel(this))
+{
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+
+    m_view->setObjectName(QStringLiteral("eventsTable"));
+    m_view->setModel(m_proxy);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view->setShowGrid(false);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    QHeaderView *h = m_view->horizontalHeader();
+    h->setSectionResizeMode(EventLogModel::KeyColumn, QHeaderView::Stretch);
+    h->resizeSection(
+        EventLogModel::TimeColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 12);
+    QFont bold = m_view->font();
+    bold.setBold(true);
+    h->resizeSection(
+        EventLogModel::EventColumn, QFontMetrics(bold).horizontalAdvance(QStringLiteral("rename_from")) + 12);
+    h->setHighlightSections(false);
+
+    m_filter->setObjectName(QStringLiteral("eventsFilter"));
+    m_filter->setPlaceholderText(tr("Filter by key or event"));
+    m_filter->setClearButtonEnabled(true);
+    m_pause->setObjectName(QStringLiteral("eventsPause"));
+    m_pause->setCheckable(true);
+    m_pause->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+    m_pause->setToolTip(tr("Pause the list (counters keep counting)"));
+    m_clear->setObjectName(QStringLiteral("eventsClear"));
+    m_clear->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
+    m_clear->setToolTip(tr("Clear the list and the counters"));
+    m_counters->setObjectName(QStringLiteral("eventCounters"));
+    m_counters->setTextFormat(Qt::RichText);
+    m_counters->setWordWrap(true);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_filter, 1);
+    bar->addWidget(m_pause);
+    bar->addWidget(m_clear);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+    layout->addLayout(bar);
+    layout->addWidget(m_counters);
+    layout->addWidget(m_view, 1);
+
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_clear, &QToolButton::clicked, this, [this] {
+        m_model->clear();
+        m_counts.clear();
+        m_total = 0;
+        updateCounters();
+    });
+    connect(m_pause, &QToolButton::toggled, this, [this](bool paused) {
+        m_pause->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    });
+    updateCounters();
+}
+
+void EventsPanel::attach(Backend *backend)
+{
+    connect(backend->keyspaceWatcher(), &KeyspaceWatcher::eventsBatched, this, &EventsPanel::addEvents);
+}
+
+void EventsPanel::addEvents(const QList<KeyspaceEvent> &events)
+{
+    if (events.isEmpty())
+        return;
+    for (const KeyspaceEvent &e : events)
+        ++m_counts[e.event];
+    m_total += quint64(events.size());
+    updateCounters();
+    if (m_pause->isChecked())
+        return;
+    QScrollBar *bar = m_view->verticalScrollBar();
+    const bool follow = bar->value() >= bar->maximum() - 2;
+    m_model->appendEvents(events);
+    if (follow)
+        m_view->scrollToBottom();
+}
+
+void EventsPanel::updateCounters()
+{
+    if (m_counts.isEmpty()) {
+        m_counters->setText(
+            tr("<span style='color:%1'>No events yet. Keys that are set, expire or get evicted appear here.</span>")
+                .arg(Theme::muted().name(QColor::HexArgb)));
+        return;
+    }
+    QStringList chips;
+    for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it)
+        chips << QStringLiteral("<span style='color:%1'>●</span>&nbsp;%2&nbsp;<b>%3</b>")
+                     .arg(Theme::eventColor(it.key()).name(), it.key().toHtmlEscaped())
+                     .arg(it.value());
+    m_counters->setText(chips.join(QStringLiteral(" &nbsp; ")));
+}

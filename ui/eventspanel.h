@@ -1,0 +1,50 @@
+// EventsPanel: live keyspace events with colour per kind, filter, pause,
+// clear and a counter per kind.
+//
+// Counters count every event the watcher delivered, paused or not, filtered
+// or not: they never drop. The table follows the newest event unless the
+// user scrolled up.
+#pragma once
+
+#include "keyspaceevent.h"
+
+#include <QMap>
+#include <QWidget>
+
+class Backend;
+class EventLogModel;
+class QHBoxLayout;
+class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QTableView;
+class QToolButton;
+
+class EventsPanel final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit EventsPanel(QWidget *parent = nullptr);
+
+    void attach(Backend *backend);
+    EventLogModel *model() const { return m_model; }
+    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    /// Events counted for this kind ("expired", "set", ...).
+    quint64 count(const QString &event) const { return m_counts.value(event); }
+    quint64 total() const { return m_total; }
+    void addEvents(const QList<KeyspaceEvent> &events);
+
+private:
+    void updateCounters();
+
+    EventLogModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QTableView *m_view;
+    QLineEdit *m_filter;
+    QToolButton *m_pause;
+    QToolButton *m_clear;
+    QLabel *m_counters;
+    QMap<QString, quint64> m_counts;
+    quint64 m_total = 0;
+};

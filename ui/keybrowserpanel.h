@@ -1,0 +1,64 @@
+// KeyBrowserPanel: the SCAN-based Redis key browser with live TTL countdowns.
+//
+// A KeyScanner (own connection) walks the keyspace in the background and
+// fills a KeyTableModel in batches; a progress line shows how far it got.
+// Details (type, size, TTL) are fetched only for rows that are visible. A
+// timer repaints the TTL column of the visible rows only; keyspace events
+// re-sync TTLs and fade out keys that expire. Selecting a key shows a
+// bounded preview of its value.
+#pragma once
+
+#include "keyscanner.h"
+#include "keyspaceevent.h"
+
+#include <QTimer>
+#include <QWidget>
+
+class Backend;
+class KeyTableModel;
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QTableView;
+class QToolButton;
+class QTreeWidget;
+
+class KeyBrowserPanel final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit KeyBrowserPanel(QWidget *parent = nullptr);
+
+    void attach(Backend *backend);
+    KeyTableModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    KeyScanner *scanner() const { return m_scanner; }
+
+    /// Rescans with the filter field's pattern (the app's keys by default).
+    void rescan();
+    /// Selects the key (and shows its preview) if the browser holds it.
+    bool selectKey(const QByteArray &key);
+
+private:
+    void onEvents(const QList<KeyspaceEvent> &events);
+    void onTick();
+    void requestVisibleDetails();
+    void showPreview(const KeyValuePreview &preview);
+    QByteArray effectivePattern() const;
+
+    Backend *m_backend = nullptr;
+    KeyScanner *m_scanner = nullptr;
+    KeyTableModel *m_model;
+    QTableView *m_view;
+    QLineEdit *m_filter;
+    QToolButton *m_rescan;
+    QProgressBar *m_progress;
+    QLabel *m_count;
+    QTreeWidget *m_preview;
+    QLabel *m_previewTitle;
+    QTimer m_tick;
+    QByteArray m_previewKey;
+    int m_detailsInFlight = 0;
+};

@@ -1,0 +1,297 @@
+// MetricsPanel: Qt Charts line and bar series fed by a one-second sampler.
+#include "metricspanel.h"
+
+#include "backend.h"
+#include "productservice.h"
+#include "theme.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QGraphicsLayout>
+#include <QGridLayout>
+#include <QLabel>
+#include <QLineSeries>
+#include <QValueAxis>
+
+MetricsPanel::MetricsPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_summary(new QLabel(this))
+    , m_hitRatio(new QLineSeries(this))
+    , m_opsPerSecond(new QLineSeries(this))
+    , m_queueDepth(new QLineSeries(this))
+    , m_memory(new QLineSeries(this))
+    , m_evictions(new QLineSeries(this))
+    , m_expired(new QLineSeries(this))
+    , m_opsAxis(new QValueAxis(this))
+    , m_queueAxis(new QValueAxis(this))
+    , m_memoryAxis(new QValueAxis(this))
+    , m_evictAxis(new QValueAxis(this))
+    , m_latencyAxis(new QValueAxis(this))
+    , m_p50(new QBarSet(QStringLiteral("p50")))
+    , m_p99(new QBarSet(QStringLiteral("p99")))
+{
+    m_summary->setObjectName(QStringLiteral("metricsSummary"));
+    m_summary->setTextFormat(Qt::RichText);
+    m_summary->setWordWrap(true);
+
+    // 1: hit ratio (%) and operations per second.
+    QChart *ratio = makeChart(tr("Hit ratio and operations/s"));
+    m_hitRatio->setName(tr("hit %"));
+    m_hitRatio->setPen(QPen(Theme::outcomeColor(TraceOutcome::Hit), 2));
+    m_opsPerSecond->setName(tr("ops/s"));
+    m_opsPerSecond->setPen(QPen(Theme::outcomeColor(TraceOutcome::Fill), 2));
+    ratio->addSeries(m_hitRatio);
+    ratio->addSeries(m_opsPerSecond);
+    auto *percent = new QValueAxis(this);
+    percent->setRange(0, 100);
+    percent->setLabelFormat(QStringLiteral("%d%%"));
+    percent->setTickCount(3);
+    ratio->addAxis(percent, Qt::AlignLeft);
+    m_hitRatio->attachAxis(percent);
+    m_opsAxis->setLabelFormat(QStringLiteral("%d"));
+    m_opsAxis->setTickCount(3);
+    ratio->addAxis(m_opsAxis, Qt::AlignRight);
+    m_opsPerSecond->attachAxis(m_opsAxis);
+
+    // 2: latency per strategy.
+    QChart *latency = makeChart(tr("get latency per strategy (ms)"));
+    m_p50->setColor(Theme::outcomeColor(TraceOutcome::Fill));
+    m_p99->setColor(Theme::outcomeColor(TraceOutcome::Miss));
+    auto *bars = new QBarSeries(this);
+    bars->append(m_p50);
+    bars->append(m_p99);
+    latency->addSeries(bars);
+    auto *categories = new QBarCategoryAxis(this);
+    // Short labels fit a small chart; the order is allStrategies() and the
+    // tooltip of the chart spells the names out.
+    const QStringList names { tr("none"), tr("aside"), tr("read"), tr("write"), tr("behind") };
+    categories->append(names);
+    for (int i = 0; i < names.size(); ++i) {
+        m_p50->append(0);
+        m_p99->append(0);
+    }
+    latency->addAxis(categories, Qt::AlignBottom);
+    bars->attachAxis(categories);
+    m_latencyAxis->setLabelFormat(QStringLiteral("%.1f"));
+    m_latencyAxis->setTickCount(3);
+    m_latencyAxis->setRange(0, 1);
+    latency->addAxis(m_latencyAxis, Qt::AlignLeft);
+    bars->attachAxis(m_latencyAxis);
+
+    // 3: write-behind queue depth.
+    QChart *queue = makeChart(tr("Write-behind queue depth"));
+    m_queueDepth->setName(tr("queued"));
+    m_queueDepth->setPen(QPen(Theme::outcomeColor(TraceOutcome::Queue), 2));
+    queue->addSeries(m_queueDepth);
+    m_queueAxis->setLabelFormat(QStringLiteral("%d"));
+    m_queueAxis->setTickCount(3);
+    m_queueAxis->setRange(0, 5);
+    queue->addAxis(m_queueAxis, Qt::AlignLeft);
+    m_queueDepth->attachAxis(m_queueAxis);
+    queue->legend()->hide();
+
+    // 4: Redis memory and evictions/expirations.
+    QChart *memory = makeChart(tr("Redis memory and expiries"));
+    m_memory->setName(tr("used MB"));
+    m_memory->setPen(QPen(Theme::accent(), 2));
+    m_evictions->setName(tr("evicted/s"));
+    m_evictions->setPen(QPen(Theme::outcomeColor(TraceOutcome::Error), 2, Qt::DashLine));
+    m_expired->setName(tr("expired/s"));
+    m_expired->setPen(QPen(Theme::eventColor(QStringLiteral("expired")), 2, Qt::DotLine));
+    memory->addSeries(m_memory);
+    memory->addSeries(m_evictions);
+    memory->addSeries(m_expired);
+    m_memoryAxis->setLabelFormat(QStringLiteral("%.1f"));
+    m_memoryAxis->setTickCount(3);
+    memory->addAxis(m_memoryAxis, Qt::AlignLeft);
+    m_memory->attachAxis(m_memoryAxis);
+    m_evictAxis->setLabelFormat(QStringLiteral("%d"));
+    m_evictAxis->setTickCount(3);
+    m_evictAxis->setRange(0, 5);
+    memory->addAxis(m_evictAxis, Qt::AlignRight);
+    m_evictions->attachAxis(m_evictAxis);
+    m_expired->attachAxis(m_evictAxis);
+
+    const QList<QChart *> timeCharts { ratio, queue, memory };
+    for (int i = 0; i < 3; ++i) {
+        auto *axis = new QValueAxis(this);
+        axis->setRange(-WindowSeconds, 0);
+        axis->setLabelFormat(QStringLiteral("%ds"));
+        axis->setTickCount(5);
+        axis->setLabelsVisible(true);
+        timeCharts[i]->addAxis(axis, Qt::AlignBottom);
+        for (QAbstractSeries *s : timeCharts[i]->series())
+            s->attachAxis(axis);
+        m_timeAxes[i] = axis;
+    }
+
+    auto *grid = new QGridLayout(this);
+    grid->setContentsMargins(2, 2, 2, 2);
+    grid->setSpacing(2);
+    grid->addWidget(m_summary, 0, 0, 1, 2);
+    grid->addWidget(makeView(ratio, QStringLiteral("hitRatioChart")), 1, 0);
+    QChartView *latencyView = makeView(latency, QStringLiteral("latencyChart"));
+    latencyView->setToolTip(
+        tr("p50 and p99 of get, per strategy: none, cache-aside, read-through, write-through, write-behind"));
+    QFont tiny = font();
+    tiny.setPointSizeF(tiny.pointSizeF() * 0.72);
+    categories->setLabelsFont(tiny);
+    grid->addWidget(latencyView, 1, 1);
+    grid->addWidget(makeView(queue, QStringLiteral("queueChart")), 2, 0);
+    grid->addWidget(makeView(memory, QStringLiteral("memoryChart")), 2, 1);
+    grid->setRowStretch(1, 1);
+    grid->setRowStretch(2, 1);
+
+    m_timer.setInterval(1000);
+    connect(&m_timer, &QTimer::timeout, this, &MetricsPanel::sample);
+}
+
+QChart *MetricsPanel::makeChart(const QString &title)
+{
+    auto *chart = new QChart;
+    chart->setTheme(Theme::isDark() ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+    chart->setBackgroundBrush(palette().color(QPalette::Base));
+    chart->setBackgroundRoundness(4);
+    QFont f = font();
+    f.setBold(true);
+    chart->setTitleFont(f);
+    chart->setTitleBrush(palette().color(QPalette::Text));
+    chart->setTitle(title);
+    chart->setMargins(QMargins(2, 2, 2, 2));
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    chart->setAnimationOptions(QChart::NoAnimation);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    chart->legend()->setFont(small);
+    chart->legend()->setLabelColor(palette().color(QPalette::Text));
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    return chart;
+}
+
+QChartView *MetricsPanel::makeView(QChart *chart, const QString &objectName)
+{
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.8);
+    for (QAbstractAxis *axis : chart->axes()) {
+        axis->setLabelsFont(small);
+        axis->setLabelsColor(palette().color(QPalette::Text));
+        QColor grid = palette().color(QPalette::Text);
+        grid.setAlphaF(0.12f);
+        axis->setGridLineColor(grid);
+    }
+    auto *view = new QChartView(chart, this);
+    view->setObjectName(objectName);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumSize(160, 120);
+    return view;
+}
+
+void MetricsPanel::attach(Backend *backend)
+{
+    m_backend = backend;
+    m_clock.start();
+    m_timer.start();
+    sample();
+}
+
+void MetricsPanel::append(QLineSeries *series, double x, double y)
+{
+    series->append(x, y);
+    // Drop points older than the window (keeping one just outside so the line reaches the edge).
+    int drop = 0;
+    const QList<QPointF> points = series->points();
+    while (drop + 1 < points.size() && points.at(drop + 1).x() < x - WindowSeconds)
+        ++drop;
+    if (drop > 0)
+        series->removePoints(0, drop);
+}
+
+void MetricsPanel::fitAxis(QValueAxis *axis, const QList<QLineSeries *> &series, double minimumMax)
+{
+    double max = minimumMax;
+    for (QLineSeries *s : series) {
+        for (const QPointF &p : s->points())
+            max = std::max(max, p.y());
+    }
+    axis->setRange(0, std::ceil(max * 1.15));
+}
+
+void MetricsPanel::sample()
+{
+    if (!m_backend || !m_backend->service())
+        return;
+    ++m_samples;
+    const double t = double(m_clock.elapsed()) / 1000.0;
+    const MetricsSnapshot m = m_backend->service()->metrics();
+
+    quint64 ops = 0;
+    for (const LatencyStats &l : m.latencies)
+        ops += l.count;
+    const double opsPerSecond = m_samples > 1 ? double(ops - std::min(ops, m_lastOps)) : 0.0;
+    m_lastOps = ops;
+    const quint64 reads = (m.hits + m.negativeHits - std::min(m.hits + m.negativeHits, m_lastHits))
+        + (m.misses - std::min(m.misses, m_lastMisses));
+    if (reads > 0)
+        m_lastRatio
+            = 100.0 * double(m.hits + m.negativeHits - std::min(m.hits + m.negativeHits, m_lastHits)) / double(reads);
+    m_lastHits = m.hits + m.negativeHits;
+    m_lastMisses = m.misses;
+
+    append(m_hitRatio, t, m_lastRatio);
+    append(m_opsPerSecond, t, opsPerSecond);
+    append(m_queueDepth, t, m_backend->service()->queueDepth());
+
+    const RedisServerInfo info = m_backend->infoPoller() ? m_backend->infoPoller()->last() : RedisServerInfo {};
+    if (info.sampledAt.isValid()) {
+        append(m_memory, t, double(info.usedMemory) / (1024.0 * 1024.0));
+        const qint64 evictedDelta = m_lastEvicted < 0 ? 0 : std::max<qint64>(0, info.evictedKeys - m_lastEvicted);
+        const qint64 expiredDelta = m_lastExpired < 0 ? 0 : std::max<qint64>(0, info.expiredKeys - m_lastExpired);
+        m_lastEvicted = info.evictedKeys;
+        m_lastExpired = info.expiredKeys;
+        append(m_evictions, t, double(evictedDelta));
+        append(m_expired, t, double(expiredDelta));
+    }
+
+    for (QValueAxis *axis : m_timeAxes) {
+        // Grow from the left edge until the window is full, then scroll.
+        axis->setRange(std::max(0.0, t - WindowSeconds), std::max(t, 30.0));
+        axis->setLabelsVisible(false);
+    }
+    fitAxis(m_opsAxis, { m_opsPerSecond }, 5);
+    fitAxis(m_queueAxis, { m_queueDepth }, 5);
+    fitAxis(m_memoryAxis, { m_memory }, 1);
+    fitAxis(m_evictAxis, { m_evictions, m_expired }, 5);
+
+    // Latency bars: the "get" operation, per strategy.
+    double maxMs = 0.5;
+    const QList<StrategyKind> kinds = allStrategies();
+    for (int i = 0; i < kinds.size(); ++i) {
+        double p50 = 0, p99 = 0;
+        for (const LatencyStats &l : m.latencies) {
+            if (l.strategy == kinds.at(i) && l.operation == QLatin1String("get")) {
+                p50 = double(l.p50Micros) / 1000.0;
+                p99 = double(l.p99Micros) / 1000.0;
+            }
+        }
+        m_p50->replace(i, p50);
+        m_p99->replace(i, p99);
+        maxMs = std::max(maxMs, p99);
+    }
+    m_latencyAxis->setRange(0, maxMs * 1.15);
+
+    const QString queueText = tr("queue <b>%1</b>").arg(m_backend->service()->queueDepth());
+    m_summary->setText(
+        tr("hits <b>%1</b> · misses <b>%2</b> · hit ratio <b>%3%</b> · DB r/w <b>%4</b>/<b>%5</b>"
+           " · %6 · <b>%7</b>")
+            .arg(m.hits)
+            .arg(m.misses)
+            .arg(m.hitRatio() * 100.0, 0, 'f', 0)
+            .arg(m.dbReads)
+            .arg(m.dbWrites)
+            .arg(queueText)
+            .arg(info.sampledAt.isValid() ? tr("%1 MB").arg(double(info.usedMemory) / (1024.0 * 1024.0), 0, 'f', 1)
+                                          : tr("–")));
+}

@@ -1,0 +1,68 @@
+// MetricsPanel: charts over time from the service's metrics and Redis INFO.
+//
+// Sampled once a second: hit ratio and operations per second, p50/p99 get
+// latency per strategy, write-behind queue depth, Redis used memory and
+// evictions. The last 90 seconds are kept.
+#pragma once
+
+#include "cachemetrics.h"
+#include "infopoller.h"
+
+#include <QElapsedTimer>
+#include <QTimer>
+#include <QWidget>
+
+class Backend;
+class QBarSet;
+class QChart;
+class QChartView;
+class QLabel;
+class QLineSeries;
+class QValueAxis;
+
+class MetricsPanel final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    static constexpr int WindowSeconds = 90;
+
+    explicit MetricsPanel(QWidget *parent = nullptr);
+
+    void attach(Backend *backend);
+    /// Takes one sample now (the timer calls this every second).
+    void sample();
+    int samples() const { return m_samples; }
+
+private:
+    QChartView *makeView(QChart *chart, const QString &objectName);
+    QChart *makeChart(const QString &title);
+    void append(QLineSeries *series, double x, double y);
+    void fitAxis(QValueAxis *axis, const QList<QLineSeries *> &series, double minimumMax);
+
+    Backend *m_backend = nullptr;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    QLabel *m_summary;
+    QLineSeries *m_hitRatio;
+    QLineSeries *m_opsPerSecond;
+    QLineSeries *m_queueDepth;
+    QLineSeries *m_memory;
+    QLineSeries *m_evictions;
+    QLineSeries *m_expired;
+    QValueAxis *m_timeAxes[3] = {};
+    QValueAxis *m_opsAxis;
+    QValueAxis *m_queueAxis;
+    QValueAxis *m_memoryAxis;
+    QValueAxis *m_evictAxis;
+    QValueAxis *m_latencyAxis;
+    QBarSet *m_p50;
+    QBarSet *m_p99;
+    quint64 m_lastOps = 0;
+    quint64 m_lastHits = 0;
+    quint64 m_lastMisses = 0;
+    qint64 m_lastEvicted = -1;
+    qint64 m_lastExpired = -1;
+    double m_lastRatio = 0.0;
+    int m_samples = 0;
+};

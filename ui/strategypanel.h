@@ -1,0 +1,48 @@
+// StrategyPanel: the caching strategy switch and the knobs that go with it.
+//
+// The combo lists the five strategies by their one spelling; beside it a
+// plain-language explanation says what happens on a read and on a write.
+// TTL, jitter, stampede mode and the artificial database latency apply at
+// once through ProductService::setSettings(); eviction settings go to Redis
+// with CONFIG SET when the user presses Apply.
+#pragma once
+
+#include "strategykind.h"
+
+#include <QWidget>
+
+class Backend;
+class QComboBox;
+class QLabel;
+class QSpinBox;
+
+class StrategyPanel final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit StrategyPanel(QWidget *parent = nullptr);
+
+    void attach(Backend *backend);
+    /// What the chosen strategy does, for a person.
+    static QString explanation(StrategyKind kind);
+
+signals:
+    void message(const QString &text);
+
+private:
+    void pushSettings();
+    void syncFromService();
+    void applyEviction();
+
+    Backend *m_backend = nullptr;
+    QComboBox *m_strategy;
+    QLabel *m_explanation;
+    QSpinBox *m_ttl;
+    QSpinBox *m_jitter;
+    QComboBox *m_stampede;
+    QSpinBox *m_latency;
+    QSpinBox *m_maxMemory;
+    QComboBox *m_policy;
+    bool m_syncing = false;
+};

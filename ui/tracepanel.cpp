@@ -1,0 +1,94 @@
+// TracePanel: list on the left, sequence diagram on the right.
+#include "tracepanel.h"
+
+#include "backend.h"
+#include "productservice.h"
+#include "tracediagram.h"
+#include "tracelistmodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+TracePanel::TracePanel(QWidget *parent)
+    : QWidget(parent)
+    , m_model(new TraceListModel(this))
+    , m_view(new QTableView(this))
+    , m_diagram(new TraceDiagram(this))
+{
+    m_view->setObjectName(QStringLiteral("traceList"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view->setShowGrid(false);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    QHeaderView *h = m_view->horizontalHeader();
+    h->setSectionResizeMode(TraceListModel::OperationColumn, QHeaderView::Stretch);
+    h->setSectionResizeMode(TraceListModel::IdColumn, QHeaderView::ResizeToContents);
+    h->setSectionResizeMode(TraceListModel::OutcomeColumn, QHeaderView::ResizeToContents);
+    h->setSectionResizeMode(TraceListModel::TimeColumn, QHeaderView::ResizeToContents);
+    h->setHighlightSections(false);
+    h->setSectionResizeMode(TraceListModel::StrategyColumn, QHeaderView::ResizeToContents);
+
+    auto *scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("traceDiagramScroll"));
+    scroll->setWidget(m_diagram);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::StyledPanel);
+
+    auto *copy = new QAction(tr("&Copy Trace as Text"), this);
+    copy->setObjectName(QStringLiteral("traceCopy"));
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(copy, &QAction::triggered, this, [this] {
+        if (m_diagram->hasTrace())
+            QApplication::clipboard()->setText(m_diagram->trace().toText());
+    });
+    addAction(copy);
+    setContextMenuPolicy(Qt::ActionsContextMenu);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName(QStringLiteral("traceSplitter"));
+    split->addWidget(m_view);
+    split->addWidget(scroll);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 3);
+    split->setSizes({ 120, 330 });
+    split->setChildrenCollapsible(false);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(split);
+
+    connect(
+        m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+            if (!current.isValid())
+                return;
+            m_follow = current.row() == 0;
+            m_diagram->setTrace(m_model->traceAt(current.row()));
+        });
+}
+
+void TracePanel::attach(Backend *backend)
+{
+    connect(backend->service(), &ProductService::traceRecorded, this, &TracePanel::addTrace);
+}
+
+void TracePanel::addTrace(const OperationTrace &trace)
+{
+    m_model->addTrace(trace);
+    if (m_follow) {
+        m_view->setCurrentIndex(m_model->index(0, TraceListModel::OperationColumn));
+        m_diagram->setTrace(trace);
+    }
+}

@@ -1,0 +1,34 @@
+// TracePanel: the list of recent operations and the diagram of the chosen one.
+//
+// While the newest operation is selected the panel follows new ones; once
+// the user picks an older one it stays there.
+#pragma once
+
+#include "operationtrace.h"
+
+#include <QWidget>
+
+class Backend;
+class QTableView;
+class TraceDiagram;
+class TraceListModel;
+
+class TracePanel final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit TracePanel(QWidget *parent = nullptr);
+
+    void attach(Backend *backend);
+    TraceListModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    TraceDiagram *diagram() const { return m_diagram; }
+    void addTrace(const OperationTrace &trace);
+
+private:
+    TraceListModel *m_model;
+    QTableView *m_view;
+    TraceDiagram *m_diagram;
+    bool m_follow = true;
+};
