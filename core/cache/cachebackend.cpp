@@ -1,0 +1,812 @@
+// CacheBackend: shared Redis/SQL steps with tracing, the miss path with
+// stampede protection, the stale-set-safe fill and invalidation.
+#include "cachebackend.h"
+
+#include "cachescripts.h"
+#include "productrepository.h"
+
+#include <cmath>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QTimer>
+
+namespace {
+
+TraceOutcome outcomeOfStore(const StoreResult &r)
+{
+    switch (r.status) {
+    case StoreStatus::Ok:
+        return TraceOutcome::Ok;
+    case StoreStatus::NotFound:
+        return TraceOutcome::NotFound;
+    case StoreStatus::Invalid:
+        return TraceOutcome::Invalid;
+    case StoreStatus::Conflict:
+        return TraceOutcome::Conflict;
+    case StoreStatus::Error:
+        return TraceOutcome::Error;
+    }
+    return TraceOutcome::Error;
+}
+
+TraceOutcome outcomeOfError(const RedisReply &r)
+{
+    return r.isClientError() ? TraceOutcome::Unavailable : TraceOutcome::Error;
+}
+
+QString scriptText(const RedisScript &s, const QList<QByteArray> &keys, const QList<QByteArray> &args)
+{
+    return QStringLiteral("EVALSHA %1.. (%2) ").arg(QString::fromLatin1(s.sha().left(8)), s.name())
+        + redactedCommandText(keys + args, 140);
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+CacheBackend::CacheBackend(RedisClient *redis, ProductRepository *repository, QObject *parent)
+    : QObject(parent)
+    , m_redis(redis)
+    , m_repository(repository)
+    , m_random(QRandomGenerator::securelySeeded())
+{ }
+
+void CacheBackend::setSettings(const CacheSettings &settings)
+{
+    m_settings = settings;
+    m_keys = CacheKeys(settings.keyPrefix);
+}
+
+bool CacheBackend::cacheUp() const
+{
+    return m_redis && m_redis->isConnected();
+}
+
+// --- Redis with tracing --------------------------------------------------------------------
+
+void CacheBackend::command(const OperationPtr &op, const RedisCommand &cmd, const Classifier &classify,
+    std::function<void(const RedisReply &)> then)
+{
+    QElapsedTimer clock;
+    clock.start();
+    ++m_metrics.redisCommands;
+    const QString text = redactedCommandText(cmd);
+    m_redis->command(cmd, this, [op, text, clock, classify, then = std::move(then)](const RedisReply &r) {
+        if (op) {
+            const TraceOutcome outcome = r.isError() ? outcomeOfError(r) : (classify ? classify(r) : TraceOutcome::Ok);
+            op->step(TraceSystem::Redis, text, outcome, clock.nsecsElapsed() / 1000, r.toDisplayString(80));
+        }
+        if (then)
+            then(r);
+    });
+}
+
+void CacheBackend::pipeline(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
+    std::function<void(const QList<RedisReply> &)> then)
+{
+    QElapsedTimer clock;
+    clock.start();
+    m_metrics.redisCommands += quint64(cmds.size());
+    QString text = label;
+    if (text.isEmpty()) {
+        text = QStringLiteral("pipeline %1: ").arg(cmds.size());
+        text += cmds.isEmpty() ? QString() : redactedCommandText(cmds.first(), 80);
+        if (cmds.size() > 1)
+            text += QStringLiteral(" ...");
+    }
+    m_redis->pipeline(cmds, this, [op, text, clock, then = std::move(then)](const QList<RedisReply> &replies) {
+        if (op) {
+            TraceOutcome outcome = TraceOutcome::Ok;
+            for (const RedisReply &r : replies) {
+                if (r.isError()) {
+                    outcome = outcomeOfError(r);
+                    break;
+                }
+            }
+            op->step(TraceSystem::Redis, text, outcome, clock.nsecsElapsed() / 1000,
+                QStringLiteral("%1 replies").arg(replies.size()));
+        }
+        if (then)
+            then(replies);
+    });
+}
+
+void CacheBackend::transaction(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
+    std::function<void(const RedisReply &)> then)
+{
+    QElapsedTimer clock;
+    clock.start();
+    m_metrics.redisCommands += quint64(cmds.size()) + 2;
+    QStringList parts { QStringLiteral("MULTI") };
+    for (const RedisCommand &c : cmds)
+        parts << redactedCommandText(c, 90);
+    parts << QStringLiteral("EXEC");
+    const QString text
+        = (label.isEmpty() ? QString() : label + QStringLiteral(": ")) + parts.join(QStringLiteral(" | "));
+    m_redis->transaction(cmds, this, [op, text, clock, then = std::move(then)](const RedisReply &r) {
+        if (op) {
+            const TraceOutcome outcome = r.isError() ? outcomeOfError(r) : TraceOutcome::Ok;
+            op->step(TraceSystem::Redis, text, outcome, clock.nsecsElapsed() / 1000, r.toDisplayString(80));
+        }
+        if (then)
+            then(r);
+    });
+}
+
+void CacheBackend::script(const OperationPtr &op, const RedisScript &s, const QList<QByteArray> &keys,
+    const QList<QByteArray> &args, const Classifier &classify, std::function<void(const RedisReply &)> then)
+{
+    QElapsedTimer clock;
+    clock.start();
+    ++m_metrics.redisCommands;
+    const QString text = scriptText(s, keys, args);
+    const QString name = s.name();
+    s.run(m_redis, keys, args, this,
+        [this, op, text, name, clock, classify, then = std::move(then)](const RedisReply &r, bool reloaded) {
+            if (reloaded)
+                ++m_metrics.redisCommands;
+            if (op) {
+                if (reloaded)
+                    op->step(TraceSystem::Redis, QStringLiteral("SCRIPT LOAD (%1) after NOSCRIPT").arg(name),
+                        TraceOutcome::Ok);
+                const TraceOutcome outcome
+                    = r.isError() ? outcomeOfError(r) : (classify ? classify(r) : TraceOutcome::Ok);
+                op->step(TraceSystem::Redis, text, outcome, clock.nsecsElapsed() / 1000, r.toDisplayString(80));
+            }
+            if (then)
+                then(r);
+        });
+}
+
+void CacheBackend::scriptPipeline(const OperationPtr &op, const RedisScript &s,
+    const QList<QPair<QList<QByteArray>, QList<QByteArray>>> &calls, const QString &label,
+    std::function<void(const QList<RedisReply> &)> then)
+{
+    QList<RedisCommand> cmds;
+    for (const auto &c : calls)
+        cmds << s.evalsha(c.first, c.second);
+    const QString text
+        = label.isEmpty() ? QStringLiteral("pipeline %1 x EVALSHA (%2)").arg(cmds.size()).arg(s.name()) : label;
+    pipeline(op, cmds, text, [this, op, cmds, &s, then = std::move(then)](const QList<RedisReply> &replies) {
+        QList<int> missing;
+        for (int i = 0; i < replies.size(); ++i) {
+            if (RedisScript::isNoScript(replies.at(i)))
+                missing << i;
+        }
+        if (missing.isEmpty()) {
+            then(replies);
+            return;
+        }
+        // The script cache was flushed: load once and repeat only the calls
+        // that did not run (the others already had their effect).
+        QList<RedisCommand> again { s.load() };
+        for (int i : missing)
+            again << cmds.at(i);
+        pipeline(op, again, QStringLiteral("SCRIPT LOAD (%1) + %2 x EVALSHA again").arg(s.name()).arg(missing.size()),
+            [replies, missing, then](const QList<RedisReply> &second) {
+                QList<RedisReply> merged = replies;
+                for (int k = 0; k < missing.size(); ++k)
+                    merged[missing.at(k)] = k + 1 < second.size()
+                        ? second.at(k + 1)
+                        : RedisReply::clientError(QStringLiteral("script reload failed"));
+                then(merged);
+            });
+    });
+}
+
+void CacheBackend::loadScripts()
+{
+    QList<RedisCommand> cmds;
+    for (const RedisScript *s : CacheScripts::all())
+        cmds << s->load();
+    m_metrics.redisCommands += quint64(cmds.size());
+    m_redis->pipeline(cmds, this, [](const QList<RedisReply> &) {});
+}
+
+// --- SQL with tracing ----------------------------------------------------------------------
+
+void CacheBackend::sql(const OperationPtr &op, bool write, const QString &what, const StoreCall &call,
+    std::function<void(const StoreResult &)> then)
+{
+    QElapsedTimer clock;
+    clock.start();
+    if (write)
+        ++m_metrics.dbWrites;
+    else
+        ++m_metrics.dbReads;
+    call(*m_repository, this, [op, what, clock, then = std::move(then)](const StoreResult &r) {
+        if (op) {
+            QString text = r.sql.isEmpty() ? what : r.sql.join(QStringLiteral("; "));
+            if (text.size() > 400)
+                text = text.left(397) + QStringLiteral("...");
+            op->step(TraceSystem::Sql, text, outcomeOfStore(r), clock.nsecsElapsed() / 1000, r.error);
+        }
+        then(r);
+    });
+}
+
+void CacheBackend::dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then)
+{
+    sql(
+        op, false, QStringLiteral("SELECT product %1").arg(id),
+        [id](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.get(id, ctx, std::move(cb)); },
+        std::move(then));
+}
+
+// --- cache blocks --------------------------------------------------------------------------
+
+Product CacheBackend::productFromHash(qint64 id, const QList<QPair<QByteArray, QByteArray>> &pairs, CacheEntry *entry)
+{
+    Product p;
+    p.id = id;
+    for (const auto &[field, value] : pairs) {
+        if (field == "name")
+            p.name = QString::fromUtf8(value);
+        else if (field == "price")
+            p.price = value.toLongLong();
+        else if (field == "version")
+            p.version = value.toLongLong();
+        else if (field == "updated_at")
+            p.updatedAt = QDateTime::fromString(QString::fromLatin1(value), Qt::ISODateWithMs);
+        else if (entry && field == "dirty")
+            entry->dirty = true;
+        else if (entry && field == "delta")
+            entry->deltaMs = value.toLongLong();
+        else if (entry && field == "expires_at")
+            entry->expiresAtMs = value.toLongLong();
+    }
+    return p;
+}
+
+void CacheBackend::lookup(const OperationPtr &op, qint64 id, std::function<void(const CacheEntry &)> then)
+{
+    if (!cacheUp()) {
+        if (op)
+            op->note(QStringLiteral("cache unavailable: Redis is not connected"), TraceOutcome::Unavailable);
+        CacheEntry e;
+        e.state = CacheEntry::State::Unavailable;
+        then(e);
+        return;
+    }
+    auto classify = [](const RedisReply &r) {
+        const auto pairs = r.toPairs();
+        if (pairs.isEmpty())
+            return TraceOutcome::Miss;
+        for (const auto &kv : pairs) {
+            if (kv.first == "absent")
+                return TraceOutcome::NegativeHit;
+        }
+        return TraceOutcome::Hit;
+    };
+    command(op, { QByteArrayLiteral("HGETALL"), m_keys.product(id) }, classify,
+        [this, op, id, then = std::move(then)](const RedisReply &r) {
+            CacheEntry e;
+            if (r.isError()) {
+                e.state = r.isClientError() ? CacheEntry::State::Unavailable : CacheEntry::State::Error;
+                e.error = r.errorMessage();
+                if (op && r.isClientError())
+                    op->note(QStringLiteral("cache unavailable: %1").arg(e.error), TraceOutcome::Unavailable);
+                then(e);
+                return;
+            }
+            const auto pairs = r.toPairs();
+            bool absent = false;
+            for (const auto &kv : pairs)
+                absent = absent || kv.first == "absent";
+            if (pairs.isEmpty()) {
+                e.state = CacheEntry::State::Miss;
+            } else if (absent) {
+                e.state = CacheEntry::State::Negative;
+                productFromHash(id, pairs, &e);
+            } else {
+                e.state = CacheEntry::State::Hit;
+                e.product = productFromHash(id, pairs, &e);
+            }
+            then(e);
+        });
+}
+
+void CacheBackend::readThrough(
+    const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then)
+{
+    lookup(op, id, [this, op, id, loader, then = std::move(then)](const CacheEntry &e) {
+        switch (e.state) {
+        case CacheEntry::State::Hit: {
+            if (m_settings.stampede == StampedeMode::EarlyRefresh && !e.dirty && e.expiresAtMs > 0) {
+                // XFetch (Vattani et al.): refresh early with a probability that
+                // grows as expiry nears and with how long a reload takes.
+                const double u = std::max(1e-12, m_random.generateDouble());
+                const double gap = double(std::max<qint64>(e.deltaMs, 1)) * m_settings.xfetchBeta * -std::log(u);
+                const qint64 left = e.expiresAtMs - nowMs();
+                if (double(nowMs()) + gap >= double(e.expiresAtMs)) {
+                    ++m_metrics.hits;
+                    op->note(QStringLiteral("XFetch: refreshing early (%1 ms left, last load %2 ms)")
+                                 .arg(left)
+                                 .arg(e.deltaMs),
+                        TraceOutcome::EarlyRefresh);
+                    plainLoad(op, id, loader, then);
+                    return;
+                }
+            }
+            ++m_metrics.hits;
+            LoadResult r;
+            r.product = e.product;
+            r.fromCache = true;
+            then(r);
+            return;
+        }
+        case CacheEntry::State::Negative: {
+            ++m_metrics.negativeHits;
+            LoadResult r;
+            r.status = ServiceStatus::NotFound;
+            r.fromCache = true;
+            r.error = QStringLiteral("Product %1 does not exist (remembered by the negative cache).").arg(id);
+            then(r);
+            return;
+        }
+        case CacheEntry::State::Miss:
+            ++m_metrics.misses;
+            loadAndFill(op, id, loader, then);
+            return;
+        case CacheEntry::State::Unavailable:
+        case CacheEntry::State::Error:
+            // Degrade to the database; do not try to fill a cache that failed.
+            op->note(QStringLiteral("cache unavailable: reading SQLite directly"), TraceOutcome::Unavailable);
+            dbGet(op, id, [then](const StoreResult &s) {
+                LoadResult r;
+                r.product = s.product;
+                r.status = s.ok()
+                    ? ServiceStatus::Ok
+                    : (s.status == StoreStatus::NotFound ? ServiceStatus::NotFound : ServiceStatus::Error);
+                r.error = s.error;
+                then(r);
+            });
+            return;
+        }
+    });
+}
+
+void CacheBackend::loadAndFill(
+    const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then)
+{
+    switch (m_settings.stampede) {
+    case StampedeMode::SingleFlight:
+        singleFlightLoad(op, id, loader, std::move(then));
+        return;
+    case StampedeMode::RedisLock:
+        lockedLoad(op, id, loader, std::move(then));
+        return;
+    case StampedeMode::Off:
+    case StampedeMode::EarlyRefresh:
+        plainLoad(op, id, loader, std::move(then));
+        return;
+    }
+}
+
+void CacheBackend::plainLoad(
+    const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then)
+{
+    QElapsedTimer clock;
+    clock.start();
+    loader(op, id, [this, op, id, clock, then = std::move(then)](const StoreResult &s) {
+        const qint64 loadMs = clock.elapsed();
+        LoadResult r;
+        r.product = s.product;
+        if (s.ok() && s.product) {
+            fill(op, *s.product, loadMs, [r, then](bool) { then(r); });
+        } else if (s.status == StoreStatus::NotFound) {
+            r.status = ServiceStatus::NotFound;
+            r.error = s.error.isEmpty() ? QStringLiteral("Product %1 does not exist.").arg(id) : s.error;
+            fillNegative(op, id, [r, then] { then(r); });
+        } else {
+            r.status = ServiceStatus::Error;
+            r.error = s.error;
+            then(r);
+        }
+    });
+}
+
+void CacheBackend::singleFlightLoad(
+    const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then)
+{
+    auto it = m_inflight.find(id);
+    if (it != m_inflight.end()) {
+        ++m_metrics.coalesced;
+        op->note(QStringLiteral("single-flight: joined the load of %1 already in flight")
+                     .arg(QString::fromUtf8(m_keys.product(id))),
+            TraceOutcome::Coalesced);
+        it->append(Waiter { op, std::move(then) });
+        return;
+    }
+    m_inflight.insert(id, {});
+    plainLoad(op, id, loader, [this, id, then = std::move(then)](const LoadResult &r) {
+        const QList<Waiter> waiters = m_inflight.take(id);
+        then(r);
+        for (const Waiter &w : waiters)
+            w.then(r);
+    });
+}
+
+void CacheBackend::lockedLoad(
+    const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then)
+{
+    const QByteArray token = QByteArray::number(m_random.generate64(), 16);
+    const QByteArray lockKey = m_keys.lock(id);
+    auto classify = [](const RedisReply &r) { return r.isStatus() ? TraceOutcome::Ok : TraceOutcome::LockWait; };
+    command(op,
+        { QByteArrayLiteral("SET"), lockKey, token, QByteArrayLiteral("NX"), QByteArrayLiteral("PX"),
+            QByteArray::number(m_settings.lockTtlMs) },
+        classify, [this, op, id, loader, token, lockKey, then = std::move(then)](const RedisReply &r) {
+            if (r.isStatus()) {
+                plainLoad(op, id, loader, [this, op, token, lockKey, then](const LoadResult &res) {
+                    script(op, CacheScripts::unlock(), { lockKey }, { token }, {},
+                        [res, then](const RedisReply &) { then(res); });
+                });
+            } else if (r.isNil()) {
+                lockPoll(op, id, loader, token, nowMs(), 0, then);
+            } else {
+                op->note(
+                    QStringLiteral("lock failed (%1): loading without it").arg(r.errorMessage()), TraceOutcome::Error);
+                plainLoad(op, id, loader, then);
+            }
+        });
+}
+
+void CacheBackend::lockPoll(const OperationPtr &op, qint64 id, const Loader &loader, const QByteArray &token,
+    qint64 startedMs, int attempt, const std::function<void(const LoadResult &)> &then)
+{
+    // Back off 5, 10, 20, 40, 50, 50... ms between looks at the cache.
+    const int delay = std::min(50, 5 << std::min(attempt, 4));
+    QTimer::singleShot(delay, this, [=, this] {
+        if (!cacheUp()) {
+            plainLoad(op, id, loader, then);
+            return;
+        }
+        ++m_metrics.redisCommands;
+        m_redis->command({ QByteArrayLiteral("HGETALL"), m_keys.product(id) }, this, [=, this](const RedisReply &r) {
+            const auto pairs = r.toPairs();
+            if (!r.isError() && !pairs.isEmpty()) {
+                ++m_metrics.coalesced;
+                CacheEntry e;
+                bool absent = false;
+                for (const auto &kv : pairs)
+                    absent = absent || kv.first == "absent";
+                op->note(QStringLiteral("lock: the holder filled %1 after %2 look(s)")
+                             .arg(QString::fromUtf8(m_keys.product(id)))
+                             .arg(attempt + 1),
+                    TraceOutcome::Coalesced);
+                LoadResult res;
+                res.fromCache = true;
+                if (absent) {
+                    res.status = ServiceStatus::NotFound;
+                    res.error = QStringLiteral("Product %1 does not exist.").arg(id);
+                } else {
+                    res.product = productFromHash(id, pairs, &e);
+                }
+                then(res);
+                return;
+            }
+            if (nowMs() - startedMs > m_settings.lockWaitMs) {
+                op->note(
+                    QStringLiteral("lock: waited %1 ms without a fill; loading from SQLite").arg(nowMs() - startedMs),
+                    TraceOutcome::LockWait);
+                plainLoad(op, id, loader, then);
+                return;
+            }
+            // Still empty: the holder may have died; try to take the lock over.
+            ++m_metrics.redisCommands;
+            m_redis->command({ QByteArrayLiteral("SET"), m_keys.lock(id), token, QByteArrayLiteral("NX"),
+                                 QByteArrayLiteral("PX"), QByteArray::number(m_settings.lockTtlMs) },
+                this, [=, this](const RedisReply &set) {
+                    if (set.isStatus()) {
+                        op->note(QStringLiteral("lock: acquired after waiting"), TraceOutcome::Ok);
+                        const QByteArray lockKey = m_keys.lock(id);
+                        plainLoad(op, id, loader, [this, op, token, lockKey, then](const LoadResult &res) {
+                            script(op, CacheScripts::unlock(), { lockKey }, { token }, {},
+                                [res, then](const RedisReply &) { then(res); });
+                        });
+                    } else {
+                        lockPoll(op, id, loader, token, startedMs, attempt + 1, then);
+                    }
+                });
+        });
+    });
+}
+
+qint64 CacheBackend::ttlMs()
+{
+    const qint64 base = qint64(m_settings.ttlSeconds) * 1000;
+    const int j = m_settings.ttlJitterPercent;
+    if (j <= 0)
+        return base;
+    // Uniform in [-j%, +j%], in hundredths of a percent.
+    const qint64 spread = qint64(j) * 100;
+    const qint64 pick = qint64(m_random.bounded(quint32(2 * spread + 1))) - spread;
+    return std::max<qint64>(1, base + base * pick / 10000);
+}
+
+void CacheBackend::fill(const OperationPtr &op, const Product &product, qint64 loadMs, std::function<void(bool)> then)
+{
+    if (!cacheUp()) {
+        op->note(QStringLiteral("cache unavailable: fill skipped"), TraceOutcome::Unavailable);
+        then(false);
+        return;
+    }
+    auto doFill = [this, op, product, loadMs, then = std::move(then)] {
+        const auto [keys, args] = fillCall(product, loadMs);
+        auto classify
+            = [](const RedisReply &r) { return r.toInteger() == 1 ? TraceOutcome::Fill : TraceOutcome::StaleSkip; };
+        script(op, CacheScripts::fill(), keys, args, classify, [this, op, product, then](const RedisReply &r) {
+            if (r.isError()) {
+                then(false);
+                return;
+            }
+            const qint64 code = r.toInteger();
+            if (code == 1) {
+                ++m_metrics.fills;
+                then(true);
+                return;
+            }
+            ++m_metrics.staleSkips;
+            QString why;
+            if (code == -1)
+                why = QStringLiteral("an invalidation guard says a newer change than version %1 exists");
+            else if (code == -2)
+                why = QStringLiteral("the cache holds an unflushed write-behind value");
+            else
+                why = QStringLiteral("the cache already holds a version newer than %1");
+            op->note(QStringLiteral("stale-set guard: fill of version %1 refused: %2")
+                         .arg(product.version)
+                         .arg(why.arg(product.version)),
+                TraceOutcome::StaleSkip);
+            then(false);
+        });
+    };
+    if (m_fillHook)
+        m_fillHook(product.id, doFill);
+    else
+        doFill();
+}
+
+QPair<QList<QByteArray>, QList<QByteArray>> CacheBackend::fillCall(const Product &product, qint64 loadMs)
+{
+    const qint64 ttl = ttlMs();
+    const QList<QByteArray> keys { m_keys.product(product.id), m_keys.guard(product.id) };
+    const QList<QByteArray> args { QByteArray::number(product.version), QByteArray::number(ttl),
+        QByteArray::number(product.id), product.name.toUtf8(), QByteArray::number(product.price),
+        product.updatedAt.toUTC().toString(Qt::ISODateWithMs).toLatin1(), QByteArray::number(loadMs),
+        QByteArray::number(nowMs() + ttl), m_settings.staleSetGuard ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
+    return { keys, args };
+}
+
+void CacheBackend::fillNegative(const OperationPtr &op, qint64 id, std::function<void()> then)
+{
+    if (m_settings.negativeTtlSeconds <= 0 || !cacheUp()) {
+        then();
+        return;
+    }
+    auto classify = [](const RedisReply &r) { return r.toInteger() == 1 ? TraceOutcome::Fill : TraceOutcome::Skipped; };
+    script(op, CacheScripts::negative(), { m_keys.product(id), m_keys.guard(id) },
+        { QByteArray::number(qint64(m_settings.negativeTtlSeconds) * 1000),
+            QByteArray::number(CacheScripts::DeletedGuard) },
+        classify, [this, then = std::move(then)](const RedisReply &r) {
+            if (r.toInteger() == 1)
+                ++m_metrics.fills;
+            then();
+        });
+}
+
+void CacheBackend::remember(qint64 id, qint64 guardVersion)
+{
+    m_pending[id] = std::max(m_pending.value(id, 0), guardVersion);
+    emit pendingInvalidationsChanged(int(m_pending.size()));
+}
+
+void CacheBackend::invalidateAfterWrite(
+    const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64)> then)
+{
+    const qint64 guard = m_settings.staleSetGuard ? guardVersion : 0;
+    if (!cacheUp()) {
+        remember(id, guard);
+        op->step(TraceSystem::App,
+            QStringLiteral("cache unavailable: invalidation of %1 deferred until Redis is back")
+                .arg(QString::fromUtf8(m_keys.product(id))),
+            TraceOutcome::Deferred);
+        then(0);
+        return;
+    }
+    auto classify
+        = [](const RedisReply &r) { return r.toInteger() >= 0 ? TraceOutcome::Invalidate : TraceOutcome::Skipped; };
+    const QByteArray key = m_keys.product(id);
+    script(op, CacheScripts::invalidate(), { key, m_keys.guard(id) },
+        { QByteArray::number(guard), QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000),
+            guardVersion == 1 ? QByteArrayLiteral("1") : QByteArrayLiteral("0") },
+        classify, [this, op, id, key, guardVersion, guard, then = std::move(then)](const RedisReply &r) {
+            if (r.isError()) {
+                // The write is committed; the stale copy must still go.
+                remember(id, guard);
+                op->note(
+                    QStringLiteral("invalidation of %1 deferred: %2").arg(QString::fromUtf8(key), r.errorMessage()),
+                    TraceOutcome::Deferred);
+                then(0);
+                return;
+            }
+            const qint64 code = r.toInteger();
+            if (code == -2)
+                op->note(
+                    QStringLiteral("kept %1: it holds an unflushed write-behind value").arg(QString::fromUtf8(key)),
+                    TraceOutcome::Skipped);
+            const qint64 removed = std::max<qint64>(0, code);
+            if (removed > 0) {
+                ++m_metrics.invalidations;
+                emit keysInvalidated({ key });
+            }
+            if (publish)
+                publish({ id }, { guardVersion }, false);
+            then(removed);
+        });
+}
+
+void CacheBackend::recordView(const OperationPtr &op, qint64 id, std::function<void()> then)
+{
+    if (!m_settings.trackRecent || !cacheUp()) {
+        then();
+        return;
+    }
+    const QByteArray key = m_keys.recent();
+    const QByteArray value = QByteArray::number(id);
+    transaction(op,
+        { { QByteArrayLiteral("LREM"), key, QByteArrayLiteral("0"), value }, { QByteArrayLiteral("LPUSH"), key, value },
+            { QByteArrayLiteral("LTRIM"), key, QByteArrayLiteral("0"),
+                QByteArray::number(m_settings.recentLimit - 1) } },
+        QStringLiteral("recent"), [then = std::move(then)](const RedisReply &) { then(); });
+}
+
+void CacheBackend::replayPendingInvalidations()
+{
+    if (m_pending.isEmpty() || !cacheUp() || !beginBackground)
+        return;
+    const QHash<qint64, qint64> pending = m_pending;
+    OperationPtr op = beginBackground(QStringLiteral("deferred-invalidate"), 0);
+    QList<QPair<QList<QByteArray>, QList<QByteArray>>> calls;
+    QList<qint64> ids;
+    for (auto it = pending.cbegin(); it != pending.cend(); ++it) {
+        ids << it.key();
+        calls.append({ { m_keys.product(it.key()), m_keys.guard(it.key()) },
+            { QByteArray::number(it.value()), QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000),
+                QByteArrayLiteral("0") } });
+    }
+    op->note(QStringLiteral("Redis is back: deleting %1 key(s) that writes could not invalidate").arg(ids.size()),
+        TraceOutcome::Invalidate);
+    scriptPipeline(
+        op, CacheScripts::invalidate(), calls, {}, [this, op, ids, pending](const QList<RedisReply> &replies) {
+            QList<QByteArray> removedKeys;
+            qint64 removed = 0;
+            for (int i = 0; i < replies.size() && i < ids.size(); ++i) {
+                const RedisReply &r = replies.at(i);
+                if (r.isError())
+                    continue;
+                // Only forget it when nothing newer was remembered meanwhile.
+                if (m_pending.value(ids.at(i), -1) == pending.value(ids.at(i)))
+                    m_pending.remove(ids.at(i));
+                if (r.toInteger() > 0) {
+                    ++removed;
+                    removedKeys << m_keys.product(ids.at(i));
+                }
+            }
+            m_metrics.invalidations += quint64(removed);
+            emit pendingInvalidationsChanged(int(m_pending.size()));
+            if (!removedKeys.isEmpty())
+                emit keysInvalidated(removedKeys);
+            if (publish) {
+                QList<qint64> versions;
+                for (qint64 id : ids)
+                    versions << pending.value(id);
+                publish(ids, versions, false);
+            }
+            ServiceResult res;
+            res.count = removed;
+            op->finish(res);
+        });
+}
+
+ServiceResult CacheBackend::fromStore(const StoreResult &r)
+{
+    ServiceResult out;
+    switch (r.status) {
+    case StoreStatus::Ok:
+        out.status = ServiceStatus::Ok;
+        break;
+    case StoreStatus::NotFound:
+        out.status = ServiceStatus::NotFound;
+        break;
+    case StoreStatus::Invalid:
+        out.status = ServiceStatus::Invalid;
+        break;
+    case StoreStatus::Conflict:
+        out.status = ServiceStatus::Conflict;
+        break;
+    case StoreStatus::Error:
+        out.status = ServiceStatus::Error;
+        break;
+    }
+    out.error = r.error;
+    out.fieldErrors = r.fieldErrors;
+    out.product = r.product;
+    out.products = r.products;
+    out.count = r.rowsAffected;
+    return out;
+}
+
+void CacheBackend::dbList(const OperationPtr &op, std::function<void(const StoreResult &)> then)
+{
+    sql(
+        op, false, QStringLiteral("SELECT all products"),
+        [](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.list(ctx, std::move(cb)); },
+        std::move(then));
+}
+
+void CacheBackend::writeThenInvalidate(
+    const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete)
+{
+    sql(op, true, what, call, [this, op, isDelete](const StoreResult &r) {
+        ServiceResult res = fromStore(r);
+        if (!r.ok()) {
+            op->finish(res);
+            return;
+        }
+        const qint64 id = r.product ? r.product->id : 0;
+        const qint64 guard = isDelete ? CacheScripts::DeletedGuard : (r.product ? r.product->version : 0);
+        if (id <= 0) {
+            op->finish(res);
+            return;
+        }
+        if (isDelete)
+            res.product.reset();
+        invalidateAfterWrite(op, id, guard, [op, res](qint64) mutable { op->finish(res); });
+    });
+}
+
+void CacheBackend::finishGet(const OperationPtr &op, qint64 id, const LoadResult &r)
+{
+    ServiceResult res;
+    res.status = r.status;
+    res.product = r.product;
+    res.fromCache = r.fromCache;
+    res.error = r.status == ServiceStatus::Ok ? QString() : r.error;
+    if (r.status == ServiceStatus::NotFound && res.error.isEmpty())
+        res.error = QStringLiteral("Product %1 does not exist.").arg(id);
+    if (r.status == ServiceStatus::Ok)
+        recordView(op, id, [op, res] { op->finish(res); });
+    else
+        op->finish(res);
+}
+
+CacheBackend::StoreCall CacheBackend::createCall(const QString &name, qint64 price)
+{
+    return [name, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+        repo.create(name, price, ctx, std::move(cb));
+    };
+}
+
+CacheBackend::StoreCall CacheBackend::updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
+{
+    return [id, name, price, expectedVersion](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+        repo.update(id, name, price, expectedVersion, ctx, std::move(cb));
+    };
+}
+
+CacheBackend::StoreCall CacheBackend::removeCall(qint64 id)
+{
+    return [id](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.remove(id, ctx, std::move(cb)); };
+}
+
+CacheBackend::Loader CacheBackend::dbLoader()
+{
+    return [this](const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> done) {
+        dbGet(op, id, std::move(done));
+    };
+}

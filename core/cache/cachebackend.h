@@ -1,0 +1,172 @@
+// CacheBackend: the Redis and SQL building blocks the strategies share.
+//
+// Every block writes its own trace steps and counts itself in the metrics,
+// so a strategy reads as the sequence of steps it takes. Nothing blocks:
+// each block takes a continuation. The backend is the callback context for
+// Redis and SQL replies, so destroying the service drops them all.
+#pragma once
+
+#include "cachekeys.h"
+#include "cachemetrics.h"
+#include "cachesettings.h"
+#include "operation.h"
+#include "productrepository.h"
+#include "redisclient.h"
+#include "storeresult.h"
+
+#include <functional>
+#include <optional>
+#include <QHash>
+#include <QObject>
+#include <QRandomGenerator>
+
+class ProductRepository;
+class RedisScript;
+
+/// What a cache lookup found.
+struct CacheEntry final
+{
+    enum class State { Hit, Miss, Negative, Unavailable, Error };
+    State state = State::Miss;
+    std::optional<Product> product;
+    bool dirty = false; ///< unflushed write-behind data
+    qint64 deltaMs = 0; ///< XFetch: how long the last load took
+    qint64 expiresAtMs = 0; ///< XFetch: when the entry expires (ms since epoch)
+    QString error;
+};
+
+/// What a load through the cache produced.
+struct LoadResult final
+{
+    ServiceStatus status = ServiceStatus::Ok;
+    std::optional<Product> product;
+    bool fromCache = false;
+    QString error;
+};
+
+class CacheBackend final : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Loader = std::function<void(const OperationPtr &, qint64, std::function<void(const StoreResult &)>)>;
+    using FillHook = std::function<void(qint64 id, std::function<void()> proceed)>;
+
+    CacheBackend(RedisClient *redis, ProductRepository *repository, QObject *parent = nullptr);
+
+    RedisClient *redis() const { return m_redis; }
+    ProductRepository *repository() const { return m_repository; }
+    const CacheSettings &settings() const { return m_settings; }
+    void setSettings(const CacheSettings &settings);
+    const CacheKeys &keys() const { return m_keys; }
+    CacheMetrics &metrics() { return m_metrics; }
+    bool cacheUp() const;
+
+    /// Background operations (flush, deferred invalidation, change feed).
+    std::function<OperationPtr(const QString &name, qint64 productId)> beginBackground;
+
+    // --- Redis with tracing ---------------------------------------------------------------
+    using Classifier = std::function<TraceOutcome(const RedisReply &)>;
+    void command(const OperationPtr &op, const RedisCommand &cmd, const Classifier &classify,
+        std::function<void(const RedisReply &)> then);
+    void pipeline(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
+        std::function<void(const QList<RedisReply> &)> then);
+    void transaction(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
+        std::function<void(const RedisReply &)> then);
+    void script(const OperationPtr &op, const RedisScript &script, const QList<QByteArray> &keys,
+        const QList<QByteArray> &args, const Classifier &classify, std::function<void(const RedisReply &)> then);
+    /// EVALSHA commands for a pipeline (NOSCRIPT in a pipeline is retried one by one).
+    void scriptPipeline(const OperationPtr &op, const RedisScript &script,
+        const QList<QPair<QList<QByteArray>, QList<QByteArray>>> &calls, const QString &label,
+        std::function<void(const QList<RedisReply> &)> then);
+    /// SCRIPT LOAD of every script (on each connect).
+    void loadScripts();
+
+    // --- SQL with tracing -------------------------------------------------------------------
+    using StoreCall = std::function<void(ProductRepository &, QObject *, StoreCallback)>;
+    void sql(const OperationPtr &op, bool write, const QString &what, const StoreCall &call,
+        std::function<void(const StoreResult &)> then);
+    void dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then);
+    static StoreCall createCall(const QString &name, qint64 price);
+    static StoreCall updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion);
+    static StoreCall removeCall(qint64 id);
+    /// The loader read-through caches use: a SQLite read with its trace step.
+    Loader dbLoader();
+
+    // --- cache blocks -----------------------------------------------------------------------
+    /// HGETALL product:{id}, classified; counts hits/misses.
+    void lookup(const OperationPtr &op, qint64 id, std::function<void(const CacheEntry &)> then);
+    /// The miss path: load with the configured stampede protection, then
+    /// fill (or negative-fill). `loader` reads SQLite.
+    void loadAndFill(
+        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
+    /// Lookup, then loadAndFill on a miss; XFetch early refresh on a hit when selected.
+    void readThrough(
+        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
+    /// Compare-and-set fill (or MULTI HSET+PEXPIRE with the guard off). then(filled).
+    void fill(const OperationPtr &op, const Product &product, qint64 loadMs, std::function<void(bool)> then);
+    /// KEYS and ARGV of the fill script for one product (warm-up pipelines it).
+    QPair<QList<QByteArray>, QList<QByteArray>> fillCall(const Product &product, qint64 loadMs);
+    void fillNegative(const OperationPtr &op, qint64 id, std::function<void()> then);
+    /// After a committed SQL write: DEL + guard (guardVersion 0 = none,
+    /// DeletedGuard for deletes). When Redis is down the id is remembered
+    /// and invalidated on reconnect. Publishes on the invalidation channel.
+    void invalidateAfterWrite(
+        const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64 removed)> then);
+    /// LREM + LPUSH + LTRIM in one MULTI.
+    void recordView(const OperationPtr &op, qint64 id, std::function<void()> then);
+
+    /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
+    /// For deletes the guard is DeletedGuard; else the new row version.
+    void writeThenInvalidate(const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete);
+    /// SQL list with its trace step.
+    void dbList(const OperationPtr &op, std::function<void(const StoreResult &)> then);
+    static ServiceResult fromStore(const StoreResult &r);
+    /// Ends a get: records the view in the recent list when found.
+    void finishGet(const OperationPtr &op, qint64 id, const LoadResult &r);
+
+    /// Time-to-live for a fresh fill, with the configured jitter.
+    qint64 ttlMs();
+    static Product productFromHash(
+        qint64 id, const QList<QPair<QByteArray, QByteArray>> &pairs, CacheEntry *entry = nullptr);
+
+    // --- deferred invalidations (Redis was down) -------------------------------------------
+    QHash<qint64, qint64> pendingInvalidations() const { return m_pending; }
+    void replayPendingInvalidations();
+
+    /// Called by InvalidationBus / the service to publish. Set by the service.
+    std::function<void(const QList<qint64> &ids, const QList<qint64> &versions, bool all)> publish;
+
+    /// Test hook: holds each fill until proceed() is called.
+    void setFillHook(FillHook hook) { m_fillHook = std::move(hook); }
+
+signals:
+    void pendingInvalidationsChanged(int count);
+    void keysInvalidated(const QList<QByteArray> &keys);
+
+private:
+    void singleFlightLoad(
+        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
+    void lockedLoad(
+        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
+    void lockPoll(const OperationPtr &op, qint64 id, const Loader &loader, const QByteArray &token, qint64 startedMs,
+        int attempt, const std::function<void(const LoadResult &)> &then);
+    void plainLoad(
+        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
+    void remember(qint64 id, qint64 guardVersion);
+
+    RedisClient *m_redis;
+    ProductRepository *m_repository;
+    CacheSettings m_settings;
+    CacheKeys m_keys;
+    CacheMetrics m_metrics;
+    QHash<qint64, qint64> m_pending;
+    struct Waiter
+    {
+        OperationPtr op;
+        std::function<void(const LoadResult &)> then;
+    };
+    QHash<qint64, QList<Waiter>> m_inflight;
+    FillHook m_fillHook;
+    QRandomGenerator m_random;
+};

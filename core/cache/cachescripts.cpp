@@ -1,0 +1,159 @@
+// CacheScripts: Lua sources. Each runs atomically inside Redis, which is
+// what turns "read, compare, write" into one step no other client can split.
+#include "cachescripts.h"
+
+namespace CacheScripts {
+
+// KEYS: hash, guard. ARGV: version, ttl_ms, id, name, price, updated_at,
+// delta_ms, expires_at_ms, guard_enabled.
+// Returns 1 filled, -1 guard newer, -2 unflushed write-behind data, -3 newer version cached.
+const RedisScript &fill()
+{
+    static const RedisScript s(QStringLiteral("fill"), QByteArrayLiteral(R"lua(
+local v = tonumber(ARGV[1])
+local cur = redis.call('HMGET', KEYS[1], 'version', 'dirty', 'absent')
+if cur[2] then return -2 end
+if ARGV[9] == '1' then
+  local g = redis.call('GET', KEYS[2])
+  if g and tonumber(g) > v then return -1 end
+  if cur[1] and not cur[3] and tonumber(cur[1]) > v then return -3 end
+end
+if redis.call('HEXISTS', KEYS[1], 'absent') == 1 then redis.call('DEL', KEYS[1]) end
+redis.call('HSET', KEYS[1], 'id', ARGV[3], 'name', ARGV[4], 'price', ARGV[5], 'version', ARGV[1],
+           'updated_at', ARGV[6], 'delta', ARGV[7], 'expires_at', ARGV[8])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+)lua"));
+    return s;
+}
+
+// KEYS: hash, guard. ARGV: ttl_ms, deleted_guard.
+// Returns 1 stored, 0 data exists, -1 a recent create/update may have made the id real.
+const RedisScript &negative()
+{
+    static const RedisScript s(QStringLiteral("negative"), QByteArrayLiteral(R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local g = redis.call('GET', KEYS[2])
+if g and g ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], 'absent', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+)lua"));
+    return s;
+}
+
+// KEYS: hash, guard. ARGV: guard_version (0 = none), guard_ttl_ms, force (1 = set, 0 = raise only).
+// Returns the number of keys removed (0/1), or -2 when unflushed write-behind data was kept.
+const RedisScript &invalidate()
+{
+    static const RedisScript s(QStringLiteral("invalidate"), QByteArrayLiteral(R"lua(
+if redis.call('HEXISTS', KEYS[1], 'dirty') == 1 then return -2 end
+local removed = redis.call('DEL', KEYS[1])
+local n = tonumber(ARGV[1])
+if n > 0 then
+  local g = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if ARGV[3] == '1' or n > g then
+    redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  else
+    redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  end
+end
+return removed
+)lua"));
+    return s;
+}
+
+// KEYS: lock. ARGV: token. Deletes the lock only when we still own it.
+const RedisScript &unlock()
+{
+    static const RedisScript s(QStringLiteral("unlock"), QByteArrayLiteral(R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua"));
+    return s;
+}
+
+// KEYS: hash. ARGV: flushed_version, ttl_ms, negative_ttl_ms.
+// Returns 1 cleaned, 0 a newer write is pending (left dirty), -1 hash gone.
+const RedisScript &wbClean()
+{
+    static const RedisScript s(QStringLiteral("wb-clean"), QByteArrayLiteral(R"lua(
+local cur = redis.call('HMGET', KEYS[1], 'version', 'absent')
+if not cur[1] then return -1 end
+if cur[1] ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], 'dirty')
+if cur[2] then
+  if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) else redis.call('DEL', KEYS[1]) end
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+)lua"));
+    return s;
+}
+
+// KEYS: processing, queue. Moves every item back to the head of the queue,
+// keeping their order. Returns how many moved.
+const RedisScript &wbRecover()
+{
+    static const RedisScript s(QStringLiteral("wb-recover"), QByteArrayLiteral(R"lua(
+local n = 0
+while redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT') do n = n + 1 end
+return n
+)lua"));
+    return s;
+}
+
+// KEYS: queue, processing. ARGV: max. LMOVE queue -> processing up to max
+// times in one round trip; returns the moved items in order.
+const RedisScript &wbTake()
+{
+    static const RedisScript s(QStringLiteral("wb-take"), QByteArrayLiteral(R"lua(
+local out = {}
+for i = 1, tonumber(ARGV[1]) do
+  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
+  if not v then break end
+  out[#out + 1] = v
+end
+return out
+)lua"));
+    return s;
+}
+
+// KEYS: counter. ARGV: floor. Raises the counter to at least floor.
+const RedisScript &idFloor()
+{
+    static const RedisScript s(QStringLiteral("id-floor"), QByteArrayLiteral(R"lua(
+local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+local f = tonumber(ARGV[1])
+if c < f then redis.call('SET', KEYS[1], ARGV[1]) return f end
+return c
+)lua"));
+    return s;
+}
+
+// KEYS: any. Deletes each key unless it is an unflushed write-behind hash.
+// Returns {removed, kept}.
+const RedisScript &dropKeys()
+{
+    static const RedisScript s(QStringLiteral("drop-keys"), QByteArrayLiteral(R"lua(
+local removed, kept = 0, 0
+for _, k in ipairs(KEYS) do
+  if redis.call('TYPE', k).ok == 'hash' and redis.call('HEXISTS', k, 'dirty') == 1 then
+    kept = kept + 1
+  else
+    removed = removed + redis.call('DEL', k)
+  end
+end
+return {removed, kept}
+)lua"));
+    return s;
+}
+
+QList<const RedisScript *> all()
+{
+    return { &fill(), &negative(), &invalidate(), &unlock(), &wbClean(), &wbTake(), &wbRecover(), &idFloor(),
+        &dropKeys() };
+}
+
+} // namespace CacheScripts

@@ -1,0 +1,37 @@
+// CacheScripts: the Lua scripts that make cache writes atomic and safe.
+//
+//  fill        compare-and-set fill: HSET + PEXPIRE in one step, refused when
+//              Redis holds a newer version, unflushed write-behind data, or an
+//              invalidation guard above the version (the stale-set guard).
+//  negative    remember "this id does not exist" unless data or a recent
+//              change says otherwise.
+//  invalidate  DEL the hash (keeping unflushed write-behind data) and raise
+//              the guard so a slower reader cannot put older data back.
+//  unlock      compare-and-delete of the stampede lock (only the owner's token).
+//  wbClean     after a write-behind flush: drop the dirty mark and set the TTL,
+//              only if no newer write arrived meanwhile.
+//  wbTake      LMOVE queue -> processing up to the batch size, in one round trip.
+//  wbRecover   move everything in processing back to the queue (after a crash).
+//  idFloor     raise the write-behind id counter to at least a value.
+//  dropKeys    DEL keys that are not unflushed write-behind hashes.
+#pragma once
+
+#include "redisscript.h"
+
+namespace CacheScripts {
+
+/// The guard value a delete leaves: larger than any real version.
+inline constexpr qint64 DeletedGuard = 9007199254740991; // 2^53 - 1, exact in Lua doubles
+
+const RedisScript &fill();
+const RedisScript &negative();
+const RedisScript &invalidate();
+const RedisScript &unlock();
+const RedisScript &wbClean();
+const RedisScript &wbTake();
+const RedisScript &wbRecover();
+const RedisScript &idFloor();
+const RedisScript &dropKeys();
+QList<const RedisScript *> all();
+
+} // namespace CacheScripts

@@ -1,0 +1,51 @@
+// Operation: one service call in flight.
+//
+// Holds the trace being written, the strategy the call started with and the
+// caller's callback. Strategies and the backend pass it around as a
+// shared_ptr so it lives exactly as long as some Redis or SQL reply may
+// still add a step to it. finish() hands the result to ProductService,
+// which records metrics, emits traceRecorded() and calls back (once).
+#pragma once
+
+#include "operationtrace.h"
+#include "serviceresult.h"
+
+#include <functional>
+#include <memory>
+#include <QElapsedTimer>
+#include <QPointer>
+
+class CacheStrategy;
+
+class Operation final
+{
+public:
+    using Finisher = std::function<void(Operation &, ServiceResult)>;
+
+    Operation(quint64 id, const QString &name, StrategyKind strategy, qint64 productId);
+
+    OperationTrace trace;
+    CacheStrategy *strategy = nullptr;
+    QPointer<QObject> context;
+    bool hasContext = false;
+    std::function<void(const ServiceResult &)> done;
+    Finisher finisher;
+
+    StrategyKind kind() const { return trace.strategy; }
+    bool isFinished() const { return m_finished; }
+    qint64 elapsedMicros() const { return m_clock.nsecsElapsed() / 1000; }
+
+    void step(
+        TraceSystem system, const QString &text, TraceOutcome outcome, qint64 micros = 0, const QString &detail = {});
+    void note(const QString &text, TraceOutcome outcome = TraceOutcome::Ok) { step(TraceSystem::App, text, outcome); }
+
+    /// Ends the call. A second call is ignored (defensive: exactly once).
+    void finish(ServiceResult result);
+    void fail(ServiceStatus status, const QString &error);
+
+private:
+    QElapsedTimer m_clock;
+    bool m_finished = false;
+};
+
+using OperationPtr = std::shared_ptr<Operation>;

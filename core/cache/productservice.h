@@ -1,0 +1,197 @@
+// ProductService: the one door to products for the dashboard, the HTTP API
+// and the benchmark.
+//
+// It is the "document": a QObject that owns the caching strategies, the
+// write-behind worker, the invalidation channel and the metrics; views
+// observe its signals and send it commands. Every call returns at once; its
+// callback runs later on the service's thread, exactly once (never inside
+// the call itself), unless the context object was destroyed first. Nothing
+// here blocks or spins a nested event loop.
+//
+// Strategy switching: each call remembers the strategy it started with and
+// finishes under it; the write-behind queue keeps draining whatever the
+// current strategy is.
+//
+// Redis outages: reads fall back to SQLite (trace: "cache unavailable");
+// writes under cache-aside/read-through/write-through still commit to SQLite
+// and the keys they could not invalidate are deleted once Redis is back;
+// write-behind refuses writes with ServiceStatus::Unavailable.
+#pragma once
+
+#include "cachemetrics.h"
+#include "cachesettings.h"
+#include "evictionsettings.h"
+#include "operationtrace.h"
+#include "serviceresult.h"
+#include "strategykind.h"
+
+#include <functional>
+#include <memory>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+class CacheBackend;
+class CacheStrategy;
+class InvalidationBus;
+class Operation;
+class ProductRepository;
+class RedisClient;
+class WriteBehindQueue;
+struct ProductChange;
+
+using ServiceCallback = std::function<void(const ServiceResult &)>;
+using EvictionCallback = std::function<void(const EvictionSettings &, const ServiceResult &)>;
+
+class ProductService final : public QObject
+{
+    Q_OBJECT
+
+public:
+    /// Neither object is owned; both must outlive the service. The client
+    /// may be disconnected at first: the service loads its Lua scripts,
+    /// recovers the write-behind queue and replays deferred invalidations on
+    /// every connected().
+    ProductService(RedisClient *redis, ProductRepository *repository, QObject *parent = nullptr);
+    ~ProductService() override;
+
+    RedisClient *redis() const { return m_redis; }
+    ProductRepository *repository() const { return m_repository; }
+    /// Random per process; tags this instance's pub/sub invalidations so it
+    /// can ignore its own.
+    QString instanceId() const { return m_instanceId; }
+
+    // --- strategy and settings -------------------------------------------------
+    StrategyKind strategy() const { return m_strategy; }
+    /// Takes effect for calls made from now on; calls in flight finish
+    /// under the strategy they started with.
+    void setStrategy(StrategyKind strategy);
+    /// false (and no change) when the name is not one of strategyNames().
+    bool setStrategyByName(const QString &name);
+
+    CacheSettings settings() const { return m_settings; }
+    /// Clamps and applies; emits settingsChanged() when something changed.
+    void setSettings(const CacheSettings &settings);
+
+    /// Passes through to ProductRepository::setArtificialLatency (0..2000 ms).
+    void setArtificialDbLatency(int ms);
+    int artificialDbLatency() const;
+
+    // --- product operations ---------------------------------------------------------
+    /// One product. NotFound for a missing id (possibly from the negative cache).
+    void get(qint64 id, QObject *context, ServiceCallback done);
+    /// All products, ordered by id. Under write-behind, unflushed writes are
+    /// overlaid so a list never goes back in time.
+    void list(QObject *context, ServiceCallback done);
+    /// id <= 0 creates (id assigned), otherwise updates. Validated first.
+    void save(const Product &product, QObject *context, ServiceCallback done);
+    void create(const QString &name, qint64 price, QObject *context, ServiceCallback done);
+    /// expectedVersion > 0 makes it a compare-and-set (Conflict when stale).
+    void update(
+        qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, ServiceCallback done);
+    /// The article's "update with a Redis transaction", done right: SQLite
+    /// first and checked, then WATCH/MULTI/EXEC sets the hash and its TTL
+    /// atomically, refusing to overwrite a newer cached version.
+    /// (Under write-behind the queued write is itself one MULTI.)
+    void updateInTransaction(
+        qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, ServiceCallback done);
+    void remove(qint64 id, QObject *context, ServiceCallback done);
+
+    // --- cache management -------------------------------------------------------------
+    /// Drops product:{id} (never unflushed write-behind data). count = keys removed.
+    void invalidate(qint64 id, QObject *context, ServiceCallback done);
+    /// Drops the app's keys matching a glob *below the prefix*
+    /// ("product:1*"), found with SCAN. Unflushed write-behind data is kept.
+    void invalidatePattern(const QString &pattern, QObject *context, ServiceCallback done);
+    /// Drops every product hash, negative entry, guard, lock and the recent
+    /// list; keeps the write-behind queue and unflushed hashes.
+    void invalidateAll(QObject *context, ServiceCallback done);
+    /// The last recentLimit distinct ids viewed, newest first, with their
+    /// products (one pipelined round trip for the hashes; misses loaded).
+    void recentProducts(QObject *context, ServiceCallback done);
+    /// Loads every product into the cache in pipelined batches. count = filled.
+    void warmUp(QObject *context, ServiceCallback done);
+    /// Runs the write-behind worker now instead of waiting for the interval.
+    void flushWriteBehind(QObject *context, ServiceCallback done);
+
+    // --- eviction (CONFIG SET / GET) ----------------------------------------------------
+    /// Applies maxmemory, maxmemory-policy and maxmemory-samples. The result
+    /// carries a warning when an allkeys-* policy is chosen while write-behind
+    /// items are pending.
+    void applyEvictionSettings(const EvictionSettings &settings, QObject *context, EvictionCallback done);
+    void readEvictionSettings(QObject *context, EvictionCallback done);
+
+    // --- state ------------------------------------------------------------------------
+    bool isCacheAvailable() const { return m_cacheAvailable; }
+    /// Queue + processing length, last seen (updated live).
+    int queueDepth() const;
+    /// Ids whose invalidation is waiting for Redis to come back.
+    QSet<qint64> pendingInvalidations() const;
+    MetricsSnapshot metrics() const;
+    void resetMetrics();
+
+    /// The worker (pause/resume, batch figures). Owned by the service.
+    WriteBehindQueue *writeBehindQueue() const { return m_queue.get(); }
+
+    /// Test hook: every cache fill waits until the hook calls proceed(), so
+    /// a test can interleave a slow reader with a writer deterministically.
+    void setFillHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);
+
+signals:
+    void traceRecorded(const OperationTrace &trace);
+    void strategyChanged(StrategyKind strategy);
+    void settingsChanged(const CacheSettings &settings);
+    void queueDepthChanged(int depth);
+    /// Redis reachable or not; degraded() is simply !available.
+    void cacheAvailabilityChanged(bool available);
+    /// A product changed or disappeared: own writes, write-behind flushes
+    /// and the store's change feed (including outside changes).
+    void productChanged(qint64 id);
+    void productRemoved(qint64 id);
+    /// Keys this service removed from Redis (manual, event or remote invalidation).
+    void keysInvalidated(const QList<QByteArray> &keys);
+    void pendingInvalidationsChanged(int count);
+    /// Emitted at most every 200 ms while operations run.
+    void metricsChanged();
+    void evictionSettingsChanged(const EvictionSettings &settings);
+    /// Something a person should know (allkeys-* with pending queue, ...).
+    void warning(const QString &message);
+
+private:
+    friend class Operation;
+    std::shared_ptr<Operation> begin(
+        const QString &operation, qint64 productId, QObject *context, ServiceCallback done);
+    std::shared_ptr<Operation> beginWith(
+        StrategyKind strategy, const QString &operation, qint64 productId, QObject *context, ServiceCallback done);
+    void finish(Operation &op, ServiceResult result);
+    CacheStrategy *strategyObject(StrategyKind kind) const;
+    void onRedisConnected();
+    void onRedisDisconnected();
+    void onStoreChanged(const QList<ProductChange> &changes);
+    void onRemoteInvalidation(const QString &origin, const QList<qint64> &ids, const QList<qint64> &versions, bool all);
+    void scanKeys(const std::shared_ptr<Operation> &op, QList<QByteArray> patterns, QList<QByteArray> found,
+        QByteArray cursor, std::function<void(const QList<QByteArray> &)> then);
+    void dropKeys(const std::shared_ptr<Operation> &op, const QList<QByteArray> &keys,
+        std::function<void(qint64 removed, qint64 kept)> then);
+    /// Runs next() once queued write-behind items reached SQLite (at once
+    /// under write-behind itself, or when nothing is queued).
+    void afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next);
+    void updateInTransactionNow(
+        const std::shared_ptr<Operation> &op, qint64 id, const QString &clean, qint64 price, qint64 expectedVersion);
+    void rejectInvalid(const std::shared_ptr<Operation> &op, const QList<FieldError> &errors);
+    void setCacheAvailable(bool available);
+
+    RedisClient *m_redis = nullptr;
+    ProductRepository *m_repository = nullptr;
+    QString m_instanceId;
+    StrategyKind m_strategy = StrategyKind::CacheAside;
+    CacheSettings m_settings;
+    std::unique_ptr<CacheBackend> m_backend;
+    std::vector<std::unique_ptr<CacheStrategy>> m_strategies;
+    std::unique_ptr<WriteBehindQueue> m_queue;
+    std::unique_ptr<InvalidationBus> m_bus;
+    bool m_cacheAvailable = false;
+    quint64 m_nextOperationId = 1;
+    int m_inCall = 0; ///< >0 while a public call runs: results are then delivered later
+    QTimer m_metricsTimer;
+};

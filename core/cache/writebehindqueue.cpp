@@ -1,0 +1,315 @@
+// WriteBehindQueue: LMOVE, coalesce, versioned batch upsert, then clean up.
+#include "writebehindqueue.h"
+
+#include "cachebackend.h"
+#include "cachescripts.h"
+#include "productrepository.h"
+
+#include <QSet>
+
+WriteBehindQueue::WriteBehindQueue(CacheBackend &backend, QObject *parent)
+    : QObject(parent)
+    , m_backend(backend)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        if (!m_paused)
+            runFlush();
+    });
+}
+
+void WriteBehindQueue::schedule(int delayMs)
+{
+    if (m_crashed || m_paused)
+        return;
+    if (!m_timer.isActive() || m_timer.remainingTime() > delayMs)
+        m_timer.start(delayMs);
+}
+
+void WriteBehindQueue::setPaused(bool paused)
+{
+    if (m_paused == paused)
+        return;
+    m_paused = paused;
+    if (paused)
+        m_timer.stop();
+    else if (m_depth > 0)
+        schedule(0);
+    emit pausedChanged(paused);
+}
+
+void WriteBehindQueue::refreshDepth()
+{
+    if (!m_backend.cacheUp())
+        return;
+    const CacheKeys &k = m_backend.keys();
+    m_backend.metrics().redisCommands += 2;
+    m_backend.redis()->pipeline(
+        { { QByteArrayLiteral("LLEN"), k.queue() }, { QByteArrayLiteral("LLEN"), k.processing() } }, this,
+        [this](const QList<RedisReply> &r) {
+            if (r.size() != 2 || r.at(0).isError() || r.at(1).isError())
+                return;
+            const int depth = int(r.at(0).toInteger() + r.at(1).toInteger());
+            m_backend.metrics().queueDepth = depth;
+            if (depth != m_depth) {
+                m_depth = depth;
+                emit depthChanged(depth);
+            }
+            if (r.at(0).toInteger() > 0 && !m_flushing)
+                schedule(m_backend.settings().writeBehindFlushIntervalMs);
+            else if (r.at(0).toInteger() == 0)
+                m_timer.stop(); // nothing to do: no empty flushes
+        });
+}
+
+void WriteBehindQueue::notifyQueued()
+{
+    ++m_depth;
+    m_backend.metrics().queueDepth = m_depth;
+    emit depthChanged(m_depth);
+    refreshDepth();
+    schedule(m_backend.settings().writeBehindFlushIntervalMs);
+}
+
+void WriteBehindQueue::recover()
+{
+    if (!m_backend.cacheUp() || m_crashed || m_flushing)
+        return;
+    const CacheKeys &k = m_backend.keys();
+    ++m_backend.metrics().redisCommands;
+    CacheScripts::wbRecover().run(
+        m_backend.redis(), { k.processing(), k.queue() }, {}, this, [this](const RedisReply &r, bool) {
+            if (r.isInteger() && r.toInteger() > 0 && m_backend.beginBackground) {
+                OperationPtr op = m_backend.beginBackground(QStringLiteral("recover"), 0);
+                op->step(TraceSystem::Redis,
+                    QStringLiteral("EVALSHA (wb-recover): LMOVE processing -> queue until empty"), TraceOutcome::Queue,
+                    0, QStringLiteral("%1 item(s) left by an earlier run re-queued").arg(r.toInteger()));
+                ServiceResult res;
+                res.count = r.toInteger();
+                op->finish(res);
+            }
+            refreshDepth(); // schedules a flush when the queue is not empty
+            if (r.toInteger() > 0)
+                schedule(0); // recovered items go first
+        });
+}
+
+void WriteBehindQueue::flushNow(std::function<void(const ServiceResult &)> done)
+{
+    if (done)
+        m_waiters << std::move(done);
+    if (m_flushing) {
+        m_flushAgain = true;
+        return;
+    }
+    runFlush();
+}
+
+void WriteBehindQueue::drain(std::function<void(const ServiceResult &)> done)
+{
+    flushNow([this, done = std::move(done)](const ServiceResult &r) mutable {
+        if (r.ok() && m_lastMoved >= m_backend.settings().writeBehindBatchSize) {
+            drain(std::move(done)); // a full batch: there may be more
+            return;
+        }
+        if (done)
+            done(r);
+    });
+}
+
+void WriteBehindQueue::runFlush()
+{
+    if (m_flushing)
+        return;
+    const auto waiters = std::exchange(m_waiters, {});
+    auto reply = [waiters](const ServiceResult &r) {
+        for (const auto &w : waiters)
+            w(r);
+    };
+    if (m_crashed || !m_backend.cacheUp() || !m_backend.beginBackground) {
+        ServiceResult r;
+        r.status = ServiceStatus::Unavailable;
+        r.error = m_crashed ? QStringLiteral("The write-behind worker was stopped.")
+                            : QStringLiteral("Redis is unreachable; the write-behind queue waits for it.");
+        reply(r);
+        return;
+    }
+    m_flushing = true;
+    m_timer.stop();
+    const CacheKeys keys = m_backend.keys();
+    const CacheSettings settings = m_backend.settings();
+    OperationPtr op = m_backend.beginBackground(QStringLiteral("flush"), 0);
+    // Chain the caller's callbacks behind the trace's own completion.
+    auto finisher = op->finisher;
+    op->finisher = [finisher, reply](Operation &o, ServiceResult r) {
+        if (finisher)
+            finisher(o, r);
+        r.trace = o.trace;
+        reply(r);
+    };
+
+    const int batch = settings.writeBehindBatchSize;
+    auto classify = [](const RedisReply &r) { return r.size() > 0 ? TraceOutcome::Queue : TraceOutcome::Ok; };
+    m_backend.script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing() }, { QByteArray::number(batch) },
+        classify, [this, op, keys, settings, batch](const RedisReply &reply) {
+            QList<QByteArray> moved;
+            for (const RedisReply &r : reply.elements()) {
+                if (r.isString())
+                    moved << r.bytes();
+            }
+            m_lastMoved = int(moved.size());
+            if (moved.isEmpty()) {
+                ServiceResult res;
+                op->finish(res);
+                endFlush(false);
+                return;
+            }
+            if (m_crashPoint == CrashPoint::AfterMove) {
+                m_crashed = true;
+                op->note(QStringLiteral("test: worker stopped between LMOVE and the SQL commit"), TraceOutcome::Error);
+                op->fail(ServiceStatus::Error, QStringLiteral("worker stopped (test crash point)"));
+                m_flushing = false;
+                return;
+            }
+            // Coalesce: many writes to one id become one upsert of its latest state.
+            QList<qint64> ids;
+            QSet<qint64> seen;
+            for (const QByteArray &item : std::as_const(moved)) {
+                const qint64 id = item.toLongLong();
+                if (id > 0 && !seen.contains(id)) {
+                    seen.insert(id);
+                    ids << id;
+                }
+            }
+            if (moved.size() > ids.size())
+                op->note(QStringLiteral("coalesced %1 queued write(s) into %2 id(s)").arg(moved.size()).arg(ids.size()),
+                    TraceOutcome::Coalesced);
+            QList<RedisCommand> reads;
+            for (qint64 id : std::as_const(ids))
+                reads.append({ QByteArrayLiteral("HGETALL"), keys.product(id) });
+            const bool full = moved.size() >= batch;
+            m_backend.pipeline(op, reads, QStringLiteral("pipeline %1 x HGETALL product:{id}").arg(reads.size()),
+                [this, op, keys, settings, ids, moved, full](const QList<RedisReply> &hashes) {
+                    QList<Product> upserts;
+                    QList<qint64> deletes;
+                    QList<QPair<qint64, qint64>> flushedVersions; // id, version
+                    for (int i = 0; i < ids.size() && i < hashes.size(); ++i) {
+                        const auto pairs = hashes.at(i).toPairs();
+                        if (pairs.isEmpty()) {
+                            op->note(QStringLiteral("%1 vanished before it was flushed (evicted or deleted by hand): "
+                                                    "that write is lost")
+                                         .arg(QString::fromUtf8(keys.product(ids.at(i)))),
+                                TraceOutcome::Error);
+                            continue;
+                        }
+                        CacheEntry e;
+                        const Product p = CacheBackend::productFromHash(ids.at(i), pairs, &e);
+                        if (!e.dirty)
+                            continue; // an earlier batch already wrote this state
+                        bool absent = false;
+                        for (const auto &kv : pairs)
+                            absent = absent || kv.first == "absent";
+                        if (absent)
+                            deletes << p.id;
+                        else
+                            upserts << p;
+                        flushedVersions.append({ p.id, p.version });
+                    }
+                    auto cleanup = [this, op, keys, settings, moved, flushedVersions, full](qint64 applied) {
+                        if (m_crashPoint == CrashPoint::AfterCommit) {
+                            m_crashed = true;
+                            op->note(QStringLiteral("test: worker stopped after the SQL commit, before LREM"),
+                                TraceOutcome::Error);
+                            op->fail(ServiceStatus::Error, QStringLiteral("worker stopped (test crash point)"));
+                            m_flushing = false;
+                            return;
+                        }
+                        QList<QPair<QList<QByteArray>, QList<QByteArray>>> cleans;
+                        for (const auto &[id, version] : flushedVersions) {
+                            cleans.append({ { keys.product(id) },
+                                { QByteArray::number(version), QByteArray::number(m_backend.ttlMs()),
+                                    QByteArray::number(qint64(settings.negativeTtlSeconds) * 1000) } });
+                        }
+                        auto removeFromProcessing = [this, op, keys, moved, flushedVersions, full, applied] {
+                            QList<RedisCommand> lrems;
+                            for (const QByteArray &item : moved)
+                                lrems.append(
+                                    { QByteArrayLiteral("LREM"), keys.processing(), QByteArrayLiteral("1"), item });
+                            m_backend.pipeline(op, lrems,
+                                QStringLiteral("pipeline %1 x LREM %2 1 {id}")
+                                    .arg(lrems.size())
+                                    .arg(QString::fromUtf8(keys.processing())),
+                                [this, op, flushedVersions, full, applied](const QList<RedisReply> &) {
+                                    QList<qint64> done;
+                                    for (const auto &fv : flushedVersions)
+                                        done << fv.first;
+                                    m_backend.metrics().writeBehindFlushed += quint64(done.size());
+                                    ServiceResult res;
+                                    res.count = done.size();
+                                    if (applied < done.size())
+                                        res.warnings << QStringLiteral(
+                                            "%1 of %2 item(s) were already in SQLite at that version or newer")
+                                                            .arg(done.size() - applied)
+                                                            .arg(done.size());
+                                    op->finish(res);
+                                    if (!done.isEmpty())
+                                        emit flushed(done);
+                                    endFlush(full);
+                                });
+                        };
+                        if (cleans.isEmpty()) {
+                            removeFromProcessing();
+                            return;
+                        }
+                        m_backend.scriptPipeline(op, CacheScripts::wbClean(), cleans,
+                            QStringLiteral(
+                                "pipeline %1 x EVALSHA (wb-clean): HDEL dirty + PEXPIRE if version unchanged")
+                                .arg(cleans.size()),
+                            [removeFromProcessing](const QList<RedisReply> &) { removeFromProcessing(); });
+                    };
+                    if (upserts.isEmpty() && deletes.isEmpty()) {
+                        cleanup(0);
+                        return;
+                    }
+                    m_backend.sql(
+                        op, true,
+                        QStringLiteral("applyVersioned %1 upsert(s), %2 delete(s)")
+                            .arg(upserts.size())
+                            .arg(deletes.size()),
+                        [upserts, deletes](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                            repo.applyVersioned(upserts, deletes, ctx, std::move(cb));
+                        },
+                        [this, op, keys, cleanup](const StoreResult &r) {
+                            if (!r.ok()) {
+                                // Nothing was written: put the items back for a later try.
+                                m_backend.script(
+                                    op, CacheScripts::wbRecover(), { keys.processing(), keys.queue() }, {},
+                                    [](const RedisReply &) { return TraceOutcome::Queue; },
+                                    [this, op, r](const RedisReply &) {
+                                        op->fail(ServiceStatus::Error,
+                                            QStringLiteral("Write-behind flush failed, items re-queued: %1")
+                                                .arg(r.error));
+                                        m_flushing = false;
+                                        refreshDepth();
+                                        schedule(std::max(1000, m_backend.settings().writeBehindFlushIntervalMs));
+                                    });
+                                return;
+                            }
+                            cleanup(r.rowsAffected);
+                        });
+                });
+        });
+}
+
+void WriteBehindQueue::endFlush(bool more)
+{
+    m_flushing = false;
+    refreshDepth();
+    if (m_flushAgain || !m_waiters.isEmpty()) {
+        m_flushAgain = false;
+        QTimer::singleShot(0, this, [this] { runFlush(); });
+        return;
+    }
+    if (more)
+        schedule(0);
+}

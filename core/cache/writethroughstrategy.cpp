@@ -1,0 +1,67 @@
+// WriteThroughStrategy: SQLite commit, then the cache set, both before success.
+#include "writethroughstrategy.h"
+
+#include "cachescripts.h"
+
+WriteThroughStrategy::WriteThroughStrategy(CacheBackend &backend)
+    : CacheStrategy(backend)
+    , m_cache(backend, backend.dbLoader())
+{ }
+
+void WriteThroughStrategy::get(const OperationPtr &op, qint64 id)
+{
+    m_cache.get(op, id, [this, op, id](const LoadResult &r) { m_backend.finishGet(op, id, r); });
+}
+
+void WriteThroughStrategy::list(const OperationPtr &op)
+{
+    m_backend.dbList(op, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
+}
+
+namespace {
+// After the commit: set the cache. If Redis is down (or the set fails), the
+// old cached copy would lie, so it is invalidated later instead.
+void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const OperationPtr &op, const QString &what,
+    const CacheBackend::StoreCall &call)
+{
+    backend.sql(op, true, what, call, [&backend, &cache, op](const StoreResult &r) {
+        ServiceResult res = CacheBackend::fromStore(r);
+        if (!r.ok() || !r.product) {
+            op->finish(res);
+            return;
+        }
+        const Product p = *r.product;
+        if (!backend.cacheUp()) {
+            backend.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+            return;
+        }
+        cache.put(op, p, [&backend, op, p, res](bool filled) {
+            if (filled || op->trace.hasStep(TraceOutcome::StaleSkip)) {
+                // Other instances (other prefixes) drop their copies.
+                if (backend.publish)
+                    backend.publish({ p.id }, { p.version }, false);
+                op->finish(res);
+                return;
+            }
+            backend.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+        });
+    });
+}
+} // namespace
+
+void WriteThroughStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
+{
+    commitThenSet(m_backend, m_cache, op, QStringLiteral("INSERT product"), CacheBackend::createCall(name, price));
+}
+
+void WriteThroughStrategy::update(
+    const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
+{
+    commitThenSet(m_backend, m_cache, op, QStringLiteral("UPDATE product %1").arg(id),
+        CacheBackend::updateCall(id, name, price, expectedVersion));
+}
+
+void WriteThroughStrategy::remove(const OperationPtr &op, qint64 id)
+{
+    m_backend.writeThenInvalidate(op, QStringLiteral("DELETE product %1").arg(id), CacheBackend::removeCall(id), true);
+}

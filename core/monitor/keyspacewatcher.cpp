@@ -1,0 +1,127 @@
+// KeyspaceWatcher: psubscribe to keyspace notifications, parse, batch.
+#include "keyspacewatcher.h"
+
+#include "redisclient.h"
+#include "redissubscriber.h"
+
+namespace {
+// "__keyspace@0__:product:1" -> db 0, rest "product:1".
+bool splitChannel(const QByteArray &channel, const QByteArray &head, int *db, QByteArray *rest)
+{
+    if (!channel.startsWith(head))
+        return false;
+    const qsizetype end = channel.indexOf("__:", head.size());
+    if (end < 0)
+        return false;
+    bool ok = false;
+    *db = channel.mid(head.size(), end - head.size()).toInt(&ok);
+    *rest = channel.mid(end + 3);
+    return ok;
+}
+} // namespace
+
+KeyspaceWatcher::KeyspaceWatcher(const RedisUrl &url, QObject *parent)
+    : QObject(parent)
+    , m_url(url)
+{
+    qRegisterMetaType<KeyspaceEvent>();
+    qRegisterMetaType<QList<KeyspaceEvent>>();
+    m_batchTimer.setInterval(100);
+    connect(&m_batchTimer, &QTimer::timeout, this, &KeyspaceWatcher::flushBatch);
+}
+
+KeyspaceWatcher::~KeyspaceWatcher() = default;
+
+void KeyspaceWatcher::setBatchInterval(int ms)
+{
+    m_batchTimer.setInterval(std::max(0, ms));
+    if (ms <= 0)
+        m_batchTimer.stop();
+    else if (m_running)
+        m_batchTimer.start();
+}
+
+QByteArray KeyspaceWatcher::channelPattern() const
+{
+    const int db = m_db >= 0 ? m_db : m_url.db;
+    if (m_mode == Mode::Keyevent)
+        return "__keyevent@" + QByteArray::number(db) + "__:*";
+    return "__keyspace@" + QByteArray::number(db)
+        + "__:" + (m_keyPattern.isEmpty() ? QByteArrayLiteral("*") : m_keyPattern);
+}
+
+void KeyspaceWatcher::start()
+{
+    if (m_running)
+        return;
+    m_running = true;
+    if (!m_subscriber) {
+        RedisUrl url = m_url;
+        url.clientName = QStringLiteral("cachelab-keyspace");
+        m_subscriber = new RedisSubscriber(url, this);
+        connect(m_subscriber, &RedisSubscriber::pmessage, this, &KeyspaceWatcher::onMessage);
+        connect(m_subscriber, &RedisSubscriber::subscribed, this, [this](const QByteArray &p) {
+            if (p == channelPattern())
+                emit subscribed();
+        });
+        connect(m_subscriber, &RedisSubscriber::resubscribed, this, &KeyspaceWatcher::subscribed);
+        connect(m_subscriber, &RedisSubscriber::errorOccurred, this, &KeyspaceWatcher::errorOccurred);
+    }
+    m_subscriber->psubscribe(channelPattern());
+    m_subscriber->connectToServer();
+    if (m_batchTimer.interval() > 0)
+        m_batchTimer.start();
+}
+
+void KeyspaceWatcher::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    m_batchTimer.stop();
+    flushBatch();
+    if (m_subscriber) {
+        m_subscriber->punsubscribe(channelPattern());
+        m_subscriber->disconnectFromServer();
+    }
+}
+
+void KeyspaceWatcher::onMessage(const QByteArray &, const QByteArray &channel, const QByteArray &payload)
+{
+    KeyspaceEvent e;
+    QByteArray rest;
+    if (splitChannel(channel, QByteArrayLiteral("__keyspace@"), &e.db, &rest)) {
+        e.key = rest;
+        e.event = QString::fromLatin1(payload);
+    } else if (splitChannel(channel, QByteArrayLiteral("__keyevent@"), &e.db, &rest)) {
+        e.event = QString::fromLatin1(rest);
+        e.key = payload;
+    } else {
+        return;
+    }
+    if (!m_filter.isEmpty() && !m_filter.contains(e.event))
+        return;
+    e.timestamp = QDateTime::currentDateTimeUtc();
+    ++m_seen;
+    emit eventReceived(e);
+    if (m_batchTimer.interval() > 0)
+        m_batch << e;
+}
+
+void KeyspaceWatcher::flushBatch()
+{
+    if (m_batch.isEmpty())
+        return;
+    emit eventsBatched(std::exchange(m_batch, {}));
+}
+
+void KeyspaceWatcher::enableNotifications(
+    RedisClient *client, QObject *context, std::function<void(bool, const QString &)> done, const QByteArray &flags)
+{
+    client->command(
+        { QByteArrayLiteral("CONFIG"), QByteArrayLiteral("SET"), QByteArrayLiteral("notify-keyspace-events"), flags },
+        context, [done = std::move(done)](const RedisReply &r) {
+            if (done)
+                done(!r.isError(), r.isError() ? r.errorMessage() : QString());
+        });
+}

@@ -1,0 +1,82 @@
+// KeyspaceWatcher: Redis keyspace notifications as typed events.
+//
+// Subscribes (on its own RedisSubscriber connection) to
+// "__keyspace@N__:<prefix>*" or "__keyevent@N__:*" and turns every message
+// into a KeyspaceEvent with timestamp, db, event and key. For a live panel
+// that may see thousands of events a second, eventsBatched() delivers them
+// as one list per tick (default 100 ms); eventReceived() fires per event.
+// enableNotifications() switches the server's notify-keyspace-events on
+// (CONFIG SET) when the app is allowed to; an embedded server has it on.
+#pragma once
+
+#include "keyspaceevent.h"
+#include "redisurl.h"
+
+#include <functional>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+class RedisClient;
+class RedisSubscriber;
+
+class KeyspaceWatcher final : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Mode {
+        Keyspace, ///< __keyspace@N__:pattern  (payload is the event)
+        Keyevent, ///< __keyevent@N__:*        (payload is the key)
+    };
+    Q_ENUM(Mode)
+
+    explicit KeyspaceWatcher(const RedisUrl &url, QObject *parent = nullptr);
+    ~KeyspaceWatcher() override;
+
+    /// Set before start(). Default Keyspace, db from the URL, key pattern "*".
+    void setMode(Mode mode) { m_mode = mode; }
+    void setDatabase(int db) { m_db = db; }
+    /// Key glob for Keyspace mode (e.g. "product:*"); ignored for Keyevent.
+    void setKeyPattern(const QByteArray &pattern) { m_keyPattern = pattern; }
+    /// Only these events are delivered (empty = all).
+    void setEventFilter(const QStringList &events) { m_filter = events; }
+    /// Interval of eventsBatched(). 0 disables batching. Default 100 ms.
+    void setBatchInterval(int ms);
+
+    /// Connects the subscriber and psubscribes; returns at once.
+    void start();
+    void stop();
+    bool isRunning() const { return m_running; }
+    /// The pattern subscribed to, e.g. "__keyspace@0__:*".
+    QByteArray channelPattern() const;
+
+    /// Sends CONFIG SET notify-keyspace-events <flags> through `client`
+    /// (default "KEA"); done(ok, error) reports the outcome.
+    static void enableNotifications(RedisClient *client, QObject *context,
+        std::function<void(bool, const QString &)> done, const QByteArray &flags = QByteArrayLiteral("KEA"));
+
+    quint64 eventsSeen() const { return m_seen; }
+
+signals:
+    void eventReceived(const KeyspaceEvent &event);
+    void eventsBatched(const QList<KeyspaceEvent> &events);
+    /// Subscribed (again after a reconnect: events may have been missed).
+    void subscribed();
+    void errorOccurred(const QString &message);
+
+private:
+    void onMessage(const QByteArray &pattern, const QByteArray &channel, const QByteArray &payload);
+    void flushBatch();
+
+    RedisUrl m_url;
+    RedisSubscriber *m_subscriber = nullptr;
+    Mode m_mode = Mode::Keyspace;
+    int m_db = -1; ///< -1 = the URL's db
+    QByteArray m_keyPattern = QByteArrayLiteral("*");
+    QStringList m_filter;
+    bool m_running = false;
+    quint64 m_seen = 0;
+    QList<KeyspaceEvent> m_batch;
+    QTimer m_batchTimer;
+};

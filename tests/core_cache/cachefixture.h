@@ -1,0 +1,139 @@
+// CacheFixture: what every core/cache test needs, in one place.
+//
+// One redis-server per test binary (keyspace events on); per test a fresh
+// SQLite file in a temporary folder, a connected RedisClient and a
+// ProductService on them. Waiting is done with QTest::qWaitFor on a
+// condition, never with a fixed sleep.
+#pragma once
+
+#include "productrepository.h"
+#include "productservice.h"
+#include "redisclient.h"
+#include "testredisserver.h"
+
+#include <memory>
+#include <optional>
+#include <QHash>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace CacheTest {
+
+constexpr int WaitMs = 10000;
+
+inline QByteArray describe(const std::optional<ServiceResult> &r)
+{
+    if (!r)
+        return "no callback within the timeout";
+    return (serviceStatusName(r->status) + QStringLiteral(": ") + r->error + QStringLiteral("\n") + r->trace.toText())
+        .toUtf8();
+}
+
+template<typename Call> std::optional<ServiceResult> await(Call &&call)
+{
+    std::optional<ServiceResult> out;
+    QObject context;
+    call(&context, [&out](const ServiceResult &r) { out = r; });
+    (void)QTest::qWaitFor([&out] { return out.has_value(); }, WaitMs);
+    return out;
+}
+
+template<typename Call> std::optional<StoreResult> awaitStore(Call &&call)
+{
+    std::optional<StoreResult> out;
+    QObject context;
+    call(&context, [&out](const StoreResult &r) { out = r; });
+    (void)QTest::qWaitFor([&out] { return out.has_value(); }, WaitMs);
+    return out;
+}
+
+/// Flat HGETALL reply as a field -> value map.
+inline QHash<QByteArray, QByteArray> hash(const TestRedisServer &s, const QByteArray &key)
+{
+    const QList<QByteArray> flat = s.syncList({ "HGETALL", key });
+    QHash<QByteArray, QByteArray> out;
+    for (qsizetype i = 0; i + 1 < flat.size(); i += 2)
+        out.insert(flat.at(i), flat.at(i + 1));
+    return out;
+}
+
+struct Env
+{
+    QTemporaryDir dir;
+    std::unique_ptr<ProductRepository> repo;
+    std::unique_ptr<RedisClient> client;
+    std::unique_ptr<ProductService> service;
+
+    ~Env()
+    {
+        // The service first: it holds callbacks into both.
+        service.reset();
+        client.reset();
+        repo.reset();
+    }
+};
+
+/// Opens a fresh store and service. Returns nullptr (with a QTest failure
+/// message in *error) when something could not start.
+inline std::unique_ptr<Env> makeEnv(
+    const TestRedisServer &server, QString *error, const QString &dbPath = {}, const CacheSettings &settings = {})
+{
+    auto env = std::make_unique<Env>();
+    const QString path = dbPath.isEmpty() ? env->dir.filePath(QStringLiteral("products.db")) : dbPath;
+    env->repo = std::make_unique<ProductRepository>(path);
+    env->repo->setChangePollInterval(50);
+    const auto opened = awaitStore([&](QObject *ctx, StoreCallback cb) { env->repo->open(ctx, cb); });
+    if (!opened || !opened->ok()) {
+        *error = QStringLiteral("open failed: %1").arg(opened ? opened->error : QStringLiteral("timeout"));
+        return nullptr;
+    }
+    env->client = std::make_unique<RedisClient>(server.url());
+    env->client->setReconnectPolicy(20, 200, 0.1);
+    QSignalSpy up(env->client.get(), &RedisClient::connected);
+    env->client->connectToServer();
+    if (!env->client->isConnected() && !up.wait(WaitMs)) {
+        *error = QStringLiteral("redis connect failed: %1").arg(env->client->lastError());
+        return nullptr;
+    }
+    env->service = std::make_unique<ProductService>(env->client.get(), env->repo.get());
+    env->service->setSettings(settings);
+    return env;
+}
+
+/// Creates rows directly in SQLite (bypassing the cache).
+inline QList<Product> seed(ProductRepository &repo, int count, const QString &stem = QStringLiteral("Item"))
+{
+    QList<Product> out;
+    for (int i = 1; i <= count; ++i) {
+        const auto r = awaitStore([&](QObject *ctx, StoreCallback cb) {
+            repo.create(QStringLiteral("%1 %2").arg(stem).arg(i), 100 * i, ctx, cb);
+        });
+        if (r && r->ok() && r->product)
+            out << *r->product;
+    }
+    return out;
+}
+
+inline std::optional<Product> dbRow(ProductRepository &repo, qint64 id)
+{
+    const auto r = awaitStore([&](QObject *ctx, StoreCallback cb) { repo.get(id, ctx, cb); });
+    if (r && r->ok())
+        return r->product;
+    return std::nullopt;
+}
+
+} // namespace CacheTest
+
+#define EXPECT_OK(result)                                                                                              \
+    do {                                                                                                               \
+        const auto checked_ = (result);                                                                                \
+        QVERIFY2(                                                                                                      \
+            checked_.has_value() && checked_->status == ServiceStatus::Ok, CacheTest::describe(checked_).constData()); \
+    } while (false)
+
+#define EXPECT_STATUS(result, expected)                                                                                \
+    do {                                                                                                               \
+        const auto checked_ = (result);                                                                                \
+        QVERIFY2(checked_.has_value() && checked_->status == (expected), CacheTest::describe(checked_).constData());   \
+    } while (false)
