@@ -16,7 +16,8 @@
 //  - a command that gets no reply within commandTimeout() aborts the
 //    connection (all pending commands fail) and a reconnect begins;
 //  - on every (re)connect the client sends AUTH, SELECT and CLIENT SETNAME
-//    before anything else and reports connected() only when they succeeded;
+//    before anything else and reports connected() only when they succeeded
+//    and the server has finished loading its data set (no -LOADING replies);
 //  - the password never appears in a log line, error string or signal.
 #pragma once
 

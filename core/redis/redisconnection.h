@@ -124,6 +124,9 @@ private:
     void onCommandTimeoutCheck();
     void beginHandshake();
     void finishHandshake();
+    /// Reads the version from INFO; while the server is loading its data
+    /// set, asks again every 50 ms instead of finishing the handshake.
+    void onHandshakeInfo(const RedisReply &reply);
     /// Tears the connection down with `message`, fails every pending reply,
     /// emits errorOccurred (and disconnected if it was up) and schedules the
     /// next attempt with backoff.
@@ -158,6 +161,7 @@ private:
 
     QString m_lastError;
     QString m_serverVersion;
+    bool m_serverLoading = false; ///< the last handshake INFO said loading:1
 
     int m_minBackoffMs = 100;
     int m_maxBackoffMs = 5000;

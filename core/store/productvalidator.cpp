@@ -47,7 +47,12 @@ namespace ProductValidator {
 
 QList<FieldError> validateName(QString &name)
 {
+    // A leading U+FEFF (byte-order mark, often pasted from files) is dropped
+    // like surrounding spaces: SQLite strips it from UTF-16 text on the way
+    // in, so keeping it would store something other than what was validated.
     name = name.trimmed();
+    while (name.startsWith(QChar(0xFEFF)))
+        name = name.mid(1).trimmed();
     if (name.isEmpty())
         return { { NameField, QStringLiteral("Name must not be empty (spaces alone do not count).") } };
 

@@ -1,6 +1,7 @@
 // ProductValidator: the one place that decides what a valid product is.
 //
-// Rules: name is 1..100 characters after trimming, valid UTF-16 (no lone
+// Rules: name is 1..100 characters after trimming (spaces and a leading
+// byte-order mark U+FEFF are removed), valid UTF-16 (no lone
 // surrogates), no control characters; price is an integer >= 0 that fits in
 // a signed 64-bit value; id (when given) > 0. Every layer (store, service,
 // HTTP API, editor) calls this so an invalid value never reaches Redis or SQLite.

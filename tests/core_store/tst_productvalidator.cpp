@@ -46,6 +46,8 @@ void TestProductValidator::name_data()
     QTest::newRow("plain") << QStringLiteral("Espresso machine") << true << QStringLiteral("Espresso machine")
                            << QString();
     QTest::newRow("trimmed") << QStringLiteral("  Espresso  ") << true << QStringLiteral("Espresso") << QString();
+    QTest::newRow("leading byte-order mark dropped") << QString(QChar(0xFEFF)) + QStringLiteral(" Espresso") << true
+                                                     << QStringLiteral("Espresso") << QString();
     QTest::newRow("empty") << QString() << false << QString() << QStringLiteral("must not be empty");
     QTest::newRow("whitespace only") << QStringLiteral(" \t  \n ") << false << QString()
                                      << QStringLiteral("must not be empty");
