@@ -5,6 +5,8 @@
 #include "productservice.h"
 #include "redisclient.h"
 
+#include <memory>
+
 DemoScript::DemoScript(Backend *backend, QObject *parent)
     : QObject(parent)
     , m_backend(backend)
@@ -29,11 +31,47 @@ void DemoScript::start()
         cmds.append({ "XADD", "audit:demo", "*", "event", "login", "user", "alice" });
         redis->pipeline(cmds, this, [done](const QList<RedisReply> &) { done(); });
     };
+    // Write-behind: three saves land in the queue at once (the queue depth
+    // rises), the worker drains it on its interval; the strategy goes back
+    // to what it was once the queue is empty.
+    const auto writeBehindSaves = [this, service](std::function<void()> done) {
+        m_previousStrategy = service->strategy();
+        service->setStrategy(StrategyKind::WriteBehind);
+        auto remaining = std::make_shared<int>(3);
+        for (qint64 id : { 4, 5, 6 }) {
+            service->get(id, this, [this, service, id, remaining, done](const ServiceResult &r) {
+                const auto one = [remaining, done] {
+                    if (--*remaining == 0)
+                        done();
+                };
+                if (!r.product)
+                    return one();
+                service->update(
+                    id, r.product->name, r.product->price + 10, 0, this, [one](const ServiceResult &) { one(); });
+            });
+        }
+    };
+    const auto restoreStrategy = [this, service](std::function<void()> done) {
+        if (service->queueDepth() == 0) {
+            service->setStrategy(m_previousStrategy);
+            return done();
+        }
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection
+            = connect(service, &ProductService::queueDepthChanged, this, [this, service, connection, done](int depth) {
+                  if (depth != 0)
+                      return;
+                  disconnect(*connection);
+                  service->setStrategy(m_previousStrategy);
+                  done();
+              });
+    };
     m_steps = {
         get(1),
         get(2),
         get(3),
         shortKeys,
+        writeBehindSaves,
         get(1),
         get(4),
         get(2),
@@ -47,6 +85,7 @@ void DemoScript::start()
         },
         get(5),
         get(1),
+        restoreStrategy,
         get(3),
         get(6),
         get(7),
@@ -75,9 +114,9 @@ void DemoScript::next()
     const auto step = m_steps.at(m_step++);
     // A quick first burst so a screenshot after two seconds has content,
     // then a calmer pace a person can follow.
-    const int pause = m_step < 8 ? 120 : 700;
+    const int pause = m_step < 9 ? 120 : 700;
     step([this, pause] {
-        if (m_step == 8)
+        if (m_step == 9)
             emit burstFinished();
         later(pause);
     });

@@ -1,10 +1,14 @@
 // DemoScript: a short scripted activity so a fresh window is alive at once.
 //
 // Gets a few products (misses that become fills), reads them again (hits),
-// updates one (invalidation), views a few for the recent list, and sets
-// some short-lived keys that expire a few seconds later. Each step waits
+// updates one (invalidation), views a few for the recent list, sets some
+// short-lived keys that expire a few seconds later (session:demo-alice
+// after 1.8 s), and saves three products under write-behind so the queue
+// depth rises and drains (then the previous strategy comes back). Each step waits
 // for the previous call's callback, then a short timer: nothing blocks.
 #pragma once
+
+#include "strategykind.h"
 
 #include <functional>
 #include <QObject>
@@ -35,4 +39,5 @@ private:
     QList<std::function<void(std::function<void()>)>> m_steps;
     int m_step = 0;
     bool m_running = false;
+    StrategyKind m_previousStrategy = StrategyKind::CacheAside;
 };

@@ -1,7 +1,7 @@
 // MetricsPanel: charts over time from the service's metrics and Redis INFO.
 //
-// Sampled once a second: hit ratio and operations per second, p50/p99 get
-// latency per strategy, write-behind queue depth, Redis used memory and
+// Sampled once a second: hit ratio and operations per second, p50/p99
+// latency of get and update per strategy, write-behind queue depth, Redis used memory and
 // evictions. The last 90 seconds are kept.
 #pragma once
 
@@ -56,8 +56,10 @@ private:
     QValueAxis *m_memoryAxis;
     QValueAxis *m_evictAxis;
     QValueAxis *m_latencyAxis;
-    QBarSet *m_p50;
-    QBarSet *m_p99;
+    QBarSet *m_p50; ///< get
+    QBarSet *m_p99; ///< get
+    QBarSet *m_saveP50;
+    QBarSet *m_saveP99;
     quint64 m_lastOps = 0;
     quint64 m_lastHits = 0;
     quint64 m_lastMisses = 0;

@@ -65,20 +65,28 @@ QByteArrayView KeyTableModel::keyView(const Entry &e) const
 
 quint32 KeyTableModel::findEntry(QByteArrayView key) const
 {
-    const size_t mask = m_index.size() - 1;
-    for (size_t slot = hashKey(key) & mask;; slot = (slot + 1) & mask) {
-        const quint32 v = m_index[slot];
-        if (v == 0)
-            return NoEntry;
-        if (v != Tomb && keyView(m_entries[v - 1]) == key)
-            return v - 1;
-    }
+    const size_t hash = hashKey(key);
+    const auto probe = [this, hash, key](const std::vector<quint32> &table) -> quint32 {
+        const size_t mask = table.size() - 1;
+        for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+            const quint32 v = table[slot];
+            if (v == 0)
+                return NoEntry;
+            if (v != Tomb && keyView(m_entries[v - 1]) == key)
+                return v - 1;
+        }
+    };
+    const quint32 found = probe(m_index);
+    if (found != NoEntry || m_oldIndex.empty())
+        return found;
+    return probe(m_oldIndex);
 }
 
 void KeyTableModel::indexInsert(quint32 entry)
 {
-    if ((m_indexUsed + m_indexTombs + 1) * 2 > m_index.size())
-        rehash(m_indexUsed * 4 > m_index.size() ? m_index.size() * 2 : m_index.size());
+    const size_t live = m_indexUsed + m_oldUsed;
+    if ((live + m_indexTombs + 1) * 2 > m_index.size())
+        startRehash(live * 4 > m_index.size() ? m_index.size() * 2 : m_index.size());
     const size_t mask = m_index.size() - 1;
     for (size_t slot = hashKey(keyView(m_entries[entry])) & mask;; slot = (slot + 1) & mask) {
         quint32 &v = m_index[slot];
@@ -87,29 +95,41 @@ void KeyTableModel::indexInsert(quint32 entry)
                 --m_indexTombs;
             v = entry + 1;
             ++m_indexUsed;
-            return;
+            break;
         }
     }
+    migrateStep(MigrateSlotsPerInsert);
 }
 
 void KeyTableModel::indexRemove(quint32 entry)
 {
-    const size_t mask = m_index.size() - 1;
-    for (size_t slot = hashKey(keyView(m_entries[entry])) & mask;; slot = (slot + 1) & mask) {
-        quint32 &v = m_index[slot];
-        if (v == 0)
-            return;
-        if (v == entry + 1) {
-            v = Tomb;
-            --m_indexUsed;
-            ++m_indexTombs;
-            return;
+    const size_t hash = hashKey(keyView(m_entries[entry]));
+    const auto erase = [hash, entry](std::vector<quint32> &table) {
+        const size_t mask = table.size() - 1;
+        for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+            quint32 &v = table[slot];
+            if (v == 0)
+                return false;
+            if (v == entry + 1) {
+                v = Tomb;
+                return true;
+            }
         }
+    };
+    if (erase(m_index)) {
+        --m_indexUsed;
+        ++m_indexTombs;
+    } else if (!m_oldIndex.empty() && erase(m_oldIndex)) {
+        --m_oldUsed; // a tomb in the table being drained is simply skipped
     }
 }
 
+// Builds the index at this capacity in one pass. Only for an empty or small
+// table (construction, reserve() at the start of a scan): growth on the way
+// goes through startRehash().
 void KeyTableModel::rehash(size_t capacity)
 {
+    finishRehash();
     std::vector<quint32> old;
     old.swap(m_index);
     m_index.assign(std::max<size_t>(capacity, 1024), 0);
@@ -117,6 +137,7 @@ void KeyTableModel::rehash(size_t capacity)
     m_indexTombs = 0;
     const size_t mask = m_index.size() - 1;
     for (quint32 v : old) {
+        ++m_rehashWork;
         if (v == 0 || v == Tomb)
             continue;
         for (size_t slot = hashKey(keyView(m_entries[v - 1])) & mask;; slot = (slot + 1) & mask) {
@@ -129,9 +150,80 @@ void KeyTableModel::rehash(size_t capacity)
     }
 }
 
+// Starts draining the current index into a fresh one of this capacity. The
+// drain advances MigrateSlotsPerInsert slots per insert, which finishes well
+// before the new table reaches its own load limit: it has room for at least
+// a quarter of its slots' worth of inserts, and the old table has at most
+// as many slots as the new one.
+void KeyTableModel::startRehash(size_t capacity)
+{
+    finishRehash(); // only if growth outran the drain; never in practice
+    m_oldIndex.swap(m_index);
+    m_oldPos = 0;
+    m_oldUsed = m_indexUsed;
+    m_index.assign(std::max<size_t>(capacity, 1024), 0);
+    m_indexUsed = 0;
+    m_indexTombs = 0;
+}
+
+void KeyTableModel::migrateStep(size_t maxSlots)
+{
+    if (m_oldIndex.empty())
+        return;
+    const size_t mask = m_index.size() - 1;
+    const size_t end = std::min(m_oldIndex.size(), m_oldPos + maxSlots);
+    for (; m_oldPos < end; ++m_oldPos) {
+        ++m_rehashWork;
+        quint32 &old = m_oldIndex[m_oldPos];
+        if (old == 0 || old == Tomb)
+            continue;
+        for (size_t slot = hashKey(keyView(m_entries[old - 1])) & mask;; slot = (slot + 1) & mask) {
+            quint32 &v = m_index[slot];
+            if (v == 0 || v == Tomb) {
+                if (v == Tomb)
+                    --m_indexTombs;
+                v = old;
+                ++m_indexUsed;
+                break;
+            }
+        }
+        old = Tomb; // not 0: probe chains through this slot must stay intact
+        --m_oldUsed;
+    }
+    if (m_oldPos >= m_oldIndex.size())
+        std::vector<quint32>().swap(m_oldIndex);
+}
+
+void KeyTableModel::finishRehash()
+{
+    if (!m_oldIndex.empty())
+        migrateStep(m_oldIndex.size());
+}
+
+int KeyTableModel::rowOfEntry(quint32 entry) const
+{
+    // A plain loop over raw pointers: this runs for every event in a batch,
+    // and std::lower_bound with a lambda is several times slower in Debug.
+    const Entry *entries = m_entries.data();
+    const quint32 *order = m_order.data();
+    const quint32 seq = entries[entry].seq;
+    size_t lo = 0;
+    size_t hi = m_order.size();
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (entries[order[mid]].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m_order.size() && order[lo] == entry ? int(lo) : -1;
+}
+
 quint32 KeyTableModel::newEntry(QByteArrayView key)
 {
-    Entry e;
+    Entry e {};
+    e.deadlineMs = -2;
+    e.sizeBytes = -1;
     e.keyOffset = quint32(m_arena.size());
     e.keyLength = quint32(key.size());
     m_arena.insert(m_arena.end(), key.data(), key.data() + key.size());
@@ -169,12 +261,17 @@ void KeyTableModel::removeEntries(std::vector<quint32> entries)
         return;
     std::vector<int> rows;
     rows.reserve(entries.size());
-    for (quint32 e : entries)
-        rows.push_back(int(m_entries[e].row));
+    for (quint32 e : entries) {
+        const int row = rowOfEntry(e);
+        if (row >= 0)
+            rows.push_back(row);
+    }
     std::sort(rows.begin(), rows.end());
     rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    if (rows.empty())
+        return;
 
-    // Contiguous runs, removed bottom-up so earlier row numbers stay valid.
+    // Contiguous runs of removed rows.
     std::vector<std::pair<int, int>> runs;
     for (int row : rows) {
         if (!runs.empty() && runs.back().second + 1 == row)
@@ -190,35 +287,45 @@ void KeyTableModel::removeEntries(std::vector<quint32> entries)
         m_arenaGarbage += entry.keyLength;
         entry.flags = Free;
         m_free.push_back(e);
+        ++m_removalWork;
     };
+    // Rows keep their sequence numbers, so nothing below a removed run is
+    // renumbered: the cost is the released entries plus one block move of
+    // the row order per run.
     if (runs.size() > 64) {
-        // Many scattered rows: one reset and one compaction pass instead of
-        // thousands of removals that each shift the rows below them.
+        // Many scattered rows: one reset instead of thousands of removals
+        // that each make the views shift their rows.
         beginResetModel();
         for (int row : rows)
             release(m_order[size_t(row)]);
-        m_order.erase(
-            std::remove_if(m_order.begin(), m_order.end(), [this](quint32 e) { return m_entries[e].flags & Free; }),
-            m_order.end());
-        for (size_t row = 0; row < m_order.size(); ++row)
-            m_entries[m_order[row]].row = quint32(row);
+        size_t out = size_t(runs.front().first);
+        for (size_t i = 0; i < runs.size(); ++i) {
+            const size_t from = size_t(runs[i].second) + 1;
+            const size_t to = i + 1 < runs.size() ? size_t(runs[i + 1].first) : m_order.size();
+            if (to > from)
+                std::memmove(m_order.data() + out, m_order.data() + from, (to - from) * sizeof(quint32));
+            out += to - from;
+            ++m_removalWork;
+        }
+        m_order.resize(out);
         endResetModel();
     } else {
+        // Bottom-up, so earlier row numbers stay valid.
         for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
             beginRemoveRows({}, it->first, it->second);
             for (int row = it->first; row <= it->second; ++row)
                 release(m_order[size_t(row)]);
             m_order.erase(m_order.begin() + it->first, m_order.begin() + it->second + 1);
+            ++m_removalWork;
             endRemoveRows();
         }
-        for (size_t row = size_t(rows.front()); row < m_order.size(); ++row)
-            m_entries[m_order[row]].row = quint32(row);
     }
 
     if (m_arenaGarbage > (1u << 20) && m_arenaGarbage * 2 > m_arena.size())
         compactArena();
-    if (m_indexTombs > m_index.size() / 4)
-        rehash(m_index.size());
+    migrateStep(MigrateSlotsPerInsert * rows.size());
+    if (m_oldIndex.empty() && m_indexTombs > m_index.size() / 4)
+        startRehash(m_indexUsed * 4 > m_index.size() ? m_index.size() * 2 : m_index.size());
     emit keysRemoved(int(rows.size()));
 }
 
@@ -237,6 +344,9 @@ void KeyTableModel::clear()
     m_index.assign(1024, 0); // not rehash(): the old slots point at entries that are gone
     m_indexUsed = 0;
     m_indexTombs = 0;
+    std::vector<quint32>().swap(m_oldIndex);
+    m_oldPos = 0;
+    m_oldUsed = 0;
     endResetModel();
 }
 
@@ -248,6 +358,7 @@ void KeyTableModel::reserve(qint64 keys)
     m_entries.reserve(n);
     m_order.reserve(n);
     m_arena.reserve(n * 24);
+    finishRehash();
     size_t capacity = m_index.size();
     while (capacity < n * 2 + 2)
         capacity *= 2;
@@ -269,7 +380,12 @@ int KeyTableModel::addKeys(const QList<QByteArray> &keys)
     const int first = int(m_order.size());
     beginInsertRows({}, first, first + int(added.size()) - 1);
     for (quint32 e : added) {
-        m_entries[e].row = quint32(m_order.size());
+        if (m_nextSeq == std::numeric_limits<quint32>::max()) { // once per 4 billion inserts
+            for (size_t row = 0; row < m_order.size(); ++row)
+                m_entries[m_order[row]].seq = quint32(row);
+            m_nextSeq = quint32(m_order.size());
+        }
+        m_entries[e].seq = m_nextSeq++;
         m_order.push_back(e);
     }
     endInsertRows();
@@ -298,8 +414,9 @@ void KeyTableModel::applyDetails(const QList<KeyDetails> &details)
             entry.ttlSpanMs = qint32(std::clamp<qint64>(d.pttlMs, 0, std::numeric_limits<qint32>::max()));
             entry.flags = quint8((entry.flags | DetailsKnown) & ~DetailsRequested);
         }
-        minRow = std::min(minRow, int(entry.row));
-        maxRow = std::max(maxRow, int(entry.row));
+        const int row = rowOfEntry(e);
+        minRow = std::min(minRow, row);
+        maxRow = std::max(maxRow, row);
     }
     if (maxRow >= 0)
         emitRowChanged(minRow, maxRow);
@@ -321,17 +438,34 @@ void KeyTableModel::applyEvents(const QList<KeyspaceEvent> &events)
     const qint64 t = now();
     int minRow = std::numeric_limits<int>::max();
     int maxRow = -1;
+    // A big batch touches rows all over the table: announce the whole table
+    // (views repaint their visible rows either way) instead of looking up
+    // every key's row.
+    const bool wholeTable = events.size() > 256;
+    // Keys not in the model yet, in order of first appearance. Within a
+    // batch the last event for a key wins: a key set and then expired,
+    // evicted or deleted in the same batch is never added.
     QList<QByteArray> newKeys;
+    QHash<QByteArray, qsizetype> pending; // key -> its position in newKeys
+    std::vector<bool> dropped; // parallel to newKeys
     for (const KeyspaceEvent &ev : events) {
         const quint32 e = findEntry(ev.key);
-        if (isRemovalEvent(ev.event)) {
-            if (e == NoEntry)
-                continue;
-            startFade(e, t);
-        } else if (e == NoEntry) {
-            if (GlobMatcher::matches(m_pattern, ev.key))
+        if (e == NoEntry) {
+            if (isRemovalEvent(ev.event)) {
+                const auto it = pending.constFind(ev.key);
+                if (it != pending.constEnd()) {
+                    dropped[size_t(it.value())] = true;
+                    pending.erase(it);
+                }
+            } else if (!pending.contains(ev.key) && GlobMatcher::matches(m_pattern, ev.key)) {
+                pending.insert(ev.key, newKeys.size());
                 newKeys.append(ev.key);
+                dropped.push_back(false);
+            }
             continue;
+        }
+        if (isRemovalEvent(ev.event)) {
+            startFade(e, t);
         } else {
             Entry &entry = m_entries[e];
             if (entry.flags & Fading) { // the key came back (set after expiry)
@@ -343,18 +477,32 @@ void KeyTableModel::applyEvents(const QList<KeyspaceEvent> &events)
             // the fresh ones arrive, so nothing flickers.
             entry.flags = quint8(entry.flags & ~(DetailsKnown | DetailsRequested));
         }
-        const int row = int(m_entries[e].row);
-        minRow = std::min(minRow, row);
-        maxRow = std::max(maxRow, row);
+        if (wholeTable) {
+            maxRow = rowCount() - 1;
+            minRow = 0;
+        } else {
+            const int row = rowOfEntry(e);
+            minRow = std::min(minRow, row);
+            maxRow = std::max(maxRow, row);
+        }
     }
     if (maxRow >= 0)
         emitRowChanged(minRow, maxRow);
+    if (pending.size() != newKeys.size()) {
+        QList<QByteArray> kept;
+        for (qsizetype i = 0; i < newKeys.size(); ++i) {
+            if (!dropped[size_t(i)])
+                kept.append(newKeys.at(i));
+        }
+        newKeys.swap(kept);
+    }
     if (!newKeys.isEmpty())
         addKeys(newKeys);
 }
 
 void KeyTableModel::tick()
 {
+    migrateStep(4096); // a rehash left behind by removals finishes even when nothing is inserted
     if (m_fadingCount == 0)
         return;
     const qint64 t = now();
@@ -371,8 +519,9 @@ void KeyTableModel::tick()
             done.push_back(e);
         } else {
             still.push_back(e);
-            minRow = std::min(minRow, int(entry.row));
-            maxRow = std::max(maxRow, int(entry.row));
+            const int row = rowOfEntry(e);
+            minRow = std::min(minRow, row);
+            maxRow = std::max(maxRow, row);
         }
     }
     m_fading.swap(still);
@@ -424,7 +573,7 @@ void KeyTableModel::markDetailsUnknown(const QList<QByteArray> &keys)
 int KeyTableModel::rowOfKey(const QByteArray &key) const
 {
     const quint32 e = findEntry(key);
-    return e == NoEntry ? -1 : int(m_entries[e].row);
+    return e == NoEntry ? -1 : rowOfEntry(e);
 }
 
 QByteArray KeyTableModel::keyAt(int row) const
@@ -454,7 +603,8 @@ bool KeyTableModel::isFading(int row) const
 qint64 KeyTableModel::memoryFootprint() const
 {
     return qint64(m_entries.capacity() * sizeof(Entry) + m_free.capacity() * sizeof(quint32)
-        + m_order.capacity() * sizeof(quint32) + m_arena.capacity() + m_index.capacity() * sizeof(quint32));
+        + m_order.capacity() * sizeof(quint32) + m_arena.capacity()
+        + (m_index.capacity() + m_oldIndex.capacity()) * sizeof(quint32));
 }
 
 int KeyTableModel::rowCount(const QModelIndex &parent) const

@@ -13,6 +13,15 @@
 //
 // Updates come in batches: addKeys() inserts a whole batch with one
 // beginInsertRows(); applyEvents() and tick() remove contiguous runs.
+//
+// No GUI handler does work proportional to the whole table:
+// - the index grows incrementally (as Redis' dict does): a bigger table is
+//   allocated and the old one is drained a few slots per inserted key, with
+//   lookups consulting both until it is empty;
+// - rows carry an insertion sequence number instead of a row number, so
+//   removing rows never renumbers the rows below them; a key's row is found
+//   by binary search of the row order (which is sorted by sequence, since
+//   keys are only ever appended).
 #pragma once
 
 #include "keydetails.h"
@@ -21,6 +30,7 @@
 #include <functional>
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
+#include <type_traits>
 #include <vector>
 
 class KeyTableModel final : public QAbstractTableModel
@@ -83,6 +93,16 @@ public:
     bool isFading(int row) const;
     /// Bytes held by the model's own storage (arrays, arena, index).
     qint64 memoryFootprint() const;
+    /// Index slots moved or visited while rehashing, since construction. A
+    /// work counter for tests and benchmarks: one addKeys() call moves at
+    /// most MigrateSlotsPerInsert slots per key it inserts.
+    quint64 rehashWork() const { return m_rehashWork; }
+    /// Per-entry steps spent removing rows, since construction (entries
+    /// released plus contiguous runs moved). Removing a batch costs
+    /// O(batch) steps plus one block move per run.
+    quint64 removalWork() const { return m_removalWork; }
+    /// Old index slots drained per key inserted while the index grows.
+    static constexpr size_t MigrateSlotsPerInsert = 8;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -104,17 +124,20 @@ private:
         Fading = 4,
         Free = 8,
     };
+    // Trivial (no member initialisers), so growing m_entries past its
+    // reserve is one memmove, not a per-element copy; newEntry() fills it.
     struct Entry
     {
-        quint32 keyOffset = 0;
-        quint32 keyLength = 0;
-        qint64 deadlineMs = -2; ///< TTL deadline (-1 none, -2 unknown); fade start while Fading
-        qint32 ttlSpanMs = 0; ///< PTTL at the snapshot (for the bar), clamped
-        qint32 sizeBytes = -1;
-        quint32 row = 0;
-        quint8 type = 0;
-        quint8 flags = 0;
+        quint32 keyOffset;
+        quint32 keyLength;
+        qint64 deadlineMs; ///< TTL deadline (-1 none, -2 unknown); fade start while Fading
+        qint32 ttlSpanMs; ///< PTTL at the snapshot (for the bar), clamped
+        qint32 sizeBytes; ///< -1 unknown
+        quint32 seq; ///< insertion order; m_order is sorted by it
+        quint8 type;
+        quint8 flags;
     };
+    static_assert(std::is_trivial_v<Entry> && sizeof(Entry) == 32);
 
     QByteArrayView keyView(const Entry &e) const;
     quint32 findEntry(QByteArrayView key) const; ///< entry index, or NoEntry
@@ -122,6 +145,10 @@ private:
     void indexInsert(quint32 entry);
     void indexRemove(quint32 entry);
     void rehash(size_t capacity);
+    void startRehash(size_t capacity);
+    void migrateStep(size_t maxSlots);
+    void finishRehash();
+    int rowOfEntry(quint32 entry) const;
     void removeEntries(std::vector<quint32> entries);
     void compactArena();
     void startFade(quint32 entry, qint64 now);
@@ -138,6 +165,12 @@ private:
     std::vector<quint32> m_index; ///< open addressing, 0 empty, Tomb removed, else entry + 1
     size_t m_indexUsed = 0;
     size_t m_indexTombs = 0;
+    std::vector<quint32> m_oldIndex; ///< being drained into m_index; empty when no rehash runs
+    size_t m_oldPos = 0; ///< next m_oldIndex slot to drain
+    size_t m_oldUsed = 0; ///< live entries still in m_oldIndex
+    quint32 m_nextSeq = 0;
+    quint64 m_rehashWork = 0;
+    quint64 m_removalWork = 0;
     size_t m_fadingCount = 0;
     std::vector<quint32> m_fading; ///< entries that started fading (may hold stale ones)
     QByteArray m_pattern = QByteArrayLiteral("*");

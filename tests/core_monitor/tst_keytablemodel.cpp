@@ -53,6 +53,9 @@ private slots:
     void removalKeepsLookupsConsistent();
     void manyScatteredRemovals();
     void eventsAddMatchingKeysOnly();
+    void lastEventInBatchWins();
+    void growthRehashesIncrementally();
+    void scatteredRemovalsDoNotRenumber();
     void writeEventsRequestFreshDetails();
     void keyGoneInDetailsFades();
     void clearForgetsEveryKey();
@@ -218,6 +221,112 @@ void TestKeyTableModel::eventsAddMatchingKeysOnly()
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(inserted.count(), 1); // one batch
     QCOMPARE(model.rowOfKey("session:1"), -1);
+}
+
+// The benchmark's bug: a key set and expired within one batch was queued as
+// new, its removal skipped, and it stayed in the browser for ever.
+void TestKeyTableModel::lastEventInBatchWins()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    model.applyEvents({ keyEvent("set", "session:1"), keyEvent("expired", "session:1"), // gone
+        keyEvent("set", "session:2"), keyEvent("del", "session:2"), keyEvent("set", "session:2"), // back
+        keyEvent("hset", "session:3"), keyEvent("evicted", "session:3"), // gone
+        keyEvent("set", "session:4"), keyEvent("unlink", "session:4"), // gone
+        keyEvent("set", "session:5") });
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.rowOfKey("session:1"), -1);
+    QCOMPARE(model.rowOfKey("session:2"), 0);
+    QCOMPARE(model.rowOfKey("session:3"), -1);
+    QCOMPARE(model.rowOfKey("session:4"), -1);
+    QCOMPARE(model.rowOfKey("session:5"), 1);
+    QVERIFY(!model.isFading(0));
+
+    // For keys already shown, too: the last event decides.
+    model.applyEvents({ keyEvent("set", "session:2"), keyEvent("del", "session:2"), keyEvent("del", "session:5"),
+        keyEvent("set", "session:5") });
+    QVERIFY(model.isFading(model.rowOfKey("session:2")));
+    QVERIFY(!model.isFading(model.rowOfKey("session:5")));
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.keyAt(0), QByteArray("session:5"));
+}
+
+// keys-1m measured a 109–171 ms addKeys() call: growing the index rehashed
+// every key at once. Growth must spread the rehash over the inserts.
+void TestKeyTableModel::growthRehashesIncrementally()
+{
+    KeyTableModel model;
+    const int batch = 1000;
+    const int total = 200000;
+    quint64 worst = 0;
+    for (int from = 0; from < total; from += batch) {
+        const quint64 before = model.rehashWork();
+        QCOMPARE(model.addKeys(keys(from, batch, "cachelab:product:")), batch);
+        worst = std::max(worst, model.rehashWork() - before);
+        // Lookups stay right while the index is being drained.
+        QCOMPARE(model.rowOfKey("cachelab:product:" + QByteArray::number(from)), from);
+        QCOMPARE(model.rowOfKey("cachelab:product:" + QByteArray::number(from / 2)), from / 2);
+        QCOMPARE(model.rowOfKey("cachelab:product:" + QByteArray::number(from + batch - 1)), from + batch - 1);
+    }
+    QCOMPARE(model.rowCount(), total);
+    QVERIFY2(model.rehashWork() >= quint64(total), "the index never grew?");
+    // Bounded by the batch, not by the 200,000 keys already held.
+    QVERIFY2(worst <= KeyTableModel::MigrateSlotsPerInsert * batch,
+        qPrintable(QStringLiteral("one addKeys() call rehashed %1 slots").arg(worst)));
+    for (int i = 0; i < total; i += 997)
+        QCOMPARE(model.rowOfKey("cachelab:product:" + QByteArray::number(i)), i);
+    QCOMPARE(model.rowOfKey("cachelab:product:" + QByteArray::number(total)), -1);
+
+    // reserve() sizes the index up front, so a scan of that many keys never rehashes.
+    KeyTableModel reserved;
+    reserved.reserve(total);
+    const quint64 afterReserve = reserved.rehashWork();
+    for (int from = 0; from < total; from += batch)
+        reserved.addKeys(keys(from, batch, "cachelab:product:"));
+    QCOMPARE(reserved.rehashWork(), afterReserve);
+}
+
+// Removing 5,000 scattered keys from a big table renumbered every row below
+// the first one removed. The cost must follow the batch, not the table.
+void TestKeyTableModel::scatteredRemovalsDoNotRenumber()
+{
+    KeyTableModel model;
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    const int total = 200000;
+    for (int from = 0; from < total; from += 10000)
+        model.addKeys(keys(from, 10000));
+    QList<KeyspaceEvent> events;
+    for (int i = 0; i < 5000; ++i)
+        events << keyEvent("expired", "product:" + QByteArray::number(i * 40));
+    model.applyEvents(events);
+    now += KeyTableModel::FadeMs;
+    QSignalSpy removed(&model, &KeyTableModel::keysRemoved);
+    const quint64 before = model.removalWork();
+    model.tick();
+    const quint64 work = model.removalWork() - before;
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.at(0).at(0).toInt(), 5000);
+    QCOMPARE(model.rowCount(), total - 5000);
+    QVERIFY2(work <= 2 * 5000 + 1, qPrintable(QStringLiteral("%1 steps to remove 5000 rows").arg(work)));
+    for (int row = 0; row < model.rowCount(); row += 7)
+        QCOMPARE(model.rowOfKey(model.keyAt(row)), row);
+    QCOMPARE(model.rowOfKey("product:40"), -1);
+    QCOMPARE(model.rowOfKey("product:41"), 40 - 1);
+    QCOMPARE(model.rowOfKey("product:199999"), total - 5000 - 1);
+    // A few contiguous runs: row removals, not a reset, at the same cost.
+    QSignalSpy rowsRemoved(&model, &QAbstractItemModel::rowsRemoved);
+    model.applyEvents({ keyEvent("del", "product:1"), keyEvent("del", "product:2"), keyEvent("del", "product:3") });
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(rowsRemoved.count(), 1);
+    QCOMPARE(model.rowOfKey("product:4"), 0); // product:0 went in the first batch
+    QCOMPARE(model.addKeys({ "product:1" }), 1);
+    QCOMPARE(model.rowOfKey("product:1"), model.rowCount() - 1);
 }
 
 void TestKeyTableModel::writeEventsRequestFreshDetails()

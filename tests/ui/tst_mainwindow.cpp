@@ -4,6 +4,8 @@
 // redis-server (keyspace events on) and a temporary SQLite file. Every wait
 // is a QTRY_* or QSignalSpy::wait, never a fixed sleep.
 #include "backend.h"
+#include "cachekeys.h"
+#include "demoscript.h"
 #include "editorpanel.h"
 #include "eventlogmodel.h"
 #include "eventspanel.h"
@@ -22,8 +24,15 @@
 #include "tracepanel.h"
 
 #include <QAbstractItemModelTester>
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QGraphicsScene>
+#include <QGraphicsTextItem>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -33,6 +42,9 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -56,6 +68,9 @@ private slots:
     void burstOfEventsKeepsTheWindowResponsive();
     void screenshotIsWrittenAndNotBlank();
     void layoutIsRemembered();
+    void latencyChartLabelsFit();
+    void staleRowIsMarked();
+    void demoShowsWriteBehindAndExpiry();
     void redisDownShowsDegradedMode();
 
 private:
@@ -466,6 +481,147 @@ void TestMainWindow::layoutIsRemembered()
 }
 
 // Last, because it takes Redis away: the status bar says so and reads still work.
+// At 1280x800 the strategy names were cut to "asi…" and "be…": every
+// category label must fit its share of the plot, and update (Save) latency
+// is charted beside get.
+void TestMainWindow::latencyChartLabelsFit()
+{
+    m_window->resize(1280, 800); // the first-start size (layoutIsRemembered changed it)
+    auto *view = widget<QChartView>("latencyChart");
+    QVERIFY(view);
+    QChart *chart = view->chart();
+    QTRY_COMPARE(m_window->size(), QSize(1280, 800));
+    QTRY_VERIFY(chart->plotArea().width() > 0);
+    QTRY_COMPARE(view->size(), chart->size().toSize());
+    QBarCategoryAxis *axis = nullptr;
+    for (QAbstractAxis *a : chart->axes(Qt::Horizontal))
+        axis = axis ? axis : qobject_cast<QBarCategoryAxis *>(a);
+    QVERIFY(axis);
+    QCOMPARE(axis->count(), 5);
+    // What was drawn: Qt Charts elides a label that does not fit its category.
+    QApplication::processEvents();
+    QStringList drawn;
+    for (QGraphicsItem *item : view->scene()->items()) {
+        if (auto *text = qgraphicsitem_cast<QGraphicsTextItem *>(item); text && text->isVisible())
+            drawn << text->toPlainText();
+    }
+    for (const QString &label : axis->categories())
+        QVERIFY2(drawn.contains(label),
+            qPrintable(QStringLiteral("\"%1\" drawn as one of %2").arg(label, drawn.join(u'|'))));
+    for (const QString &text : std::as_const(drawn)) {
+        QVERIFY2(!text.contains(QStringLiteral("...")) && !text.contains(QChar(0x2026)),
+            qPrintable(QStringLiteral("cut label \"%1\"").arg(text)));
+    }
+    QStringList sets;
+    for (QAbstractSeries *series : chart->series()) {
+        if (auto *bars = qobject_cast<QBarSeries *>(series)) {
+            for (QBarSet *set : bars->barSets())
+                sets << set->label();
+        }
+    }
+    QCOMPARE(sets.size(), 4); // get and update, p50 and p99
+    QVERIFY(view->toolTip().contains(QStringLiteral("cache-aside")));
+}
+
+// A cache holding an older version than SQLite (a lagging writer put it
+// back after the app invalidated) shows as stale in the products table.
+void TestMainWindow::staleRowIsMarked()
+{
+    ProductService *service = m_backend->service();
+    service->setStrategy(StrategyKind::CacheAside);
+    ProductsTableModel *model = m_window->productsPanel()->model();
+    const qint64 id = 2;
+    type(widget<QLineEdit>("editorId"), QString::number(id));
+    QVERIFY(clickAndWait("getButton"));
+    QTRY_COMPARE_WITH_TIMEOUT(model->cacheInfo(id).state, ProductsTableModel::CacheState::Fresh, 10000);
+    const qint64 cachedVersion = model->cacheInfo(id).version;
+    QVERIFY(cachedVersion > 0);
+
+    // Keep a copy of the cached hash as it is now (the older version).
+    const QByteArray key = CacheKeys(service->settings().keyPrefix).product(id);
+    QByteArray dump;
+    bool dumped = false;
+    m_backend->redis()->command({ "DUMP", key }, this, [&](const RedisReply &r) {
+        dump = r.bytes();
+        dumped = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(dumped, 5000);
+    QVERIFY(!dump.isEmpty());
+
+    // A second SQLite connection writes a newer version, as the sqlite3 shell would.
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("outsideWriter"));
+        db.setDatabaseName(m_backend->databasePath());
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+        QSqlQuery q(db);
+        QVERIFY2(
+            q.exec(
+                QStringLiteral("UPDATE products SET price = price + 1, version = version + 1 WHERE id = %1").arg(id)),
+            qPrintable(q.lastError().text()));
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("outsideWriter"));
+    const auto row = [model, id] {
+        for (int r = 0; r < model->rowCount(); ++r) {
+            if (model->products().at(r).id == id)
+                return r;
+        }
+        return -1;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(model->products().at(row()).version, cachedVersion + 1, 10000);
+    // The app hears the outside change and drops its copy...
+    QTRY_VERIFY_WITH_TIMEOUT(model->cacheInfo(id).state != ProductsTableModel::CacheState::Fresh, 10000);
+
+    // ...then a lagging writer puts the old version back.
+    bool restored = false;
+    m_backend->redis()->command({ "RESTORE", key, "60000", dump, "REPLACE" }, this, [&](const RedisReply &r) {
+        QVERIFY2(!r.isError(), qPrintable(r.errorMessage()));
+        restored = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(restored, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(model->cacheInfo(id).state, ProductsTableModel::CacheState::Stale, 10000);
+    QCOMPARE(model->cacheInfo(id).version, cachedVersion);
+    const QString text = model->index(row(), ProductsTableModel::CacheColumn).data().toString();
+    QVERIFY2(text.contains(QStringLiteral("stale")), qPrintable(text));
+
+    // Invalidating clears the mark.
+    QVERIFY(clickAndWait("invalidateButton"));
+    QTRY_COMPARE_WITH_TIMEOUT(model->cacheInfo(id).state, ProductsTableModel::CacheState::NotCached, 10000);
+}
+
+// --demo plays a write-behind save (the queue rises, then drains and the
+// strategy comes back) and a short-TTL key that expires.
+void TestMainWindow::demoShowsWriteBehindAndExpiry()
+{
+    ProductService *service = m_backend->service();
+    service->setStrategy(StrategyKind::CacheAside);
+    QTRY_COMPARE_WITH_TIMEOUT(service->queueDepth(), 0, 15000);
+    int maxDepth = 0;
+    bool drained = false;
+    const auto depthWatch = connect(service, &ProductService::queueDepthChanged, this, [&](int depth) {
+        maxDepth = std::max(maxDepth, depth);
+        if (maxDepth > 0 && depth == 0)
+            drained = true;
+    });
+    bool expired = false;
+    const auto eventWatch = connect(
+        m_backend->keyspaceWatcher(), &KeyspaceWatcher::eventsBatched, this, [&](const QList<KeyspaceEvent> &events) {
+            for (const KeyspaceEvent &e : events)
+                expired = expired || (e.event == QLatin1String("expired") && e.key.endsWith("session:demo-alice"));
+        });
+    auto demo = std::make_unique<DemoScript>(m_backend.get());
+    demo->start();
+    QTRY_VERIFY_WITH_TIMEOUT(maxDepth >= 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(expired, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(drained, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(service->strategy(), StrategyKind::CacheAside, 15000);
+    disconnect(depthWatch);
+    disconnect(eventWatch);
+    demo.reset();
+}
+
 void TestMainWindow::redisDownShowsDegradedMode()
 {
     auto *degraded = widget<QLabel>("statusDegraded");
