@@ -34,10 +34,22 @@ TraceOutcome outcomeOfError(const RedisReply &r)
     return r.isClientError() ? TraceOutcome::Unavailable : TraceOutcome::Error;
 }
 
-QString scriptText(const RedisScript &s, const QList<QByteArray> &keys, const QList<QByteArray> &args)
+QString scriptText(
+    const QByteArray &sha, const QString &name, const QList<QByteArray> &keys, const QList<QByteArray> &args)
 {
-    return QStringLiteral("EVALSHA %1.. (%2) ").arg(QString::fromLatin1(s.sha().left(8)), s.name())
+    return QStringLiteral("EVALSHA %1.. (%2) ").arg(QString::fromLatin1(sha.left(8)), name)
         + redactedCommandText(keys + args, 140);
+}
+
+// "label: MULTI | cmd | ... | EXEC", the trace text of a transaction.
+QString transactionText(const QList<RedisCommand> &cmds, const QString &label)
+{
+    QString text = label.isEmpty() ? QString() : label + QStringLiteral(": ");
+    text += QStringLiteral("MULTI");
+    for (const RedisCommand &c : cmds)
+        text += QStringLiteral(" | ") + redactedCommandText(c, 90);
+    text += QStringLiteral(" | EXEC");
+    return text;
 }
 
 qint64 nowMs()
@@ -73,11 +85,13 @@ void CacheBackend::command(const OperationPtr &op, const RedisCommand &cmd, cons
     QElapsedTimer clock;
     clock.start();
     ++m_metrics.redisCommands;
-    const QString text = redactedCommandText(cmd);
-    m_redis->command(cmd, this, [op, text, clock, classify, then = std::move(then)](const RedisReply &r) {
-        if (op) {
+    // The trace text is made when the reply is recorded, not before sending
+    // (cmd is implicitly shared; the same text, and none for a finished op).
+    m_redis->command(cmd, this, [op, cmd, clock, classify, then = std::move(then)](const RedisReply &r) {
+        if (op && !op->isFinished()) {
+            const qint64 micros = clock.nsecsElapsed() / 1000;
             const TraceOutcome outcome = r.isError() ? outcomeOfError(r) : (classify ? classify(r) : TraceOutcome::Ok);
-            op->step(TraceSystem::Redis, text, outcome, clock.nsecsElapsed() / 1000, r.toDisplayString(80));
+            op->step(TraceSystem::Redis, redactedCommandText(cmd), outcome, micros, r.toDisplayString(80));
         }
         if (then)
             then(r);
@@ -120,16 +134,12 @@ void CacheBackend::transaction(const OperationPtr &op, const QList<RedisCommand>
     QElapsedTimer clock;
     clock.start();
     m_metrics.redisCommands += quint64(cmds.size()) + 2;
-    QStringList parts { QStringLiteral("MULTI") };
-    for (const RedisCommand &c : cmds)
-        parts << redactedCommandText(c, 90);
-    parts << QStringLiteral("EXEC");
-    const QString text
-        = (label.isEmpty() ? QString() : label + QStringLiteral(": ")) + parts.join(QStringLiteral(" | "));
-    m_redis->transaction(cmds, this, [op, text, clock, then = std::move(then)](const RedisReply &r) {
-        if (op) {
+    // Trace text made when the reply is recorded (see command()).
+    m_redis->transaction(cmds, this, [op, cmds, label, clock, then = std::move(then)](const RedisReply &r) {
+        if (op && !op->isFinished()) {
+            const qint64 micros = clock.nsecsElapsed() / 1000;
             const TraceOutcome outcome = r.isError() ? outcomeOfError(r) : TraceOutcome::Ok;
-            op->step(TraceSystem::Redis, text, outcome, clock.nsecsElapsed() / 1000, r.toDisplayString(80));
+            op->step(TraceSystem::Redis, transactionText(cmds, label), outcome, micros, r.toDisplayString(80));
         }
         if (then)
             then(r);
@@ -142,13 +152,15 @@ void CacheBackend::script(const OperationPtr &op, const RedisScript &s, const QL
     QElapsedTimer clock;
     clock.start();
     ++m_metrics.redisCommands;
-    const QString text = scriptText(s, keys, args);
+    // Trace text made when the reply is recorded (see command()).
+    const QByteArray sha = s.sha();
     const QString name = s.name();
     s.run(m_redis, keys, args, this,
-        [this, op, text, name, clock, classify, then = std::move(then)](const RedisReply &r, bool reloaded) {
+        [this, op, sha, keys, args, name, clock, classify, then = std::move(then)](const RedisReply &r, bool reloaded) {
             if (reloaded)
                 ++m_metrics.redisCommands;
-            if (op) {
+            if (op && !op->isFinished()) {
+                const QString text = scriptText(sha, name, keys, args);
                 if (reloaded)
                     op->step(TraceSystem::Redis, QStringLiteral("SCRIPT LOAD (%1) after NOSCRIPT").arg(name),
                         TraceOutcome::Ok);
@@ -271,12 +283,13 @@ void CacheBackend::lookup(const OperationPtr &op, qint64 id, std::function<void(
         then(e);
         return;
     }
+    // Reads the field names in place (no copy into pairs: the handler below
+    // builds those once); same answer as toPairs() would give.
     auto classify = [](const RedisReply &r) {
-        const auto pairs = r.toPairs();
-        if (pairs.isEmpty())
+        if (!r.isArray() || r.size() < 2)
             return TraceOutcome::Miss;
-        for (const auto &kv : pairs) {
-            if (kv.first == "absent")
+        for (qsizetype i = 0; i + 1 < r.size(); i += 2) {
+            if (!r.at(i).isInteger() && r.at(i).bytes() == "absent")
                 return TraceOutcome::NegativeHit;
         }
         return TraceOutcome::Hit;
@@ -558,9 +571,11 @@ void CacheBackend::fill(const OperationPtr &op, const Product &product, qint64 l
                 why = QStringLiteral("the cache holds an unflushed write-behind value");
             else
                 why = QStringLiteral("the cache already holds a version newer than %1");
+            if (why.contains(QLatin1String("%1")))
+                why = why.arg(product.version);
             op->note(QStringLiteral("stale-set guard: fill of version %1 refused: %2")
                          .arg(product.version)
-                         .arg(why.arg(product.version)),
+                         .arg(why),
                 TraceOutcome::StaleSkip);
             then(false);
         });
@@ -663,6 +678,32 @@ void CacheBackend::recordView(const OperationPtr &op, qint64 id, std::function<v
             { QByteArrayLiteral("LTRIM"), key, QByteArrayLiteral("0"),
                 QByteArray::number(m_settings.recentLimit - 1) } },
         QStringLiteral("recent"), [then = std::move(then)](const RedisReply &) { then(); });
+}
+
+void CacheBackend::sendRecentView(const OperationPtr &op, qint64 id)
+{
+    if (!m_settings.trackRecent || !cacheUp())
+        return;
+    const QByteArray key = m_keys.recent();
+    const QByteArray value = QByteArray::number(id);
+    const QList<RedisCommand> cmds { { QByteArrayLiteral("LREM"), key, QByteArrayLiteral("0"), value },
+        { QByteArrayLiteral("LPUSH"), key, value },
+        { QByteArrayLiteral("LTRIM"), key, QByteArrayLiteral("0"), QByteArray::number(m_settings.recentLimit - 1) } };
+    m_metrics.redisCommands += quint64(cmds.size()) + 2;
+    // Fire and forget: the caller gets its answer now, not one round trip
+    // later. The trace records the transaction as sent (no reply, no
+    // duration: it is not awaited). Commands on one connection run in order,
+    // so any later command of this client already sees the updated list.
+    if (op && !op->isFinished()) {
+        op->step(TraceSystem::Redis, transactionText(cmds, QStringLiteral("recent")), TraceOutcome::Ok, 0,
+            QStringLiteral("sent; reply not awaited"));
+    }
+    m_redis->transaction(cmds, this, [](const RedisReply &r) {
+        // A lost connection is reported by the connection itself; a server
+        // error here would be a bug worth seeing in the log.
+        if (r.isError() && !r.isClientError())
+            qWarning("CacheBackend: recent-list update failed: %s", qPrintable(r.errorMessage()));
+    });
 }
 
 void CacheBackend::replayPendingInvalidations()
@@ -780,9 +821,8 @@ void CacheBackend::finishGet(const OperationPtr &op, qint64 id, const LoadResult
     if (r.status == ServiceStatus::NotFound && res.error.isEmpty())
         res.error = QStringLiteral("Product %1 does not exist.").arg(id);
     if (r.status == ServiceStatus::Ok)
-        recordView(op, id, [op, res] { op->finish(res); });
-    else
-        op->finish(res);
+        sendRecentView(op, id);
+    op->finish(std::move(res));
 }
 
 CacheBackend::StoreCall CacheBackend::createCall(const QString &name, qint64 price)

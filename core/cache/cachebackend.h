@@ -115,6 +115,9 @@ public:
         const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64 removed)> then);
     /// LREM + LPUSH + LTRIM in one MULTI.
     void recordView(const OperationPtr &op, qint64 id, std::function<void()> then);
+    /// The same transaction, sent without waiting for its reply (a get
+    /// answers at once); the trace step says "sent; reply not awaited".
+    void sendRecentView(const OperationPtr &op, qint64 id);
 
     /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
     /// For deletes the guard is DeletedGuard; else the new row version.

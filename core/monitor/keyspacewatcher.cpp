@@ -101,7 +101,14 @@ void KeyspaceWatcher::onMessage(const QByteArray &, const QByteArray &channel, c
     }
     if (!m_filter.isEmpty() && !m_filter.contains(e.event))
         return;
-    e.timestamp = QDateTime::currentDateTimeUtc();
+    if (!m_readStampValid) {
+        // The messages of one read arrive together: take the clock once for
+        // all of them instead of once per event (a burst brings thousands).
+        m_readStamp = QDateTime::currentDateTimeUtc();
+        m_readStampValid = true;
+        QMetaObject::invokeMethod(this, [this] { m_readStampValid = false; }, Qt::QueuedConnection);
+    }
+    e.timestamp = m_readStamp;
     ++m_seen;
     emit eventReceived(e);
     if (m_batchTimer.interval() > 0)

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <QList>
+#include <QDateTime>
 #include <QObject>
 #include <QTimer>
 
@@ -78,5 +79,9 @@ private:
     bool m_running = false;
     quint64 m_seen = 0;
     QList<KeyspaceEvent> m_batch;
+    /// One receive time per socket read: every message parsed in the same
+    /// event-loop pass shares it (reset by a queued call when the pass ends).
+    QDateTime m_readStamp;
+    bool m_readStampValid = false;
     QTimer m_batchTimer;
 };

@@ -28,6 +28,19 @@ constexpr int BusyTimeoutMs = 5000;
 
 const QString ProductColumns = QStringLiteral("id, name, price, version, updated_at");
 
+// The hot statements' text, built once (the same text goes into the trace).
+const QString &selectProductSql()
+{
+    static const QString sql = QStringLiteral("SELECT %1 FROM products WHERE id = ?").arg(ProductColumns);
+    return sql;
+}
+
+const QString &listProductsSql()
+{
+    static const QString sql = QStringLiteral("SELECT %1 FROM products ORDER BY id").arg(ProductColumns);
+    return sql;
+}
+
 // Schema steps: index i upgrades user_version i to i + 1. Append only;
 // never edit a step that has shipped.
 const QList<QStringList> &migrationSteps()
@@ -164,6 +177,8 @@ void DatabaseWorker::sleepLatency(int ms) const
 
 void DatabaseWorker::closeConnection()
 {
+    // Prepared statements belong to the connection: drop them before it goes.
+    m_statements.clear();
     if (!m_db.isValid())
         return;
     m_db.close();
@@ -261,13 +276,60 @@ bool DatabaseWorker::exec(
     return ok;
 }
 
+DatabaseWorker::Statement::~Statement()
+{
+    if (m_q)
+        m_q->finish();
+}
+
+DatabaseWorker::Statement DatabaseWorker::execCached(
+    const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action)
+{
+    QString trace = sql;
+    if (!binds.isEmpty()) {
+        QStringList values;
+        values.reserve(binds.size());
+        for (const QVariant &v : binds)
+            values << summarise(v);
+        trace += QStringLiteral("  -- ") + values.join(QStringLiteral(", "));
+    }
+    r.sql << trace;
+
+    std::shared_ptr<QSqlQuery> q = m_statements.value(sql);
+    bool ok = true;
+    if (!q) {
+        q = std::make_shared<QSqlQuery>(m_db);
+        q->setForwardOnly(true);
+        ok = q->prepare(sql);
+        if (ok)
+            m_statements.insert(sql, q);
+    }
+    if (ok) {
+        for (qsizetype i = 0; i < binds.size(); ++i)
+            q->bindValue(static_cast<int>(i), binds.at(i));
+        ok = q->exec();
+    }
+    if (!ok) {
+        r.status = StoreStatus::Error;
+        r.error = describeError(q->lastError(), action);
+        r.product.reset();
+        r.products.clear();
+        r.rowsAffected = 0;
+        // Prepare it afresh next time rather than reuse a statement in an unknown state.
+        q->finish();
+        m_statements.remove(sql);
+        return Statement();
+    }
+    return Statement(std::move(q));
+}
+
 bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreResult &r, const QString &action)
 {
-    QSqlQuery q(m_db);
-    if (!exec(q, QStringLiteral("SELECT %1 FROM products WHERE id = ?").arg(ProductColumns), { id }, r, action))
+    const Statement q = execCached(selectProductSql(), { id }, r, action);
+    if (!q)
         return false;
-    if (q.next())
-        *out = productFromQuery(q);
+    if (q->next())
+        *out = productFromQuery(*q);
     else
         out->reset();
     return true;
@@ -275,19 +337,17 @@ bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreRe
 
 bool DatabaseWorker::readChanges(qint64 afterSeq, bool external, QList<ProductChange> *out, StoreResult &r)
 {
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    if (!exec(q,
-            QStringLiteral("SELECT seq, product_id, kind, version FROM product_changes "
-                           "WHERE seq > ? ORDER BY seq"),
-            { afterSeq }, r, QStringLiteral("Reading the change feed")))
+    static const QString sql = QStringLiteral("SELECT seq, product_id, kind, version FROM product_changes "
+                                              "WHERE seq > ? ORDER BY seq");
+    const Statement q = execCached(sql, { afterSeq }, r, QStringLiteral("Reading the change feed"));
+    if (!q)
         return false;
-    while (q.next()) {
+    while (q->next()) {
         ProductChange c;
-        c.seq = q.value(0).toLongLong();
-        c.id = q.value(1).toLongLong();
-        c.kind = kindFromText(q.value(2).toString());
-        c.version = q.value(3).toLongLong();
+        c.seq = q->value(0).toLongLong();
+        c.id = q->value(1).toLongLong();
+        c.kind = kindFromText(q->value(2).toString());
+        c.version = q->value(3).toLongLong();
         c.external = external;
         out->append(c);
     }
@@ -299,8 +359,7 @@ StoreResult DatabaseWorker::writeTransaction(const QString &action, const TxBody
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    QSqlQuery q(m_db);
-    if (!exec(q, QStringLiteral("BEGIN IMMEDIATE"), {}, r, action))
+    if (!execCached(QStringLiteral("BEGIN IMMEDIATE"), {}, r, action))
         return r;
 
     auto rollback = [this, &r] {
@@ -347,8 +406,7 @@ StoreResult DatabaseWorker::writeTransaction(const QString &action, const TxBody
         prunedUpTo = newLastSeen - ChangeRetention;
     }
 
-    QSqlQuery commit(m_db);
-    if (!exec(commit, QStringLiteral("COMMIT"), {}, r, action)) {
+    if (!execCached(QStringLiteral("COMMIT"), {}, r, action)) {
         rollback();
         return r;
     }
@@ -510,13 +568,11 @@ StoreResult DatabaseWorker::list()
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    if (!exec(q, QStringLiteral("SELECT %1 FROM products ORDER BY id").arg(ProductColumns), {}, r,
-            QStringLiteral("Listing products")))
+    const Statement q = execCached(listProductsSql(), {}, r, QStringLiteral("Listing products"));
+    if (!q)
         return r;
-    while (q.next())
-        r.products.append(productFromQuery(q));
+    while (q->next())
+        r.products.append(productFromQuery(*q));
     return r;
 }
 
@@ -526,11 +582,15 @@ StoreResult DatabaseWorker::create(QString name, qint64 price)
         return invalid(errors);
     const QString action = QStringLiteral("Creating product");
     return writeTransaction(action, [&](StoreResult &r) {
-        QSqlQuery q(m_db);
-        if (!exec(q, QStringLiteral("INSERT INTO products (name, price, version, updated_at) VALUES (?, ?, 1, ?)"),
-                { name, price, now() }, r, action))
-            return false;
-        const qint64 id = q.lastInsertId().toLongLong();
+        qint64 id = 0;
+        {
+            const Statement q = execCached(
+                QStringLiteral("INSERT INTO products (name, price, version, updated_at) VALUES (?, ?, 1, ?)"),
+                { name, price, now() }, r, action);
+            if (!q)
+                return false;
+            id = q->lastInsertId().toLongLong();
+        }
         if (!readProduct(id, &r.product, r, action))
             return false;
         r.rowsAffected = 1;
@@ -562,10 +622,8 @@ StoreResult DatabaseWorker::update(qint64 id, QString name, qint64 price, qint64
             r.product = current; // lets the caller show what won
             return false;
         }
-        QSqlQuery q(m_db);
-        if (!exec(q,
-                QStringLiteral("UPDATE products SET name = ?, price = ?, version = version + 1, "
-                               "updated_at = ? WHERE id = ?"),
+        if (!execCached(QStringLiteral("UPDATE products SET name = ?, price = ?, version = version + 1, "
+                                       "updated_at = ? WHERE id = ?"),
                 { name, price, now(), id }, r, action))
             return false;
         if (!readProduct(id, &r.product, r, action))
@@ -583,17 +641,18 @@ StoreResult DatabaseWorker::upsert(qint64 id, QString name, qint64 price)
     return writeTransaction(action, [&](StoreResult &r) {
         // Not INSERT OR REPLACE: REPLACE deletes the old row, which would
         // reset version and skip the update trigger.
-        QSqlQuery q(m_db);
-        if (!exec(q,
-                QStringLiteral("UPDATE products SET name = ?, price = ?, version = version + 1, "
-                               "updated_at = ? WHERE id = ?"),
-                { name, price, now(), id }, r, action))
-            return false;
-        if (q.numRowsAffected() == 0) {
-            QSqlQuery ins(m_db);
-            if (!exec(ins,
-                    QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) "
-                                   "VALUES (?, ?, ?, 1, ?)"),
+        int updated = 0;
+        {
+            const Statement q = execCached(QStringLiteral("UPDATE products SET name = ?, price = ?, "
+                                                          "version = version + 1, updated_at = ? WHERE id = ?"),
+                { name, price, now(), id }, r, action);
+            if (!q)
+                return false;
+            updated = q->numRowsAffected();
+        }
+        if (updated == 0) {
+            if (!execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) "
+                                           "VALUES (?, ?, ?, 1, ?)"),
                     { id, name, price, now() }, r, action))
                 return false;
         }
@@ -639,16 +698,16 @@ StoreResult DatabaseWorker::applyVersioned(const QList<Product> &upserts, const 
         const QString stamp = now();
         int affected = 0;
         for (const Product &p : std::as_const(clean)) {
-            QSqlQuery q(m_db);
-            if (!exec(q, upsertSql, { p.id, p.name, p.price, p.version, stamp }, r, action))
+            const Statement q = execCached(upsertSql, { p.id, p.name, p.price, p.version, stamp }, r, action);
+            if (!q)
                 return false;
-            affected += q.numRowsAffected();
+            affected += q->numRowsAffected();
         }
         for (const qint64 id : deletes) {
-            QSqlQuery q(m_db);
-            if (!exec(q, QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action))
+            const Statement q = execCached(QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action);
+            if (!q)
                 return false;
-            affected += q.numRowsAffected();
+            affected += q->numRowsAffected();
         }
         r.rowsAffected = affected;
         return true;
@@ -668,10 +727,10 @@ StoreResult DatabaseWorker::remove(qint64 id)
             r.error = QStringLiteral("Product %1 does not exist.").arg(id);
             return false;
         }
-        QSqlQuery q(m_db);
-        if (!exec(q, QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action))
+        const Statement q = execCached(QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action);
+        if (!q)
             return false;
-        r.rowsAffected = q.numRowsAffected();
+        r.rowsAffected = q->numRowsAffected();
         return true;
     });
 }

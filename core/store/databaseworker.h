@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <QHash>
 #include <QObject>
 #include <QSqlDatabase>
 #include <QVariantList>
@@ -68,6 +70,28 @@ private:
     bool ensureOpen(StoreResult &r) const;
     /// Prepares, binds and runs one statement; records it in r.sql; on failure sets r to Error.
     bool exec(QSqlQuery &q, const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action);
+    /// A statement prepared once per connection and reused (the hot ones).
+    /// finish() is called when the handle goes out of scope, so no read
+    /// stays open on the connection between jobs.
+    class Statement final
+    {
+    public:
+        explicit Statement(std::shared_ptr<QSqlQuery> q = {}) : m_q(std::move(q)) { }
+        Statement(Statement &&other) noexcept = default;
+        Statement(const Statement &) = delete;
+        Statement &operator=(const Statement &) = delete;
+        Statement &operator=(Statement &&) = delete;
+        ~Statement();
+        explicit operator bool() const { return bool(m_q); }
+        QSqlQuery *operator->() const { return m_q.get(); }
+        QSqlQuery &operator*() const { return *m_q; }
+
+    private:
+        std::shared_ptr<QSqlQuery> m_q;
+    };
+    /// Like exec() with the same trace text, on a cached prepared statement
+    /// (forward-only). Empty on failure (r is then Error, as with exec()).
+    Statement execCached(const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action);
     /// BEGIN IMMEDIATE, earlier outside changes, body, own changes, prune, COMMIT.
     /// body returns false to roll back (and sets r's status).
     StoreResult writeTransaction(const QString &action, const TxBody &body);
@@ -89,6 +113,7 @@ private:
     qint64 m_lastSeenSeq = 0; ///< highest change row already reported
     qint64 m_prunedUpTo = 0; ///< change rows <= this were deleted by us
     QList<ProductChange> m_jobChanges;
+    QHash<QString, std::shared_ptr<QSqlQuery>> m_statements; ///< prepared, per SQL text; cleared on close
     QString m_lastPollError;
     std::atomic_bool m_stopping { false };
 };
