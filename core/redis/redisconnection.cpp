@@ -428,14 +428,19 @@ void RedisConnection::finishHandshake()
         armCommandTimeout();
 }
 
-bool RedisConnection::writeBytes(const QByteArray &bytes)
+bool RedisConnection::writeBytes(const QByteArray &bytes, bool flushNow)
 {
     if (!m_io)
         return false;
     if (m_io->write(bytes) != bytes.size())
         return false;
-    // Hand the bytes to the kernel now instead of on the next event-loop
-    // turn: a request/reply round trip then costs one wake-up, not two.
+    // When nothing else is in flight, hand the bytes to the kernel now
+    // instead of on the next event-loop turn: a lone request/reply round
+    // trip then costs one wake-up, not two. When commands are already
+    // waiting, leave them in the socket's buffer so everything issued in
+    // this turn goes out in one write (pipelining).
+    if (!flushNow)
+        return true;
     if (m_tcp)
         m_tcp->flush();
     else if (m_local)
@@ -455,7 +460,8 @@ void RedisConnection::send(const QList<RedisCommand> &commands, std::vector<Redi
         m_pending.push_back(std::move(p));
     }
     m_commandsSent += quint64(commands.size());
-    if (!writeBytes(bytes)) {
+    const bool idleBefore = m_pending.size() == replies.size();
+    if (!writeBytes(bytes, idleBefore)) {
         // Deferred: the caller must not see its callbacks run inside send().
         const QString reason = m_io ? m_io->errorString() : QStringLiteral("no socket");
         const quint64 generation = m_generation;

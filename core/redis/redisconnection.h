@@ -136,7 +136,7 @@ private:
     void scheduleReconnect();
     void setState(State state);
     void armCommandTimeout();
-    bool writeBytes(const QByteArray &bytes);
+    bool writeBytes(const QByteArray &bytes, bool flushNow = true);
     /// Empty when the partially read reply looks sane, else why not.
     QString checkIncompleteReply() const;
     qint64 now() const { return m_clock.elapsed(); }
