@@ -9,6 +9,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QTime>
 #include <QLineEdit>
 #include <QScrollBar>
 #include <QSortFilterProxyModel>
@@ -26,6 +27,7 @@ EventsPanel::EventsPanel(QWidget *parent)
     , m_pause(new QToolButton(this))
     , m_clear(new QToolButton(this))
     , m_counters(new QLabel(this))
+    , m_gapNotice(new QLabel(this))
 {
     m_proxy->setSourceModel(m_model);
     m_proxy->setFilterKeyColumn(-1);
@@ -64,6 +66,15 @@ EventsPanel::EventsPanel(QWidget *parent)
     m_counters->setTextFormat(Qt::RichText);
     m_counters->setWordWrap(true);
 
+    // Shown when the event connection came back after a drop (server
+    // restart, CLIENT KILL, output-buffer limit): Redis does not replay
+    // notifications, so the list and counters have a hole in them.
+    m_gapNotice->setObjectName(QStringLiteral("eventsGapNotice"));
+    m_gapNotice->setWordWrap(true);
+    m_gapNotice->setStyleSheet(QStringLiteral("QLabel { background: %1; color: black; padding: 3px; border-radius: 3px; }")
+                                   .arg(QColor(255, 214, 102).name()));
+    m_gapNotice->hide();
+
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_filter, 1);
     bar->addWidget(m_pause);
@@ -73,12 +84,14 @@ EventsPanel::EventsPanel(QWidget *parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->setSpacing(4);
     layout->addLayout(bar);
+    layout->addWidget(m_gapNotice);
     layout->addWidget(m_counters);
     layout->addWidget(m_view, 1);
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_clear, &QToolButton::clicked, this, [this] {
         m_model->clear();
+        m_gapNotice->hide();
         m_counts.clear();
         m_total = 0;
         updateCounters();
@@ -91,7 +104,23 @@ EventsPanel::EventsPanel(QWidget *parent)
 
 void EventsPanel::attach(Backend *backend)
 {
-    connect(backend->keyspaceWatcher(), &KeyspaceWatcher::eventsBatched, this, &EventsPanel::addEvents);
+    KeyspaceWatcher *watcher = backend->keyspaceWatcher();
+    connect(watcher, &KeyspaceWatcher::eventsBatched, this, &EventsPanel::addEvents);
+    connect(watcher, &KeyspaceWatcher::subscribed, this, [this] {
+        if (!m_subscribedOnce) {
+            m_subscribedOnce = true;
+            return;
+        }
+        m_gapNotice->setText(tr("The event connection was lost and came back at %1. Events in between "
+                                "may have been missed: the counters and the list have a gap.")
+                                 .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+        m_gapNotice->show();
+    });
+}
+
+bool EventsPanel::gapNoticeVisible() const
+{
+    return !m_gapNotice->isHidden();
 }
 
 void EventsPanel::addEvents(const QList<KeyspaceEvent> &events)

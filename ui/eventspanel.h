@@ -33,6 +33,9 @@ public:
     /// Events counted for this kind ("expired", "set", ...).
     quint64 count(const QString &event) const { return m_counts.value(event); }
     quint64 total() const { return m_total; }
+    /// True while the "events may have been missed" notice is shown (after
+    /// the event connection was lost and re-established).
+    bool gapNoticeVisible() const;
     void addEvents(const QList<KeyspaceEvent> &events);
 
 private:
@@ -45,6 +48,8 @@ private:
     QToolButton *m_pause;
     QToolButton *m_clear;
     QLabel *m_counters;
+    QLabel *m_gapNotice;
+    bool m_subscribedOnce = false;
     QMap<QString, quint64> m_counts;
     quint64 m_total = 0;
 };

@@ -779,6 +779,23 @@ EvictionSettings parseEviction(const RedisReply &r)
 }
 } // namespace
 
+namespace {
+// An ACL user without CONFIG rights (common on managed Redis) must not look
+// like a broken connection: say what is missing and how to grant it.
+bool isPermissionError(const RedisReply &reply)
+{
+    return reply.isError() && !reply.isClientError() && reply.bytes().startsWith("NOPERM");
+}
+
+QString noConfigRights(const RedisReply &reply, const QString &command)
+{
+    return QStringLiteral("This Redis user may not run %1, so the eviction settings are unavailable; "
+                          "everything else keeps working. An administrator can allow it with "
+                          "ACL SETUSER <user> +config|get +config|set. (Redis said: %2)")
+        .arg(command, reply.errorMessage());
+}
+} // namespace
+
 void ProductService::applyEvictionSettings(const EvictionSettings &settings, QObject *context, EvictionCallback done)
 {
     CallScope scope(m_inCall);
@@ -800,6 +817,10 @@ void ProductService::applyEvictionSettings(const EvictionSettings &settings, QOb
             settings.policy.toLatin1(), QByteArrayLiteral("maxmemory-samples"), QByteArray::number(settings.samples) },
         {}, [this, op, holder](const RedisReply &set) {
             if (set.isError()) {
+                if (isPermissionError(set)) {
+                    op->fail(ServiceStatus::Unavailable, noConfigRights(set, QStringLiteral("CONFIG SET")));
+                    return;
+                }
                 op->fail(ServiceStatus::Error,
                     QStringLiteral("Redis refused the eviction settings: %1").arg(set.errorMessage()));
                 return;
@@ -841,7 +862,10 @@ void ProductService::readEvictionSettings(QObject *context, EvictionCallback don
     m_backend->command(op, { QByteArrayLiteral("CONFIG"), QByteArrayLiteral("GET"), QByteArrayLiteral("maxmemory*") },
         {}, [op, holder](const RedisReply &get) {
             if (get.isError()) {
-                op->fail(ServiceStatus::Error, get.errorMessage());
+                if (isPermissionError(get))
+                    op->fail(ServiceStatus::Unavailable, noConfigRights(get, QStringLiteral("CONFIG GET")));
+                else
+                    op->fail(ServiceStatus::Error, get.errorMessage());
                 return;
             }
             *holder = parseEviction(get);

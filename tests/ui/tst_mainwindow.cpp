@@ -71,6 +71,7 @@ private slots:
     void latencyChartLabelsFit();
     void staleRowIsMarked();
     void demoShowsWriteBehindAndExpiry();
+    void droppedEventConnectionIsShown();
     void redisDownShowsDegradedMode();
 
 private:
@@ -620,6 +621,26 @@ void TestMainWindow::demoShowsWriteBehindAndExpiry()
     disconnect(depthWatch);
     disconnect(eventWatch);
     demo.reset();
+}
+
+void TestMainWindow::droppedEventConnectionIsShown()
+{
+    auto *events = m_window->findChild<EventsPanel *>();
+    QVERIFY(events);
+    QVERIFY(!events->gapNoticeVisible());
+    // Redis drops the subscriber (as it does when a client passes its
+    // output-buffer limit); the watcher reconnects by itself and the panel
+    // must say that events may have been missed meanwhile.
+    QVERIFY(m_server.syncInteger({ QByteArrayLiteral("CLIENT"), QByteArrayLiteral("KILL"), QByteArrayLiteral("TYPE"),
+                QByteArrayLiteral("pubsub") })
+        >= 1);
+    QTRY_VERIFY_WITH_TIMEOUT(events->gapNoticeVisible(), 10000);
+    auto *notice = m_window->findChild<QLabel *>(QStringLiteral("eventsGapNotice"));
+    QVERIFY(notice && notice->text().contains(QStringLiteral("missed")));
+    // Events flow again after the reconnect.
+    const quint64 before = events->total();
+    m_server.syncString({ QByteArrayLiteral("SET"), QByteArrayLiteral("after-gap"), QByteArrayLiteral("1") });
+    QTRY_VERIFY_WITH_TIMEOUT(events->total() > before, 10000);
 }
 
 void TestMainWindow::redisDownShowsDegradedMode()
