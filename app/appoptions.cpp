@@ -4,6 +4,7 @@
 #include "appoptions.h"
 
 #include <QCoreApplication>
+#include <QHostAddress>
 
 QStringList AppOptions::strategyNames()
 {
@@ -28,6 +29,10 @@ QString AppOptions::helpText()
         "                       (default: cache-aside)\n"
         "  --ttl SECONDS        time to live of cached products, 1..86400 (default: 60)\n"
         "  --demo               play a short scripted activity so the window comes alive\n"
+        "  --api-port PORT      serve the HTTP API (the article's REST routes) on this port, 1..65535\n"
+        "                       (default: off)\n"
+        "  --api-bind ADDR      address the HTTP API listens on (default: 127.0.0.1; anything\n"
+        "                       else exposes it to the network and logs a warning)\n"
         "  --screenshot FILE    render the window after the demo has run, save a PNG, exit\n"
         "  --help               show this help and exit\n"
         "  --version            show the version and exit\n"
@@ -101,6 +106,24 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
                 return std::nullopt;
             }
             o.ttlSeconds = ttl;
+        } else if (matches(arg, QStringLiteral("--api-port"))) {
+            if (!takeValue(arguments, i, QStringLiteral("--api-port"), &value, error))
+                return std::nullopt;
+            bool ok = false;
+            const int port = value.toInt(&ok);
+            if (!ok || port < 1 || port > 65535) {
+                *error = QStringLiteral("--api-port: '%1' is not a port number between 1 and 65535").arg(value);
+                return std::nullopt;
+            }
+            o.apiPort = port;
+        } else if (matches(arg, QStringLiteral("--api-bind"))) {
+            if (!takeValue(arguments, i, QStringLiteral("--api-bind"), &value, error))
+                return std::nullopt;
+            if (QHostAddress(value).isNull()) {
+                *error = QStringLiteral("--api-bind: '%1' is not an IPv4 or IPv6 address").arg(value);
+                return std::nullopt;
+            }
+            o.apiBind = value;
         } else if (matches(arg, QStringLiteral("--screenshot"))) {
             if (!takeValue(arguments, i, QStringLiteral("--screenshot"), &o.screenshotPath, error))
                 return std::nullopt;

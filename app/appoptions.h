@@ -16,6 +16,8 @@ struct AppOptions final
     bool demo = false;
     QString screenshotPath; ///< non-empty: render, save the PNG, exit
     int screenshotDelayMs = 4000; ///< long enough for the demo's first keys to expire
+    int apiPort = 0; ///< 0: the HTTP API is off
+    QString apiBind = QStringLiteral("127.0.0.1"); ///< address the HTTP API listens on
     bool showHelp = false;
     bool showVersion = false;
 

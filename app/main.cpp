@@ -2,6 +2,7 @@
 // Redis plus the SQLite store), show the dashboard.
 #include "appoptions.h"
 #include "backend.h"
+#include "httpapi.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -11,6 +12,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 namespace {
 
@@ -76,6 +78,32 @@ int main(int argc, char **argv)
         exitCode = 3;
         QCoreApplication::exit(3);
     });
+    // The HTTP API starts once the service exists; failing to listen ends the app (exit 2).
+    std::unique_ptr<HttpApi> api;
+    if (options->apiPort > 0) {
+        QObject::connect(&backend, &Backend::ready, &app, [&] {
+            const QHostAddress address(options->apiBind);
+            if (!address.isLoopback())
+                qWarning("cachelab: the HTTP API listens on %s, not only on this machine: anyone who can reach "
+                         "it can read and change products",
+                    qPrintable(options->apiBind));
+            api = std::make_unique<HttpApi>(backend.service());
+            QString apiError;
+            if (!api->listen(address, quint16(options->apiPort), &apiError)) {
+                std::fprintf(stderr, "cachelab: %s\n", qPrintable(apiError));
+                api.reset();
+                exitCode = 2;
+                QCoreApplication::exit(2);
+                return;
+            }
+            std::printf("cachelab: HTTP API on http://%s:%u/\n",
+                qPrintable(address.protocol() == QAbstractSocket::IPv6Protocol
+                        ? QStringLiteral("[%1]").arg(address.toString())
+                        : address.toString()),
+                unsigned(api->port()));
+            std::fflush(stdout);
+        });
+    }
     if (!options->screenshotPath.isEmpty()) {
         QObject::connect(&backend, &Backend::ready, &app, [&] {
             QTimer::singleShot(options->screenshotDelayMs, &window, [&] {
@@ -93,5 +121,6 @@ int main(int argc, char **argv)
     window.show();
     backend.start();
     const int rc = app.exec();
+    api.reset(); // before the backend and its service
     return exitCode != 0 ? exitCode : rc;
 }

@@ -161,7 +161,7 @@ void ProductService::finish(Operation &op, ServiceResult result)
         if (name == QLatin1String("delete"))
             emit productRemoved(t.productId);
         else if ((name == QLatin1String("create") || name == QLatin1String("update")
-                     || name == QLatin1String("update-tx"))
+                     || name == QLatin1String("update-tx") || name == QLatin1String("upsert"))
             && result.product)
             emit productChanged(result.product->id);
     }
@@ -323,6 +323,28 @@ void ProductService::create(const QString &name, qint64 price, QObject *context,
     if (const auto errors = ProductValidator::validate(0, clean, price, false); !errors.isEmpty())
         return rejectInvalid(op, errors);
     afterPendingWrites(op, [op, clean, price] { op->strategy->create(op, clean, price); });
+}
+
+void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObject *context, ServiceCallback done)
+{
+    CallScope scope(m_inCall);
+    auto op = begin(QStringLiteral("upsert"), id, context, std::move(done));
+    QString clean = name;
+    if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
+        return rejectInvalid(op, errors);
+    afterPendingWrites(op, [this, op, id, clean, price] {
+        if (op->kind() == StrategyKind::WriteBehind) {
+            op->strategy->update(op, id, clean, price, 0);
+            return;
+        }
+        const QString what = QStringLiteral("UPSERT product %1").arg(id);
+        const CacheBackend::StoreCall call = [id, clean, price](ProductRepository &repo, QObject *ctx,
+                                                  StoreCallback cb) { repo.upsert(id, clean, price, ctx, std::move(cb)); };
+        if (op->kind() == StrategyKind::None)
+            m_backend->sql(op, true, what, call, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
+        else
+            m_backend->writeThenInvalidate(op, what, call, false);
+    });
 }
 
 void ProductService::afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next)

@@ -86,6 +86,10 @@ public:
     /// id <= 0 creates (id assigned), otherwise updates. Validated first.
     void save(const Product &product, QObject *context, ServiceCallback done);
     void create(const QString &name, qint64 price, QObject *context, ServiceCallback done);
+    /// The article's upsert (HTTP POST /product with an id): inserts a row
+    /// with this id or replaces it (version +1), then invalidates. Under
+    /// write-behind it is a queued update (NotFound for an id that does not exist).
+    void upsert(qint64 id, const QString &name, qint64 price, QObject *context, ServiceCallback done);
     /// expectedVersion > 0 makes it a compare-and-set (Conflict when stale).
     void update(
         qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, ServiceCallback done);

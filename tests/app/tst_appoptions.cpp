@@ -85,6 +85,45 @@ private slots:
                                      << QStringLiteral("86400");
         QTest::newRow("screenshot ext") << QStringList{QStringLiteral("--screenshot"), QStringLiteral("a.jpg")}
                                         << QStringLiteral(".png");
+        QTest::newRow("api port zero") << QStringList{QStringLiteral("--api-port"), QStringLiteral("0")}
+                                       << QStringLiteral("--api-port");
+        QTest::newRow("api port too big") << QStringList{QStringLiteral("--api-port=65536")}
+                                          << QStringLiteral("65536");
+        QTest::newRow("api port text") << QStringList{QStringLiteral("--api-port"), QStringLiteral("http")}
+                                       << QStringLiteral("http");
+        QTest::newRow("api port missing") << QStringList{QStringLiteral("--api-port")} << QStringLiteral("--api-port");
+        QTest::newRow("api bind name") << QStringList{QStringLiteral("--api-bind"), QStringLiteral("example.com")}
+                                       << QStringLiteral("example.com");
+        QTest::newRow("api bind empty") << QStringList{QStringLiteral("--api-bind=")} << QStringLiteral("--api-bind");
+    }
+
+    void apiOptions_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("port");
+        QTest::addColumn<QString>("bind");
+        QTest::newRow("default off") << QStringList{} << 0 << QStringLiteral("127.0.0.1");
+        QTest::newRow("port") << QStringList{QStringLiteral("--api-port"), QStringLiteral("8080")} << 8080
+                              << QStringLiteral("127.0.0.1");
+        QTest::newRow("port bounds") << QStringList{QStringLiteral("--api-port=65535")} << 65535
+                                     << QStringLiteral("127.0.0.1");
+        QTest::newRow("bind any") << QStringList{QStringLiteral("--api-port=1"), QStringLiteral("--api-bind"),
+                                                 QStringLiteral("0.0.0.0")}
+                                  << 1 << QStringLiteral("0.0.0.0");
+        QTest::newRow("bind ipv6") << QStringList{QStringLiteral("--api-bind=::1")} << 0 << QStringLiteral("::1");
+    }
+
+    void apiOptions()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, port);
+        QFETCH(QString, bind);
+        args.prepend(QStringLiteral("cachelab"));
+        QString error;
+        const auto o = AppOptions::parse(args, &error);
+        QVERIFY2(o.has_value(), qPrintable(error));
+        QCOMPARE(o->apiPort, port);
+        QCOMPARE(o->apiBind, bind);
     }
 
     void invalid()
@@ -100,7 +139,8 @@ private slots:
     void helpListsEveryOption()
     {
         const QString help = AppOptions::helpText();
-        for (const char *opt : {"--redis", "--db", "--strategy", "--ttl", "--demo", "--screenshot", "--help", "--version"})
+        for (const char *opt : {"--redis", "--db", "--strategy", "--ttl", "--demo", "--screenshot", "--api-port", "--api-bind", "--help",
+                 "--version"})
             QVERIFY2(help.contains(QLatin1String(opt)), opt);
         for (const QString &name : AppOptions::strategyNames())
             QVERIFY(help.contains(name));
