@@ -5,6 +5,7 @@
 // config -> QProcess::start -> PING probe every 50 ms -> ready().
 #include "embeddedredis.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -101,12 +102,42 @@ QString EmbeddedRedis::installHint()
 
 bool EmbeddedRedis::isRunning() const
 {
+    if (m_sharedPid > 0)
+        return processAlive(m_sharedPid);
     return m_process && m_process->state() == QProcess::Running;
 }
 
 qint64 EmbeddedRedis::pid() const
 {
+    if (m_sharedPid > 0)
+        return m_sharedPid;
     return m_process ? m_process->processId() : 0;
+}
+
+// Takes port and password from the live server's config file (owner-only,
+// so readable only by the same user) and probes it like a fresh start.
+bool EmbeddedRedis::reuseRunning(qint64 pid)
+{
+    QFile conf(QDir(m_dataDir).filePath(QStringLiteral("redis.conf")));
+    if (!conf.open(QIODevice::ReadOnly))
+        return false;
+    quint16 port = 0;
+    QString password;
+    const QList<QByteArray> lines = conf.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("port "))
+            port = quint16(line.mid(5).trimmed().toUInt());
+        else if (line.startsWith("requirepass "))
+            password = QString::fromLatin1(line.mid(12).trimmed());
+    }
+    if (port == 0 || password.isEmpty())
+        return false;
+    m_port = port;
+    m_password = password;
+    m_sharedPid = pid;
+    m_attempt = MaxLaunchAttempts; // never relaunch a server we do not own
+    m_probeTimer.start();
+    return true;
 }
 
 RedisUrl EmbeddedRedis::url() const
@@ -156,6 +187,18 @@ void EmbeddedRedis::cleanupStale()
     if (stale <= 0 || !processAlive(stale) || !processLooksLikeRedis(stale)) {
         QFile::remove(pidFile.fileName());
         launch();
+        return;
+    }
+    // A server whose owner (the CacheLab that started it) is still running
+    // is not stale: another window uses this data folder right now. Share
+    // its server instead of stopping it under that window's feet; the two
+    // windows then see one cache and stay coherent.
+    QFile ownerFile(QDir(m_dataDir).filePath(QStringLiteral("owner.pid")));
+    qint64 owner = 0;
+    if (ownerFile.open(QIODevice::ReadOnly))
+        owner = ownerFile.readAll().trimmed().toLongLong();
+    if (owner > 0 && owner != QCoreApplication::applicationPid() && processAlive(owner) && reuseRunning(stale)) {
+        qInfo("cachelab: sharing the redis-server (pid %lld) of the CacheLab running as pid %lld", stale, owner);
         return;
     }
     qInfo("cachelab: stopping a redis-server (pid %lld) left by an earlier run", stale);
@@ -248,6 +291,11 @@ void EmbeddedRedis::launch()
         emit crashed(tr("The embedded redis-server exited unexpectedly (code %1).").arg(code));
     });
     m_process->start(m_binary, {QDir(m_dataDir).absoluteFilePath(QStringLiteral("redis.conf"))});
+    // Records who owns the server, so a second CacheLab on the same data
+    // folder shares it instead of treating it as left over from a crash.
+    QFile ownerFile(QDir(m_dataDir).filePath(QStringLiteral("owner.pid")));
+    if (ownerFile.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        ownerFile.write(QByteArray::number(QCoreApplication::applicationPid()));
     m_probeTimer.start();
 }
 
@@ -295,6 +343,12 @@ void EmbeddedRedis::stop()
 {
     m_stopping = true;
     m_probeTimer.stop();
+    if (m_sharedPid > 0) {
+        // Shared with another running CacheLab: it is theirs to stop.
+        m_sharedPid = 0;
+        m_ready = false;
+        return;
+    }
     if (!m_process)
         return;
     if (m_process->state() != QProcess::NotRunning) {

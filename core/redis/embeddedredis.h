@@ -6,7 +6,9 @@
 // in the given directory. start() returns at once; ready() follows once the
 // server answers PING, or failed() with a message a person can act on.
 // A server left running by a crashed earlier run (found through the pid
-// file in the data directory) is stopped first; its AOF data is kept.
+// file in the data directory) is stopped first; its AOF data is kept. A
+// server whose owner (another CacheLab, found through owner.pid) is still
+// running is shared instead, and stop() leaves it alone.
 #pragma once
 
 #include "redisurl.h"
@@ -66,6 +68,7 @@ private:
     void probe();
     void onProbeData();
     void cleanupStale();
+    bool reuseRunning(qint64 pid);
     bool writeConfig(QString *error);
     void fail(const QString &message);
 
@@ -86,4 +89,5 @@ private:
     QTcpSocket *m_probeSocket = nullptr;
     QByteArray m_probeBuffer;
     qint64 m_stalePid = 0;
+    qint64 m_sharedPid = 0; ///< >0: a server owned by another running CacheLab, shared
 };

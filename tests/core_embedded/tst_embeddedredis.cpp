@@ -147,6 +147,50 @@ private slots:
         QVERIFY(rawExchange(second.port(), auth + "GET survivor\r\n", "42").contains("42"));
     }
 
+    void sharesServerOfLiveOwner()
+    {
+        QTemporaryDir dir;
+        EmbeddedRedis first(dir.path());
+        QSignalSpy firstReady(&first, &EmbeddedRedis::ready);
+        first.start();
+        QVERIFY(firstReady.wait(10000));
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("owner.pid"))));
+
+        // Pretend the server belongs to another CacheLab that is still
+        // running (a live process other than this one).
+        QProcess owner;
+        owner.start(QStringLiteral("sleep"), {QStringLiteral("30")});
+        QVERIFY(owner.waitForStarted(5000));
+        QFile ownerFile(dir.filePath(QStringLiteral("owner.pid")));
+        QVERIFY(ownerFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        ownerFile.write(QByteArray::number(owner.processId()));
+        ownerFile.close();
+
+        EmbeddedRedis second(dir.path());
+        QSignalSpy secondReady(&second, &EmbeddedRedis::ready);
+        second.start();
+        QVERIFY(secondReady.wait(10000));
+        QCOMPARE(second.port(), first.port());
+        QCOMPARE(second.password(), first.password());
+        QCOMPARE(second.pid(), first.pid());
+
+        // Stopping the sharer leaves the owner's server running.
+        second.stop();
+        QVERIFY(processAlive(first.pid()));
+        const QByteArray auth = "AUTH " + first.password().toLatin1() + "\r\n";
+        QVERIFY(rawExchange(first.port(), auth + "PING\r\n", "+PONG").contains("+PONG"));
+
+        // With the owner gone, the same server counts as left over and is replaced.
+        owner.kill();
+        owner.waitForFinished(5000);
+        const qint64 oldPid = first.pid();
+        EmbeddedRedis third(dir.path());
+        QSignalSpy thirdReady(&third, &EmbeddedRedis::ready);
+        third.start();
+        QVERIFY(thirdReady.wait(15000));
+        QVERIFY(third.pid() != oldPid);
+    }
+
     void missingBinaryGivesInstallHint()
     {
         QTemporaryDir dir;
