@@ -113,11 +113,16 @@ int main(int argc, char **argv)
                     return;
                 }
                 std::printf("cachelab: wrote %s\n", qPrintable(options->screenshotPath));
-                QCoreApplication::exit(0);
+                backend.shutdown(); // quits once the embedded server has exited
             });
         });
     }
 
+    // Closing the window first lets the embedded redis-server exit cleanly
+    // (AOF flushed) on the event loop, then quits; nothing waits on it.
+    QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(&app, &QGuiApplication::lastWindowClosed, &backend, &Backend::shutdown);
+    QObject::connect(&backend, &Backend::shutDown, &app, &QCoreApplication::quit);
     window.show();
     backend.start();
     const int rc = app.exec();

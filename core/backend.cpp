@@ -9,12 +9,26 @@
 #include "redisclient.h"
 
 #include <QDir>
+#include <QTimer>
 #include <QFileInfo>
 
 Backend::Backend(Config config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
 { }
+
+void Backend::shutdown()
+{
+    if (!m_embedded) {
+        QTimer::singleShot(0, this, &Backend::shutDown);
+        return;
+    }
+    // The client stops reconnecting so it does not chase the exiting server.
+    if (m_redis)
+        m_redis->disconnectFromServer();
+    connect(m_embedded, &EmbeddedRedis::stopped, this, &Backend::shutDown, Qt::UniqueConnection);
+    m_embedded->stop();
+}
 
 Backend::~Backend()
 {

@@ -48,6 +48,9 @@ public:
     /// Validates the config, starts Redis (embedded or external) and opens
     /// the database. Emits ready() or failed().
     void start();
+    /// Asks the embedded redis-server (if any) to exit cleanly, without
+    /// blocking; shutDown() follows once it has (at most ~3 s).
+    void shutdown();
 
     bool isEmbedded() const { return !m_config.redis && m_config.redisUrl.isEmpty(); }
     bool isReady() const { return m_ready; }
@@ -65,6 +68,8 @@ public:
     InfoPoller *infoPoller() const { return m_info; }
 
 signals:
+    /// shutdown() finished: the embedded server has exited (or there was none).
+    void shutDown();
     void ready();
     /// A problem that stops the app from starting (bad URL, no redis-server, DB unusable).
     void failed(const QString &message);

@@ -47,9 +47,12 @@ bool processLooksLikeRedis(qint64 pid)
     return cmdline.readAll().contains("redis-server");
 }
 
+
+} // namespace
+
 // True while the process exists and is not a zombie (an exited child that
 // nobody reaped yet, common in containers whose init does not reap).
-bool processAlive(qint64 pid)
+bool EmbeddedRedis::processAlive(qint64 pid)
 {
     if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0)
         return false;
@@ -61,8 +64,6 @@ bool processAlive(qint64 pid)
     return close < 0 || close + 2 >= line.size() || line.at(close + 2) != 'Z';
 }
 
-} // namespace
-
 EmbeddedRedis::EmbeddedRedis(const QString &dataDir, QObject *parent)
     : QObject(parent)
     , m_dataDir(dataDir)
@@ -70,11 +71,22 @@ EmbeddedRedis::EmbeddedRedis(const QString &dataDir, QObject *parent)
 {
     m_probeTimer.setInterval(ProbeIntervalMs);
     connect(&m_probeTimer, &QTimer::timeout, this, &EmbeddedRedis::probe);
+    // A server that ignores SIGTERM for this long is killed.
+    m_killTimer.setSingleShot(true);
+    m_killTimer.setInterval(3000);
+    connect(&m_killTimer, &QTimer::timeout, this, [this] {
+        if (m_process && m_process->state() != QProcess::NotRunning)
+            m_process->kill();
+    });
 }
 
+// Normally stop() ran earlier and the server has exited. If it still runs,
+// QProcess's destructor kills it; acknowledged writes are already in the AOF
+// (Redis writes it before it replies), so nothing acknowledged is lost.
 EmbeddedRedis::~EmbeddedRedis()
 {
-    stop();
+    m_stopping = true;
+    m_probeTimer.stop();
 }
 
 QString EmbeddedRedis::findServerBinary()
@@ -274,8 +286,11 @@ void EmbeddedRedis::launch()
     // SIGTERM, so no orphan keeps the port and the data directory.
     m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus) {
-        if (m_stopping)
+        if (m_stopping) {
+            m_killTimer.stop();
+            emit stopped();
             return;
+        }
         const QString log = QString::fromUtf8(m_process->readAll()).trimmed();
         if (!m_ready) {
             m_probeTimer.stop();
@@ -343,24 +358,21 @@ void EmbeddedRedis::stop()
 {
     m_stopping = true;
     m_probeTimer.stop();
+    m_ready = false;
     if (m_sharedPid > 0) {
         // Shared with another running CacheLab: it is theirs to stop.
         m_sharedPid = 0;
-        m_ready = false;
+        QTimer::singleShot(0, this, &EmbeddedRedis::stopped);
         return;
     }
-    if (!m_process)
+    if (!m_process || m_process->state() == QProcess::NotRunning) {
+        QTimer::singleShot(0, this, &EmbeddedRedis::stopped);
         return;
-    if (m_process->state() != QProcess::NotRunning) {
-        // SIGTERM: Redis flushes the AOF and exits. Bounded waits; this runs
-        // at application exit, where a short wait is expected.
-        m_process->terminate();
-        if (!m_process->waitForFinished(3000)) {
-            m_process->kill();
-            m_process->waitForFinished(1000);
-        }
     }
-    m_ready = false;
+    // SIGTERM: Redis flushes the AOF and exits; finished() then reports
+    // stopped(). Nothing here waits: the kill timer bounds a stuck server.
+    m_process->terminate();
+    m_killTimer.start();
 }
 
 void EmbeddedRedis::fail(const QString &message)

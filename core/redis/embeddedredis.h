@@ -28,13 +28,15 @@ class EmbeddedRedis final : public QObject
 
 public:
     explicit EmbeddedRedis(const QString &dataDir, QObject *parent = nullptr);
-    ~EmbeddedRedis() override; ///< stops the server (SHUTDOWN, then SIGTERM, then SIGKILL)
+    ~EmbeddedRedis() override; ///< a server still running is killed (call stop() first for a clean exit)
 
     /// $CACHELAB_REDIS_SERVER, else redis-server on PATH, /usr/bin, /usr/sbin,
     /// /usr/local/bin. Empty when none is found.
     static QString findServerBinary();
     /// Human text that says how to install redis-server on this system.
     static QString installHint();
+    /// True while the process exists and is not a zombie.
+    static bool processAlive(qint64 pid);
 
     void setServerBinary(const QString &path) { m_binary = path; }
     void setAppendOnly(bool on) { m_appendOnly = on; }
@@ -46,7 +48,9 @@ public:
     void setPreferredPort(quint16 port) { m_preferredPort = port; }
 
     void start();
-    /// Stops the server and returns when it has exited (bounded: at most ~3 s).
+    /// Asks the server to exit (SIGTERM, so it flushes its AOF; SIGKILL after
+    /// 3 s) and returns at once; stopped() follows when it has exited. A
+    /// shared server is left running.
     void stop();
 
     bool isRunning() const;
@@ -60,6 +64,8 @@ public:
 signals:
     void ready();
     void failed(const QString &message);
+    /// The server has exited after stop() (or stop() had nothing to do).
+    void stopped();
     /// The server exited without stop() being called.
     void crashed(const QString &message);
 
@@ -85,6 +91,7 @@ private:
     int m_startTimeoutMs = 10000;
     QProcess *m_process = nullptr;
     QTimer m_probeTimer;
+    QTimer m_killTimer;
     QElapsedTimer m_startClock;
     QTcpSocket *m_probeSocket = nullptr;
     QByteArray m_probeBuffer;

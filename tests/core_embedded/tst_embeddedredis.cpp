@@ -38,18 +38,9 @@ QByteArray configGet(const EmbeddedRedis &server, const QByteArray &name)
     return rawExchange(server.port(), request, name + "\r\n$");
 }
 
-// True while the process exists and is not a zombie (an exited child that
-// nobody reaped yet, common in containers whose init does not reap).
 bool processAlive(qint64 pid)
 {
-    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0)
-        return false;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return true;
-    const QByteArray line = stat.readAll();
-    const qsizetype close = line.lastIndexOf(')');
-    return close < 0 || close + 2 >= line.size() || line.at(close + 2) != 'Z';
+    return EmbeddedRedis::processAlive(pid);
 }
 
 } // namespace
@@ -95,7 +86,9 @@ private slots:
         QVERIFY(!url.redacted().contains(server.password()));
 
         const qint64 pid = server.pid();
+        QSignalSpy stopped(&server, &EmbeddedRedis::stopped);
         server.stop();
+        QVERIFY(stopped.wait(5000));
         QVERIFY(!server.isRunning());
         QVERIFY(!processAlive(pid));
     }
@@ -175,7 +168,9 @@ private slots:
         QCOMPARE(second.pid(), first.pid());
 
         // Stopping the sharer leaves the owner's server running.
+        QSignalSpy secondStopped(&second, &EmbeddedRedis::stopped);
         second.stop();
+        QVERIFY(secondStopped.wait(5000));
         QVERIFY(processAlive(first.pid()));
         const QByteArray auth = "AUTH " + first.password().toLatin1() + "\r\n";
         QVERIFY(rawExchange(first.port(), auth + "PING\r\n", "+PONG").contains("+PONG"));
