@@ -665,21 +665,6 @@ void CacheBackend::invalidateAfterWrite(
         });
 }
 
-void CacheBackend::recordView(const OperationPtr &op, qint64 id, std::function<void()> then)
-{
-    if (!m_settings.trackRecent || !cacheUp()) {
-        then();
-        return;
-    }
-    const QByteArray key = m_keys.recent();
-    const QByteArray value = QByteArray::number(id);
-    transaction(op,
-        { { QByteArrayLiteral("LREM"), key, QByteArrayLiteral("0"), value }, { QByteArrayLiteral("LPUSH"), key, value },
-            { QByteArrayLiteral("LTRIM"), key, QByteArrayLiteral("0"),
-                QByteArray::number(m_settings.recentLimit - 1) } },
-        QStringLiteral("recent"), [then = std::move(then)](const RedisReply &) { then(); });
-}
-
 void CacheBackend::sendRecentView(const OperationPtr &op, qint64 id)
 {
     if (!m_settings.trackRecent || !cacheUp())

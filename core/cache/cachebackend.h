@@ -113,10 +113,8 @@ public:
     /// and invalidated on reconnect. Publishes on the invalidation channel.
     void invalidateAfterWrite(
         const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64 removed)> then);
-    /// LREM + LPUSH + LTRIM in one MULTI.
-    void recordView(const OperationPtr &op, qint64 id, std::function<void()> then);
-    /// The same transaction, sent without waiting for its reply (a get
-    /// answers at once); the trace step says "sent; reply not awaited".
+    /// LREM + LPUSH + LTRIM in one MULTI, sent without waiting for its reply
+    /// (a get answers at once); the trace step says "sent; reply not awaited".
     void sendRecentView(const OperationPtr &op, qint64 id);
 
     /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
