@@ -4,6 +4,7 @@
 
 #include "productservice.h"
 #include "strategykind.h"
+#include "viewstats.h"
 
 #include <QHttpServer>
 #include <QHttpServerRequest>
@@ -198,6 +199,20 @@ bool wantsTrace(const QHttpServerRequest &request)
     return t == QLatin1String("1") || t == QLatin1String("true") || t == QLatin1String("yes");
 }
 
+/// The viewer counted in the product's unique-viewers HyperLogLog: the
+/// client's X-Session-Id header when it sends one, else its address.
+QByteArray viewerOf(const QHttpServerRequest &request)
+{
+    QByteArray session = request.value(QByteArrayLiteral("X-Session-Id")).trimmed().left(64);
+    for (char &c : session) {
+        if (c < 0x21 || c > 0x7e)
+            c = '_';
+    }
+    if (!session.isEmpty())
+        return "api-" + session;
+    return "api-" + request.remoteAddress().toString().toLatin1();
+}
+
 } // namespace
 
 HttpApi::HttpApi(ProductService *service, QObject *parent)
@@ -279,8 +294,8 @@ void HttpApi::setupRoutes()
             if (!id)
                 return reply(responder, badId(idText));
             const bool trace = wantsTrace(req);
-            return call(std::move(responder), [id = *id](ProductService *svc, QObject *c,
-                            ServiceCallback done) { svc->get(id, c, std::move(done)); },
+            return call(std::move(responder), [id = *id, viewer = viewerOf(req)](ProductService *svc, QObject *c,
+                            ServiceCallback done) { svc->get(id, viewer, c, std::move(done)); },
                 [trace](const ServiceResult &r) {
                     if (!r.ok() || !r.product) {
                         if (!trace)
@@ -352,6 +367,50 @@ void HttpApi::setupRoutes()
                         { QStringLiteral("count"), r.count } });
                 });
         });
+
+    s.route(QStringLiteral("/product/<arg>/adjust-price"), Method::Post,
+        [call](const QString &idText, const QHttpServerRequest &req, QHttpServerResponder &&responder) {
+            if (tooLarge(req))
+                return reply(responder, tooLargeResponse());
+            const auto id = parsePathId(idText);
+            if (!id)
+                return reply(responder, badId(idText));
+            QJsonParseError pe;
+            const QJsonDocument doc = QJsonDocument::fromJson(req.body(), &pe);
+            if (pe.error != QJsonParseError::NoError)
+                return reply(responder, errorResponse(Status::BadRequest, QStringLiteral("Malformed JSON: %1").arg(pe.errorString())));
+            const auto delta = jsonInteger(doc.object().value(QLatin1String("delta")));
+            if (!doc.isObject() || !delta)
+                return reply(responder, errorResponse(Status::BadRequest, QStringLiteral("Expected {\"delta\": <whole number>}.")));
+            return call(std::move(responder), [id = *id, d = *delta](ProductService *svc, QObject *c,
+                            ServiceCallback done) { svc->adjustPrice(id, d, c, std::move(done)); },
+                [](const ServiceResult &r) {
+                    if (!r.ok() || !r.product)
+                        return failure(r);
+                    return json(QJsonObject { { QStringLiteral("status"), QStringLiteral("adjusted") },
+                        { QStringLiteral("product"), ServiceResult::productToJson(*r.product) },
+                        { QStringLiteral("retries"), r.retries } });
+                });
+        });
+
+    s.route(QStringLiteral("/most_viewed"), Method::Get, [service, ctx](QHttpServerResponder &&responder) {
+        auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
+        auto *stats = new ViewStats(service, ctx);
+        stats->top(10, ctx, [pending, stats](const QList<ViewCount> &top, const QString &error) {
+            stats->deleteLater();
+            if (!error.isEmpty()) {
+                errorResponse(Status::ServiceUnavailable, QStringLiteral("Redis cannot answer: %1").arg(error))
+                    .write(std::move(*pending));
+                return;
+            }
+            QJsonArray arr;
+            for (const ViewCount &c : top) {
+                arr.append(QJsonObject { { QStringLiteral("id"), c.id }, { QStringLiteral("views"), c.views },
+                    { QStringLiteral("uniqueViewers"), c.uniqueViewers } });
+            }
+            json(arr).write(std::move(*pending));
+        });
+    });
 
     s.route(QStringLiteral("/recent_products"), Method::Get, [call](QHttpServerResponder &&responder) {
         return call(std::move(responder), [](ProductService *svc, QObject *c,

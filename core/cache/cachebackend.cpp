@@ -64,7 +64,11 @@ CacheBackend::CacheBackend(RedisClient *redis, ProductRepository *repository, QO
     , m_redis(redis)
     , m_repository(repository)
     , m_random(QRandomGenerator::securelySeeded())
-{ }
+{
+    m_viewTimer.setSingleShot(true);
+    m_viewTimer.setInterval(ViewBatchMs);
+    connect(&m_viewTimer, &QTimer::timeout, this, &CacheBackend::flushViews);
+}
 
 void CacheBackend::setSettings(const CacheSettings &settings)
 {
@@ -121,7 +125,10 @@ void CacheBackend::pipeline(const OperationPtr &op, const QList<RedisCommand> &c
                 }
             }
             op->step(TraceSystem::Redis, text, outcome, clock.nsecsElapsed() / 1000,
-                QStringLiteral("%1 replies").arg(replies.size()));
+                replies.size() > 1 ? QStringLiteral("%1 replies in 1 round trip (%2 saved by pipelining)")
+                                         .arg(replies.size())
+                                         .arg(replies.size() - 1)
+                                   : QStringLiteral("%1 replies").arg(replies.size()));
         }
         if (then)
             then(replies);
@@ -383,6 +390,27 @@ void CacheBackend::readThrough(
 }
 
 void CacheBackend::loadAndFill(
+    const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then)
+{
+    if (existenceCheck && cacheUp()) {
+        // Cache penetration guard: an id the Bloom filter has never seen
+        // cannot be in SQLite, so the database is not asked at all.
+        existenceCheck(op, id, [this, op, id, loader, then = std::move(then)](bool mayExist) mutable {
+            if (mayExist) {
+                loadChecked(op, id, loader, std::move(then));
+                return;
+            }
+            LoadResult r;
+            r.status = ServiceStatus::NotFound;
+            r.error = QStringLiteral("Product %1 does not exist.").arg(id);
+            then(r);
+        });
+        return;
+    }
+    loadChecked(op, id, loader, std::move(then));
+}
+
+void CacheBackend::loadChecked(
     const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then)
 {
     switch (m_settings.stampede) {
@@ -669,26 +697,87 @@ void CacheBackend::sendRecentView(const OperationPtr &op, qint64 id)
 {
     if (!m_settings.trackRecent || !cacheUp())
         return;
-    const QByteArray key = m_keys.recent();
-    const QByteArray value = QByteArray::number(id);
-    const QList<RedisCommand> cmds { { QByteArrayLiteral("LREM"), key, QByteArrayLiteral("0"), value },
-        { QByteArrayLiteral("LPUSH"), key, value },
-        { QByteArrayLiteral("LTRIM"), key, QByteArrayLiteral("0"), QByteArray::number(m_settings.recentLimit - 1) } };
-    m_metrics.redisCommands += quint64(cmds.size()) + 2;
-    // Fire and forget: the caller gets its answer now, not one round trip
-    // later. The trace records the transaction as sent (no reply, no
-    // duration: it is not awaited). Commands on one connection run in order,
-    // so any later command of this client already sees the updated list.
+    const QByteArray viewer = op ? op->viewer : QByteArray();
+    if (op && viewer.isEmpty())
+        return; // an internal read (adjust-price) is not a view
+    m_views.append({ id, viewer });
+    // The caller gets its answer now; the view reaches Redis with the other
+    // views of the next few milliseconds in one MULTI, so a burst of gets
+    // costs one extra round trip in total instead of one each.
     if (op && !op->isFinished()) {
-        op->step(TraceSystem::Redis, transactionText(cmds, QStringLiteral("recent")), TraceOutcome::Ok, 0,
-            QStringLiteral("sent; reply not awaited"));
+        op->step(TraceSystem::Redis,
+            QStringLiteral("view of %1 batched: LREM/LPUSH/LTRIM %2, ZINCRBY %3, PFADD %4")
+                .arg(id)
+                .arg(QString::fromUtf8(m_keys.recent()), QString::fromUtf8(m_keys.views()),
+                    QString::fromUtf8(m_keys.viewers(id))),
+            TraceOutcome::Ok, 0, QStringLiteral("sent with the views of the next %1 ms in one MULTI").arg(ViewBatchMs));
     }
+    if (m_views.size() >= ViewBatchMax)
+        flushViews();
+    else if (!m_viewTimer.isActive())
+        m_viewTimer.start();
+}
+
+QList<RedisCommand> CacheBackend::viewCommands(const QList<View> &views) const
+{
+    // Recent list: only the newest view of each id decides its place, so
+    // replaying the batch oldest-first with LREM+LPUSH for each id's last
+    // view gives the same list as one transaction per view.
+    QList<qint64> order;
+    QHash<qint64, qint64> counts;
+    QHash<qint64, QList<QByteArray>> viewers;
+    for (const View &v : views) {
+        order.removeOne(v.id);
+        order.append(v.id);
+        ++counts[v.id];
+        QList<QByteArray> &who = viewers[v.id];
+        if (!v.viewer.isEmpty() && !who.contains(v.viewer))
+            who.append(v.viewer);
+    }
+    const QByteArray recent = m_keys.recent();
+    QList<RedisCommand> cmds;
+    for (qint64 id : std::as_const(order)) {
+        const QByteArray value = QByteArray::number(id);
+        cmds.append({ QByteArrayLiteral("LREM"), recent, QByteArrayLiteral("0"), value });
+        cmds.append({ QByteArrayLiteral("LPUSH"), recent, value });
+    }
+    cmds.append({ QByteArrayLiteral("LTRIM"), recent, QByteArrayLiteral("0"),
+        QByteArray::number(m_settings.recentLimit - 1) });
+    for (qint64 id : std::as_const(order)) {
+        cmds.append({ QByteArrayLiteral("ZINCRBY"), m_keys.views(), QByteArray::number(counts.value(id)),
+            QByteArray::number(id) });
+        const QList<QByteArray> &who = viewers[id];
+        if (!who.isEmpty())
+            cmds.append(RedisCommand { QByteArrayLiteral("PFADD"), m_keys.viewers(id) } + who);
+    }
+    return cmds;
+}
+
+void CacheBackend::flushViews()
+{
+    m_viewTimer.stop();
+    if (m_views.isEmpty())
+        return;
+    const QList<View> views = std::exchange(m_views, {});
+    if (!cacheUp())
+        return; // views are best effort: a lost batch only shortens the lists
+    const QList<RedisCommand> cmds = viewCommands(views);
+    m_metrics.redisCommands += quint64(cmds.size()) + 2;
     m_redis->transaction(cmds, this, [](const RedisReply &r) {
         // A lost connection is reported by the connection itself; a server
         // error here would be a bug worth seeing in the log.
         if (r.isError() && !r.isClientError())
-            qWarning("CacheBackend: recent-list update failed: %s", qPrintable(r.errorMessage()));
+            qWarning("CacheBackend: view batch failed: %s", qPrintable(r.errorMessage()));
     });
+}
+
+void CacheBackend::forgetViews(qint64 id)
+{
+    if (!cacheUp())
+        return;
+    m_redis->pipeline({ { QByteArrayLiteral("ZREM"), m_keys.views(), QByteArray::number(id) },
+                          { QByteArrayLiteral("DEL"), m_keys.viewers(id) } },
+        this, [](const QList<RedisReply> &) { });
 }
 
 void CacheBackend::replayPendingInvalidations()

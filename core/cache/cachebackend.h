@@ -19,6 +19,7 @@
 #include <QHash>
 #include <QObject>
 #include <QRandomGenerator>
+#include <QTimer>
 
 class ProductRepository;
 class RedisScript;
@@ -113,9 +114,19 @@ public:
     /// and invalidated on reconnect. Publishes on the invalidation channel.
     void invalidateAfterWrite(
         const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64 removed)> then);
-    /// LREM + LPUSH + LTRIM in one MULTI, sent without waiting for its reply
-    /// (a get answers at once); the trace step says "sent; reply not awaited".
+    /// Records a view of a product by op->viewer: the recent list (LREM +
+    /// LPUSH + LTRIM), the most-viewed sorted set (ZINCRBY) and the
+    /// product's unique-viewers HyperLogLog (PFADD). Views are batched for
+    /// ViewBatchMs (or ViewBatchMax views) and sent as one MULTI without
+    /// waiting for its reply; a get answers at once.
     void sendRecentView(const OperationPtr &op, qint64 id);
+    /// Sends the batched views now. Readers of the recent list or the
+    /// leaderboard call it first, so they see every view made before.
+    void flushViews();
+    /// A deleted product leaves the leaderboard and its viewer count.
+    void forgetViews(qint64 id);
+    static constexpr int ViewBatchMs = 20;
+    static constexpr int ViewBatchMax = 256;
 
     /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
     /// For deletes the guard is DeletedGuard; else the new row version.
@@ -138,6 +149,10 @@ public:
     /// Called by InvalidationBus / the service to publish. Set by the service.
     std::function<void(const QList<qint64> &ids, const QList<qint64> &versions, bool all)> publish;
 
+    /// Consulted on a miss before the loader runs (see ExistenceCheck in
+    /// productservice.h); unset = always "may exist".
+    std::function<void(const OperationPtr &, qint64, std::function<void(bool)>)> existenceCheck;
+
     /// Test hook: holds each fill until proceed() is called.
     void setFillHook(FillHook hook) { m_fillHook = std::move(hook); }
 
@@ -146,6 +161,8 @@ signals:
     void keysInvalidated(const QList<QByteArray> &keys);
 
 private:
+    void loadChecked(
+        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
     void singleFlightLoad(
         const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
     void lockedLoad(
@@ -169,5 +186,13 @@ private:
     };
     QHash<qint64, QList<Waiter>> m_inflight;
     FillHook m_fillHook;
+    struct View
+    {
+        qint64 id;
+        QByteArray viewer;
+    };
+    QList<RedisCommand> viewCommands(const QList<View> &views) const;
+    QList<View> m_views;
+    QTimer m_viewTimer;
     QRandomGenerator m_random;
 };

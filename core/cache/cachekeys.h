@@ -25,6 +25,29 @@ public:
     /// Invalidation guard: the lowest version a fill may still write.
     QByteArray guard(qint64 id) const { return m_prefix + "cachelab:guard:" + QByteArray::number(id); }
     QByteArray lock(qint64 id) const { return m_prefix + "cachelab:lock:" + QByteArray::number(id); }
+    // --- Redis feature tour ---------------------------------------------------------------
+    /// Sorted set: product id -> views ("most viewed" leaderboard, ZINCRBY per get).
+    QByteArray views() const { return m_prefix + "cachelab:views"; }
+    /// HyperLogLog of the viewer (session) ids that read one product.
+    QByteArray viewers(qint64 id) const { return m_prefix + "cachelab:viewers:" + QByteArray::number(id); }
+    /// Set of product ids carrying a tag (a cache of SQLite's product_tags).
+    QByteArray tag(const QString &name) const { return m_prefix + "tag:" + name.toUtf8(); }
+    /// Set of the tag names one product carries (cache of SQLite's product_tags).
+    QByteArray tagsOf(qint64 id) const { return m_prefix + "cachelab:tags:" + QByteArray::number(id); }
+    /// Counter bumped on every product change; cached search results carry it in their key.
+    QByteArray searchGeneration() const { return m_prefix + "cachelab:search:gen"; }
+    QByteArray searchResult(qint64 generation, const QByteArray &queryHash) const
+    {
+        return m_prefix + "cachelab:search:" + QByteArray::number(generation) + ":" + queryHash;
+    }
+    /// RediSearch index name (FT.CREATE ... PREFIX 1 product:).
+    QByteArray searchIndex() const { return m_prefix + "cachelab:idx:products"; }
+    /// Bloom filter of every product id that was ever created (BF.* or a bitmap).
+    QByteArray bloom() const { return m_prefix + "cachelab:bloom"; }
+    /// The change-log stream all instances on this Redis share (not prefixed:
+    /// instances with different prefixes read each other's changes from it).
+    static QByteArray changeStream() { return QByteArrayLiteral("cachelab:changes"); }
+
     /// Globs of everything invalidateAll() may drop (never the queue lists).
     QList<QByteArray> droppablePatterns() const
     {

@@ -30,6 +30,11 @@ public:
     bool hasContext = false;
     std::function<void(const ServiceResult &)> done;
     Finisher finisher;
+    /// Who reads (gets): the window's or the API client's session id, for
+    /// the unique-viewers HyperLogLog.
+    QByteArray viewer;
+    /// Optimistic retries the call needed (adjust-price).
+    int retries = 0;
 
     StrategyKind kind() const { return trace.strategy; }
     bool isFinished() const { return m_finished; }

@@ -67,7 +67,9 @@ ProductService::ProductService(RedisClient *redis, ProductRepository *repository
     , m_redis(redis)
     , m_repository(repository)
     , m_instanceId(QUuid::createUuid().toString(QUuid::WithoutBraces))
+    , m_viewerId("window-" + m_instanceId.left(8).toLatin1())
 {
+    qRegisterMetaType<ProductWrite>();
     qRegisterMetaType<OperationTrace>();
     qRegisterMetaType<StrategyKind>();
     qRegisterMetaType<CacheSettings>();
@@ -141,7 +143,24 @@ std::shared_ptr<Operation> ProductService::beginWith(
     op->hasContext = context != nullptr;
     op->done = std::move(done);
     op->finisher = [this](Operation &o, ServiceResult r) { finish(o, std::move(r)); };
+    op->viewer = m_viewerId;
     return op;
+}
+
+std::shared_ptr<Operation> ProductService::beginChild(
+    const std::shared_ptr<Operation> &parent, const QString &operation, std::function<void(ServiceResult)> then)
+{
+    // A step of a larger call run through the ordinary strategy code: its
+    // trace steps are folded into the parent's trace and its result goes to
+    // the parent instead of a caller; it emits nothing by itself.
+    auto child = std::make_shared<Operation>(m_nextOperationId++, operation, parent->kind(), parent->trace.productId);
+    child->strategy = parent->strategy;
+    child->finisher = [parent, then = std::move(then)](Operation &o, ServiceResult r) {
+        if (!parent->isFinished())
+            parent->trace.steps.append(o.trace.steps);
+        then(std::move(r));
+    };
+    return child;
 }
 
 void ProductService::finish(Operation &op, ServiceResult result)
@@ -150,6 +169,7 @@ void ProductService::finish(Operation &op, ServiceResult result)
     t.outcome = overallOutcome(op, result);
     if (result.status != ServiceStatus::Ok && result.status != ServiceStatus::NotFound)
         t.error = result.error;
+    result.retries = std::max(result.retries, op.retries);
     result.trace = t;
     const bool failed = result.status == ServiceStatus::Error || result.status == ServiceStatus::Unavailable;
     m_backend->metrics().recordOperation(t.operation, t.strategy, t.totalMicros, failed);
@@ -158,12 +178,26 @@ void ProductService::finish(Operation &op, ServiceResult result)
 
     if (result.ok()) {
         const QString &name = t.operation;
-        if (name == QLatin1String("delete"))
+        ProductWrite w;
+        w.operation = name;
+        w.strategy = op.kind();
+        w.queued = op.kind() == StrategyKind::WriteBehind;
+        if (name == QLatin1String("delete")) {
+            m_backend->forgetViews(t.productId);
             emit productRemoved(t.productId);
-        else if ((name == QLatin1String("create") || name == QLatin1String("update")
-                     || name == QLatin1String("update-tx") || name == QLatin1String("upsert"))
-            && result.product)
+            w.kind = ProductWrite::Kind::Deleted;
+            w.id = t.productId;
+            emit productWritten(w);
+        } else if ((name == QLatin1String("create") || name == QLatin1String("update")
+                       || name == QLatin1String("update-tx") || name == QLatin1String("upsert")
+                       || name == QLatin1String("adjust-price"))
+            && result.product) {
             emit productChanged(result.product->id);
+            w.kind = name == QLatin1String("create") ? ProductWrite::Kind::Created : ProductWrite::Kind::Updated;
+            w.id = result.product->id;
+            w.version = result.product->version;
+            emit productWritten(w);
+        }
     }
 
     auto deliver
@@ -176,6 +210,17 @@ void ProductService::finish(Operation &op, ServiceResult result)
         QTimer::singleShot(0, this, deliver);
     else
         deliver();
+}
+
+quint64 ProductService::recordTrace(OperationTrace trace)
+{
+    trace.id = m_nextOperationId++;
+    const bool failed = trace.outcome == TraceOutcome::Error || trace.outcome == TraceOutcome::Unavailable;
+    m_backend->metrics().recordOperation(trace.operation, trace.strategy, trace.totalMicros, failed);
+    if (!m_metricsTimer.isActive())
+        m_metricsTimer.start();
+    emit traceRecorded(trace);
+    return trace.id;
 }
 
 void ProductService::rejectInvalid(const std::shared_ptr<Operation> &op, const QList<FieldError> &errors)
@@ -293,8 +338,14 @@ void ProductService::resetMetrics()
 
 void ProductService::get(qint64 id, QObject *context, ServiceCallback done)
 {
+    get(id, m_viewerId, context, std::move(done));
+}
+
+void ProductService::get(qint64 id, const QByteArray &viewer, QObject *context, ServiceCallback done)
+{
     CallScope scope(m_inCall);
     auto op = begin(QStringLiteral("get"), id, context, std::move(done));
+    op->viewer = viewer.isEmpty() ? m_viewerId : viewer;
     if (const auto errors = ProductValidator::validateId(id); !errors.isEmpty())
         return rejectInvalid(op, errors);
     op->strategy->get(op, id);
@@ -491,6 +542,64 @@ void ProductService::remove(qint64 id, QObject *context, ServiceCallback done)
     afterPendingWrites(op, [op, id] { op->strategy->remove(op, id); });
 }
 
+void ProductService::adjustPrice(qint64 id, qint64 delta, QObject *context, ServiceCallback done)
+{
+    CallScope scope(m_inCall);
+    auto op = begin(QStringLiteral("adjust-price"), id, context, std::move(done));
+    QList<FieldError> errors = ProductValidator::validateId(id);
+    if (delta == 0)
+        errors.append({ QStringLiteral("delta"), QStringLiteral("Adjust the price by a non-zero amount.") });
+    if (!errors.isEmpty())
+        return rejectInvalid(op, errors);
+    afterPendingWrites(op, [this, op, id, delta] { adjustAttempt(op, id, delta, 1); });
+}
+
+void ProductService::adjustAttempt(const std::shared_ptr<Operation> &op, qint64 id, qint64 delta, int attempt)
+{
+    // Optimistic concurrency: read, compute, write only if the version is
+    // still the one read; when someone else wrote in between, read again.
+    auto read = beginChild(op, QStringLiteral("get"), [this, op, id, delta, attempt](ServiceResult r) {
+        if (!r.ok() || !r.product) {
+            op->finish(std::move(r));
+            return;
+        }
+        const Product current = *r.product;
+        qint64 price = 0;
+        QList<FieldError> errors;
+        if (__builtin_add_overflow(current.price, delta, &price))
+            errors.append({ QStringLiteral("price"), QStringLiteral("The adjusted price is out of range.") });
+        else
+            errors = ProductValidator::validatePrice(price);
+        if (!errors.isEmpty()) {
+            op->retries = attempt - 1;
+            return rejectInvalid(op, errors);
+        }
+        op->note(QStringLiteral("attempt %1: read version %2 at price %3; writing %4 only if still version %2")
+                     .arg(attempt)
+                     .arg(current.version)
+                     .arg(current.price)
+                     .arg(price));
+        auto write = beginChild(
+            op, QStringLiteral("update-tx"), [this, op, id, delta, attempt, current](ServiceResult w) {
+                if (w.status == ServiceStatus::Conflict && attempt < MaxAdjustAttempts) {
+                    op->step(TraceSystem::App,
+                        QStringLiteral("version %1 is stale: another write came first; retrying").arg(current.version),
+                        TraceOutcome::Conflict);
+                    adjustAttempt(op, id, delta, attempt + 1);
+                    return;
+                }
+                op->retries = attempt - 1;
+                if (w.status == ServiceStatus::Conflict)
+                    w.error = QStringLiteral("Gave up after %1 attempts: the price kept changing.").arg(attempt);
+                w.retries = attempt - 1;
+                op->finish(std::move(w));
+            });
+        updateInTransactionNow(write, id, current.name, price, current.version);
+    });
+    read->viewer.clear(); // reading in order to write is not a view
+    read->strategy->get(read, id);
+}
+
 // --- cache management ----------------------------------------------------------------------------
 
 void ProductService::invalidate(qint64 id, QObject *context, ServiceCallback done)
@@ -638,6 +747,7 @@ void ProductService::recentProducts(QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
     auto op = begin(QStringLiteral("recent"), 0, context, std::move(done));
+    m_backend->flushViews();
     if (op->kind() == StrategyKind::None || !m_backend->cacheUp()) {
         op->note(op->kind() == StrategyKind::None ? QStringLiteral("strategy none: the recent list lives in Redis")
                                                   : QStringLiteral("cache unavailable: the recent list lives in Redis"),
@@ -944,9 +1054,28 @@ void ProductService::onStoreChanged(const QList<ProductChange> &changes)
 void ProductService::onRemoteInvalidation(
     const QString &origin, const QList<qint64> &ids, const QList<qint64> &versions, bool all)
 {
-    auto op
-        = beginWith(m_strategy, QStringLiteral("remote-invalidate"), ids.size() == 1 ? ids.first() : 0, nullptr, {});
-    op->note(QStringLiteral("message from instance %1 on %2").arg(origin.left(8), m_settings.invalidationChannel));
+    remoteInvalidate(origin, m_settings.invalidationChannel, ids, versions, all, {});
+}
+
+void ProductService::applyRemoteChange(const QString &origin, qint64 id, qint64 version, bool deleted,
+    const QString &via, QObject *context, ServiceCallback done)
+{
+    CallScope scope(m_inCall);
+    QPointer<QObject> guard(context);
+    const bool hasContext = context != nullptr;
+    remoteInvalidate(origin, via, { id }, { deleted ? CacheScripts::DeletedGuard : version }, false,
+        [guard, hasContext, done = std::move(done)](const ServiceResult &r) {
+            if (done && (!hasContext || guard))
+                done(r);
+        });
+}
+
+void ProductService::remoteInvalidate(const QString &origin, const QString &via, const QList<qint64> &ids,
+    const QList<qint64> &versions, bool all, ServiceCallback done)
+{
+    auto op = beginWith(
+        m_strategy, QStringLiteral("remote-invalidate"), ids.size() == 1 ? ids.first() : 0, nullptr, std::move(done));
+    op->note(QStringLiteral("message from instance %1 on %2").arg(origin.left(8), via));
     if (!m_backend->cacheUp()) {
         op->fail(ServiceStatus::Unavailable, QStringLiteral("Redis is unreachable."));
         return;
@@ -979,6 +1108,13 @@ void ProductService::onRemoteInvalidation(
             qint64 removed = 0;
             QList<QByteArray> keys;
             for (int i = 0; i < replies.size() && i < ids.size(); ++i) {
+                if (replies.at(i).isError()) {
+                    // Not confirmed: the caller (the change stream) must not
+                    // treat the change as applied.
+                    op->fail(replies.at(i).isClientError() ? ServiceStatus::Unavailable : ServiceStatus::Error,
+                        replies.at(i).errorMessage());
+                    return;
+                }
                 if (replies.at(i).toInteger() > 0) {
                     ++removed;
                     keys << m_backend->keys().product(ids.at(i));
@@ -991,4 +1127,14 @@ void ProductService::onRemoteInvalidation(
             r.count = removed;
             op->finish(r);
         });
+}
+
+void ProductService::setExistenceCheck(ExistenceCheck check)
+{
+    m_backend->existenceCheck = std::move(check);
+}
+
+void ProductService::flushViews()
+{
+    m_backend->flushViews();
 }

@@ -22,6 +22,7 @@
 #include "cachesettings.h"
 #include "evictionsettings.h"
 #include "operationtrace.h"
+#include "productwrite.h"
 #include "serviceresult.h"
 #include "strategykind.h"
 
@@ -42,6 +43,12 @@ struct ProductChange;
 
 using ServiceCallback = std::function<void(const ServiceResult &)>;
 using EvictionCallback = std::function<void(const EvictionSettings &, const ServiceResult &)>;
+/// Asked on a cache miss before SQLite is read: then(false) means "this id
+/// was certainly never created" and the get answers NotFound without a
+/// database read (the Bloom filter guarding against cache penetration).
+/// It must answer then(true) whenever it is unsure (filter not built yet,
+/// Redis error). It may add its own trace steps to the operation.
+using ExistenceCheck = std::function<void(const std::shared_ptr<Operation> &op, qint64 id, std::function<void(bool mayExist)> then)>;
 
 class ProductService final : public QObject
 {
@@ -79,7 +86,14 @@ public:
 
     // --- product operations ---------------------------------------------------------
     /// One product. NotFound for a missing id (possibly from the negative cache).
+    /// The view is counted for this window's own viewer id (viewerId()).
     void get(qint64 id, QObject *context, ServiceCallback done);
+    /// The same, counted for another viewer (an HTTP API client's session):
+    /// the recent list, the most-viewed sorted set and the product's
+    /// unique-viewers HyperLogLog record the view.
+    void get(qint64 id, const QByteArray &viewer, QObject *context, ServiceCallback done);
+    /// This window's session id for the unique-viewers count.
+    QByteArray viewerId() const { return m_viewerId; }
     /// All products, ordered by id. Under write-behind, unflushed writes are
     /// overlaid so a list never goes back in time.
     void list(QObject *context, ServiceCallback done);
@@ -100,6 +114,14 @@ public:
     void updateInTransaction(
         qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, ServiceCallback done);
     void remove(qint64 id, QObject *context, ServiceCallback done);
+    /// "Adjust price by N" with optimistic concurrency: reads the product,
+    /// writes price+delta guarded by the version it read (under write-behind
+    /// a WATCH/MULTI/EXEC on the hash, otherwise the SQLite version check
+    /// followed by a WATCHed cache update), and on a conflict reads again and
+    /// retries, up to 16 times. result.retries counts the retries; Conflict
+    /// when every attempt lost. The result must stay within price limits
+    /// (Invalid otherwise, nothing written).
+    void adjustPrice(qint64 id, qint64 delta, QObject *context, ServiceCallback done);
 
     // --- cache management -------------------------------------------------------------
     /// Drops product:{id} (never unflushed write-behind data). count = keys removed.
@@ -117,6 +139,13 @@ public:
     void warmUp(QObject *context, ServiceCallback done);
     /// Runs the write-behind worker now instead of waiting for the interval.
     void flushWriteBehind(QObject *context, ServiceCallback done);
+    /// Drops product:{id} for a change another instance made, with the same
+    /// version guard as a pub/sub invalidation (the change-log stream's
+    /// consumer uses it). `via` says where the change came from, for the
+    /// trace. count = keys removed; Unavailable/Error when Redis did not
+    /// confirm the invalidation (the caller should try again later).
+    void applyRemoteChange(const QString &origin, qint64 id, qint64 version, bool deleted, const QString &via,
+        QObject *context, ServiceCallback done);
 
     // --- eviction (CONFIG SET / GET) ----------------------------------------------------
     /// Applies maxmemory, maxmemory-policy and maxmemory-samples. The result
@@ -137,6 +166,18 @@ public:
     /// The worker (pause/resume, batch figures). Owned by the service.
     WriteBehindQueue *writeBehindQueue() const { return m_queue.get(); }
 
+    /// Sends batched views (recent list, most viewed, unique viewers) now;
+    /// readers of those keys call it first.
+    void flushViews();
+    /// Installs the Bloom-filter guard consulted on cache misses (none by default).
+    void setExistenceCheck(ExistenceCheck check);
+
+    /// Publishes the trace of an operation run outside the service (tags,
+    /// search): gives it the next operation id, counts it in the metrics and
+    /// emits traceRecorded(), so it shows up like the service's own.
+    /// Returns the id it was given.
+    quint64 recordTrace(OperationTrace trace);
+
     /// Test hook: every cache fill waits until the hook calls proceed(), so
     /// a test can interleave a slow reader with a writer deterministically.
     void setFillHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);
@@ -152,6 +193,9 @@ signals:
     /// and the store's change feed (including outside changes).
     void productChanged(qint64 id);
     void productRemoved(qint64 id);
+    /// An acknowledged write made through this service (see ProductWrite).
+    /// Emitted before the caller's callback runs.
+    void productWritten(const ProductWrite &write);
     /// Keys this service removed from Redis (manual, event or remote invalidation).
     void keysInvalidated(const QList<QByteArray> &keys);
     void pendingInvalidationsChanged(int count);
@@ -173,6 +217,8 @@ private:
     void onRedisDisconnected();
     void onStoreChanged(const QList<ProductChange> &changes);
     void onRemoteInvalidation(const QString &origin, const QList<qint64> &ids, const QList<qint64> &versions, bool all);
+    void remoteInvalidate(const QString &origin, const QString &via, const QList<qint64> &ids,
+        const QList<qint64> &versions, bool all, ServiceCallback done);
     void scanKeys(const std::shared_ptr<Operation> &op, QList<QByteArray> patterns, QList<QByteArray> found,
         QByteArray cursor, std::function<void(const QList<QByteArray> &)> then);
     void dropKeys(const std::shared_ptr<Operation> &op, const QList<QByteArray> &keys,
@@ -180,6 +226,10 @@ private:
     /// Runs next() once queued write-behind items reached SQLite (at once
     /// under write-behind itself, or when nothing is queued).
     void afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next);
+    std::shared_ptr<Operation> beginChild(
+        const std::shared_ptr<Operation> &parent, const QString &operation, std::function<void(ServiceResult)> then);
+    void adjustAttempt(const std::shared_ptr<Operation> &op, qint64 id, qint64 delta, int attempt);
+    static constexpr int MaxAdjustAttempts = 17; ///< the first try and 16 retries
     void updateInTransactionNow(
         const std::shared_ptr<Operation> &op, qint64 id, const QString &clean, qint64 price, qint64 expectedVersion);
     void rejectInvalid(const std::shared_ptr<Operation> &op, const QList<FieldError> &errors);
@@ -188,6 +238,7 @@ private:
     RedisClient *m_redis = nullptr;
     ProductRepository *m_repository = nullptr;
     QString m_instanceId;
+    QByteArray m_viewerId;
     StrategyKind m_strategy = StrategyKind::CacheAside;
     CacheSettings m_settings;
     std::unique_ptr<CacheBackend> m_backend;

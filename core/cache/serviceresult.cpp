@@ -37,6 +37,8 @@ QJsonObject ServiceResult::toJson() const
         { QStringLiteral("fromCache"), fromCache }, { QStringLiteral("trace"), trace.toJson() } };
     if (!error.isEmpty())
         o.insert(QStringLiteral("error"), error);
+    if (retries > 0)
+        o.insert(QStringLiteral("retries"), retries);
     if (!fieldErrors.isEmpty()) {
         QJsonArray errs;
         for (const FieldError &e : fieldErrors)

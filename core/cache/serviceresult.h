@@ -36,6 +36,7 @@ struct ServiceResult final
     qint64 count = 0; ///< keys invalidated, items warmed/flushed, ...
     QStringList warnings; ///< succeeded, but something is worth saying
     bool fromCache = false; ///< get: the product came from Redis
+    int retries = 0; ///< adjust-price: optimistic retries after a conflict (WATCH abort or stale version)
     OperationTrace trace;
 
     bool ok() const { return status == ServiceStatus::Ok; }
