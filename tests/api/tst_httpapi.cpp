@@ -39,10 +39,12 @@ private:
     QNetworkAccessManager m_nam;
 
     HttpReply send(const QByteArray &verb, const QString &path, const QByteArray &body = QByteArray(),
-        HttpApi *api = nullptr)
+        HttpApi *api = nullptr, const QByteArray &session = {})
     {
         const quint16 port = (api ? api : m_api.get())->port();
         QNetworkRequest req(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
+        if (!session.isEmpty())
+            req.setRawHeader(QByteArrayLiteral("X-Session-Id"), session);
         if (!body.isNull())
             req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
         QNetworkReply *reply = body.isNull() ? m_nam.sendCustomRequest(req, verb)
@@ -106,6 +108,51 @@ private slots:
         QString error;
         QVERIFY(!second.listen(QHostAddress::LocalHost, m_api->port(), &error));
         QVERIFY2(error.contains(QString::number(m_api->port())), qPrintable(error));
+    }
+
+    void adjustPriceRoute()
+    {
+        const qint64 id = createProduct(QStringLiteral("Kettle"), 2500);
+        QVERIFY(id > 0);
+        HttpReply r = send("POST", QStringLiteral("/product/%1/adjust-price").arg(id), R"({"delta": -500})");
+        QCOMPARE(r.status, 200);
+        CHECK_JSON(r);
+        QCOMPARE(r.obj().value(QStringLiteral("status")).toString(), QStringLiteral("adjusted"));
+        QCOMPARE(r.obj().value(QStringLiteral("product")).toObject().value(QStringLiteral("price")).toInteger(), 2000);
+        QCOMPARE(r.obj().value(QStringLiteral("product")).toObject().value(QStringLiteral("version")).toInteger(), 2);
+        QCOMPARE(r.obj().value(QStringLiteral("retries")).toInteger(), 0);
+
+        QCOMPARE(send("POST", QStringLiteral("/product/%1/adjust-price").arg(id), R"({"delta": "ten"})").status, 400);
+        QCOMPARE(send("POST", QStringLiteral("/product/%1/adjust-price").arg(id), "{nope").status, 400);
+        QCOMPARE(send("POST", QStringLiteral("/product/abc/adjust-price"), R"({"delta": 1})").status, 400);
+        QCOMPARE(send("POST", QStringLiteral("/product/%1/adjust-price").arg(id), R"({"delta": 0})").status, 422);
+        QCOMPARE(send("POST", QStringLiteral("/product/%1/adjust-price").arg(id), R"({"delta": -999999})").status, 422);
+        QCOMPARE(send("POST", QStringLiteral("/product/987654/adjust-price"), R"({"delta": 1})").status, 404);
+        // The refused calls changed nothing.
+        const auto row = dbRow(*m_env->repo, id);
+        QCOMPARE(row->price, 2000);
+        QCOMPARE(row->version, 2);
+    }
+
+    void mostViewedCountsApiSessions()
+    {
+        const qint64 a = createProduct(QStringLiteral("A"), 100);
+        const qint64 b = createProduct(QStringLiteral("B"), 200);
+        for (const QByteArray session : { "s1", "s2", "s3" })
+            QCOMPARE(send("GET", QStringLiteral("/product/%1").arg(b), {}, nullptr, session).status, 200);
+        QCOMPARE(send("GET", QStringLiteral("/product/%1").arg(b), {}, nullptr, "s1").status, 200);
+        QCOMPARE(send("GET", QStringLiteral("/product/%1").arg(a), {}, nullptr, "s1").status, 200);
+
+        const HttpReply r = send("GET", QStringLiteral("/most_viewed"));
+        QCOMPARE(r.status, 200);
+        CHECK_JSON(r);
+        const QJsonArray top = r.json.array();
+        QCOMPARE(top.size(), 2);
+        QCOMPARE(top.at(0).toObject().value(QStringLiteral("id")).toInteger(), b);
+        QCOMPARE(top.at(0).toObject().value(QStringLiteral("views")).toInteger(), 4);
+        QCOMPARE(top.at(0).toObject().value(QStringLiteral("uniqueViewers")).toInteger(), 3);
+        QCOMPARE(top.at(1).toObject().value(QStringLiteral("id")).toInteger(), a);
+        QCOMPARE(top.at(1).toObject().value(QStringLiteral("uniqueViewers")).toInteger(), 1);
     }
 
     void crudRoundTrip()
