@@ -1,10 +1,14 @@
 // Backend: start-up order and ownership of the core objects.
 #include "backend.h"
 
+#include "changestream.h"
 #include "embeddedredis.h"
+#include "existencefilter.h"
 #include "infopoller.h"
 #include "keyspacewatcher.h"
 #include "productrepository.h"
+#include "productsearch.h"
+#include "producttags.h"
 #include "productservice.h"
 #include "redisclient.h"
 
@@ -39,6 +43,14 @@ Backend::~Backend()
     m_watcher = nullptr;
     delete m_info;
     m_info = nullptr;
+    delete m_existence;
+    m_existence = nullptr;
+    delete m_changeStream;
+    m_changeStream = nullptr;
+    delete m_tags;
+    m_tags = nullptr;
+    delete m_search;
+    m_search = nullptr;
     delete m_service;
     m_service = nullptr;
     delete m_redis;
@@ -110,6 +122,14 @@ void Backend::connectRedis(const RedisUrl &url)
         settings.ttlSeconds = m_config.ttlSeconds;
         m_service->setSettings(settings);
     }
+    if (m_config.enableChangeStream) {
+        // The group name outlives the process, so a restarted window resumes
+        // its group and gets the changes it missed.
+        m_changeStream = new ChangeStream(
+            m_service, ChangeStream::groupNameFor(databasePath(), m_service->settings().keyPrefix), this);
+    }
+    m_tags = new ProductTags(m_service, this);
+    m_search = new ProductSearch(m_service, this);
 
     m_watcher = new KeyspaceWatcher(url, this);
     m_watcher->setMode(KeyspaceWatcher::Mode::Keyspace);
@@ -166,5 +186,9 @@ void Backend::maybeReady()
     if (m_failed || m_ready || !m_dbOpen || !m_service)
         return;
     m_ready = true;
+    // Built from SQLite's ids, so only once the database is open and the
+    // demo products are in: a filter built earlier would call them absent.
+    m_existence = new ExistenceFilter(m_service, this);
+    m_existence->install();
     emit ready();
 }

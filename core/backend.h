@@ -17,10 +17,14 @@
 #include <QObject>
 #include <QString>
 
+class ChangeStream;
 class EmbeddedRedis;
+class ExistenceFilter;
 class InfoPoller;
 class KeyspaceWatcher;
 class ProductRepository;
+class ProductSearch;
+class ProductTags;
 class ProductService;
 class RedisClient;
 
@@ -40,6 +44,7 @@ public:
         int ttlSeconds = 0; ///< 0 keeps the service default
         bool enableNotifications = true; ///< CONFIG SET notify-keyspace-events KEA on connect
         int infoIntervalMs = 1000;
+        bool enableChangeStream = true; ///< the cachelab:changes stream and its consumer group
     };
 
     explicit Backend(Config config, QObject *parent = nullptr);
@@ -64,8 +69,18 @@ public:
     EmbeddedRedis *embeddedRedis() const { return m_embedded; }
     /// Null until ready().
     ProductService *service() const { return m_service; }
+    /// Product tags (Redis sets over SQLite). Null until ready().
+    ProductTags *tags() const { return m_tags; }
+    /// Product search (RediSearch or SQLite FTS5). Null until ready().
+    ProductSearch *search() const { return m_search; }
     KeyspaceWatcher *keyspaceWatcher() const { return m_watcher; }
     InfoPoller *infoPoller() const { return m_info; }
+    /// The change-log stream (XADD per write, consumer group); null until
+    /// ready() or when disabled in the Config.
+    ChangeStream *changeStream() const { return m_changeStream; }
+    /// The Bloom filter guarding gets of ids that never existed; null until ready().
+    /// The Bloom filter guarding misses; null until ready().
+    ExistenceFilter *existenceFilter() const { return m_existence; }
 
 signals:
     /// shutdown() finished: the embedded server has exited (or there was none).
@@ -89,8 +104,12 @@ private:
     RedisClient *m_redis = nullptr;
     ProductRepository *m_repository = nullptr;
     ProductService *m_service = nullptr;
+    ProductTags *m_tags = nullptr;
+    ProductSearch *m_search = nullptr;
     KeyspaceWatcher *m_watcher = nullptr;
     InfoPoller *m_info = nullptr;
+    ChangeStream *m_changeStream = nullptr;
+    ExistenceFilter *m_existence = nullptr;
     bool m_dbOpen = false;
     bool m_failed = false;
     bool m_ready = false;

@@ -16,9 +16,13 @@ void DemoScript::start()
 {
     ProductService *service = m_backend->service();
     RedisClient *redis = m_backend->redis();
+    // Three pretend visitors take turns, so the unique-viewers counts differ.
     const auto get = [this, service](qint64 id) {
-        return [this, service, id](
-                   std::function<void()> done) { service->get(id, this, [done](const ServiceResult &) { done(); }); };
+        return [this, service, id](std::function<void()> done) {
+            static const QByteArray visitors[] = { "demo-alice", "demo-bob", "demo-carol" };
+            const QByteArray viewer = visitors[m_visitor++ % 3];
+            service->get(id, viewer, this, [done](const ServiceResult &) { done(); });
+        };
     };
     const auto shortKeys = [this, redis](std::function<void()> done) {
         QList<RedisCommand> cmds;

@@ -40,4 +40,5 @@ private:
     int m_step = 0;
     bool m_running = false;
     StrategyKind m_previousStrategy = StrategyKind::CacheAside;
+    int m_visitor = 0;
 };

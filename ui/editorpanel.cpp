@@ -4,12 +4,18 @@
 #include "backend.h"
 #include "productservice.h"
 #include "productstablemodel.h"
+#include "producttags.h"
+#include "tagvalidator.h"
 
+#include <QComboBox>
 #include <QFormLayout>
 #include <QGridLayout>
+#include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QStyle>
 #include <QVBoxLayout>
 
@@ -37,6 +43,14 @@ EditorPanel::EditorPanel(QWidget *parent)
     , m_nameError(errorLabel(QStringLiteral("nameError"), this))
     , m_priceError(errorLabel(QStringLiteral("priceError"), this))
     , m_result(new QLabel(this))
+    , m_tags(new QLineEdit(this))
+    , m_tagsError(errorLabel(QStringLiteral("tagsError"), this))
+    , m_chips(new QHBoxLayout)
+    , m_allTags(new QComboBox(this))
+    , m_taggedLabel(new QLabel(this))
+    , m_tagged(new QListWidget(this))
+    , m_delta(new QSpinBox(this))
+    , m_adjustResult(new QLabel(this))
 {
     m_id->setObjectName(QStringLiteral("editorId"));
     m_id->setPlaceholderText(tr("new product"));
@@ -101,11 +115,76 @@ EditorPanel::EditorPanel(QWidget *parent)
     del->setIcon(style()->standardIcon(QStyle::SP_TrashIcon));
     grid->addWidget(del, 1, 2);
 
+    // Adjust price: a relative change with optimistic concurrency.
+    m_delta->setObjectName(QStringLiteral("adjustDelta"));
+    m_delta->setRange(-1000000000, 1000000000);
+    m_delta->setValue(100);
+    m_delta->setToolTip(tr("Cents to add (negative to subtract)"));
+    auto *adjust = new QPushButton(tr("&Adjust price"), this);
+    adjust->setObjectName(QStringLiteral("adjustButton"));
+    adjust->setToolTip(tr("Add N to the price with WATCH/MULTI/EXEC or a version check, retrying on conflicts"));
+    connect(adjust, &QPushButton::clicked, this, &EditorPanel::adjustPrice);
+    m_buttons << adjust;
+    m_adjustResult->setObjectName(QStringLiteral("adjustResult"));
+    m_adjustResult->setWordWrap(true);
+    auto *adjustRow = new QHBoxLayout;
+    adjustRow->addWidget(new QLabel(tr("Adjust by"), this));
+    adjustRow->addWidget(m_delta, 1);
+    adjustRow->addWidget(adjust);
+
+    // Tags: the field, its chips, every tag in use, and the products of one tag.
+    auto *tagsBox = new QGroupBox(tr("Tags (Redis sets)"), this);
+    m_tags->setObjectName(QStringLiteral("editorTags"));
+    m_tags->setPlaceholderText(tr("comma separated, e.g. kitchen, sale"));
+    auto *saveTags = new QPushButton(tr("Save ta&gs"), tagsBox);
+    saveTags->setObjectName(QStringLiteral("saveTagsButton"));
+    saveTags->setToolTip(tr("Write the tags to SQLite, then drop the affected tag sets from Redis"));
+    connect(saveTags, &QPushButton::clicked, this, &EditorPanel::saveTags);
+    connect(m_tags, &QLineEdit::returnPressed, this, &EditorPanel::saveTags);
+    connect(m_tags, &QLineEdit::textEdited, this, [this] { setError(m_tagsError, m_tags, {}); });
+    m_buttons << saveTags;
+    auto *tagsRow = new QHBoxLayout;
+    tagsRow->addWidget(m_tags, 1);
+    tagsRow->addWidget(saveTags);
+    m_chips->setSpacing(4);
+    m_chips->addStretch(1);
+    m_allTags->setObjectName(QStringLiteral("allTagsCombo"));
+    m_allTags->setToolTip(tr("Every tag in use; pick one to list its products"));
+    m_allTags->setPlaceholderText(tr("all tags…"));
+    connect(m_allTags, &QComboBox::activated, this, [this](int index) {
+        const QString tag = m_allTags->itemData(index).toString();
+        if (!tag.isEmpty())
+            showTagged(tag);
+    });
+    m_taggedLabel->setObjectName(QStringLiteral("taggedLabel"));
+    m_taggedLabel->setWordWrap(true);
+    m_tagged->setObjectName(QStringLiteral("taggedProducts"));
+    m_tagged->setMaximumHeight(110);
+    m_tagged->hide(); // shown once a tag is picked: the editor stays compact
+    m_tagged->setToolTip(tr("Double-click to load the product"));
+    connect(m_tagged, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        m_id->setText(QString::number(item->data(Qt::UserRole).toLongLong()));
+        run(Action::Get);
+    });
+    auto *chipsRow = new QHBoxLayout;
+    chipsRow->addLayout(m_chips, 1);
+    chipsRow->addWidget(m_allTags);
+    auto *tagsLayout = new QVBoxLayout(tagsBox);
+    tagsLayout->setContentsMargins(6, 4, 6, 4);
+    tagsLayout->addLayout(tagsRow);
+    tagsLayout->addWidget(m_tagsError);
+    tagsLayout->addLayout(chipsRow);
+    tagsLayout->addWidget(m_taggedLabel);
+    tagsLayout->addWidget(m_tagged);
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 6, 8, 6);
     layout->addLayout(form);
     layout->addLayout(grid);
     layout->addWidget(m_result);
+    layout->addLayout(adjustRow);
+    layout->addWidget(m_adjustResult);
+    layout->addWidget(tagsBox);
     layout->addStretch(1);
 
     for (QLineEdit *field : { m_id, m_name, m_price })
@@ -119,6 +198,10 @@ void EditorPanel::attach(Backend *backend)
 {
     m_backend = backend;
     setEnabled(true);
+    if (ProductTags *tags = backend ? backend->tags() : nullptr) {
+        connect(tags, &ProductTags::tagsChanged, this, &EditorPanel::refreshAllTags, Qt::UniqueConnection);
+        refreshAllTags();
+    }
 }
 
 void EditorPanel::showProduct(const Product &product)
@@ -127,8 +210,12 @@ void EditorPanel::showProduct(const Product &product)
     m_id->setText(QString::number(product.id));
     m_name->setText(product.name);
     m_price->setText(QString::number(product.price));
+    const bool other = m_loadedId != product.id;
+    m_loadedId = product.id;
     m_loadedVersion = product.version;
     m_version->setText(tr("v%1").arg(product.version));
+    if (other)
+        loadTags(product.id);
 }
 
 void EditorPanel::clearFields()
@@ -139,6 +226,10 @@ void EditorPanel::clearFields()
     m_price->clear();
     m_version->clear();
     m_loadedVersion = 0;
+    m_loadedId = 0;
+    m_tags->clear();
+    setError(m_tagsError, m_tags, {});
+    showTagChips({});
     m_name->setFocus();
 }
 
@@ -283,4 +374,159 @@ void EditorPanel::showResult(const QString &what, const ServiceResult &r)
         text += QLatin1Char('\n') + w;
     m_result->setText(text);
     emit message(text);
+}
+
+// --- tags --------------------------------------------------------------------------------------
+
+void EditorPanel::loadTags(qint64 id)
+{
+    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    if (!tags || id <= 0)
+        return;
+    tags->tagsOf(id, this, [this, id](const CatalogResult &r) {
+        if (id != m_loadedId)
+            return; // another product was picked meanwhile
+        if (!r.ok()) {
+            setError(m_tagsError, m_tags, r.status == ServiceStatus::NotFound ? QString() : r.error);
+            return;
+        }
+        m_tags->setText(r.tags.join(QStringLiteral(", ")));
+        showTagChips(r.tags);
+    });
+}
+
+void EditorPanel::saveTags()
+{
+    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    if (!tags)
+        return;
+    setError(m_tagsError, m_tags, {});
+    qint64 id = 0;
+    if (!readId(&id))
+        return;
+    // Checked here first so the error shows at once and nothing is sent.
+    QStringList list = TagValidator::splitTags(m_tags->text());
+    if (const QList<FieldError> errors = TagValidator::validateTags(list); !errors.isEmpty()) {
+        setError(m_tagsError, m_tags, ProductValidator::describe(errors).remove(QStringLiteral("tags: ")));
+        m_tags->setFocus();
+        return;
+    }
+    m_result->setText(tr("Saving tags…"));
+    tags->setTags(id, list, this, [this, id](const CatalogResult &r) {
+        if (!r.ok()) {
+            QString text = r.error;
+            for (const FieldError &e : r.fieldErrors)
+                text = e.message;
+            if (r.status == ServiceStatus::NotFound)
+                setError(m_idError, m_id, tr("No product has this id."));
+            else
+                setError(m_tagsError, m_tags, text);
+            m_result->setText(tr("Tags not saved: %1").arg(r.error));
+            return;
+        }
+        m_loadedId = id;
+        m_tags->setText(r.tags.join(QStringLiteral(", ")));
+        showTagChips(r.tags);
+        const QString text = r.tags.isEmpty()
+            ? tr("Tags cleared for product %1.").arg(id)
+            : tr("Tags saved for product %1: %2.").arg(id).arg(r.tags.join(QStringLiteral(", ")));
+        m_result->setText(text);
+        emit message(text);
+    });
+}
+
+void EditorPanel::showTagChips(const QStringList &tags)
+{
+    // Remove the old chips (everything but the trailing stretch).
+    while (m_chips->count() > 1) {
+        QLayoutItem *item = m_chips->takeAt(0);
+        if (QWidget *w = item->widget())
+            w->deleteLater();
+        delete item;
+    }
+    int at = 0;
+    for (const QString &tag : tags) {
+        auto *chip = new QPushButton(tag, this);
+        chip->setObjectName(QStringLiteral("tagChip_") + tag);
+        chip->setFlat(true);
+        chip->setCursor(Qt::PointingHandCursor);
+        chip->setToolTip(tr("List the products tagged %1 (SMEMBERS tag:%1)").arg(tag));
+        chip->setStyleSheet(QStringLiteral("QPushButton { border: 1px solid palette(mid); border-radius: 8px; "
+                                           "padding: 1px 8px; }"));
+        connect(chip, &QPushButton::clicked, this, [this, tag] { showTagged(tag); });
+        m_chips->insertWidget(at++, chip);
+    }
+}
+
+void EditorPanel::showTagged(const QString &tag)
+{
+    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    if (!tags)
+        return;
+    m_taggedLabel->setText(tr("Loading products tagged \"%1\"…").arg(tag));
+    tags->productsWithTag(tag, this, [this, tag](const CatalogResult &r) {
+        m_tagged->clear();
+        m_tagged->show();
+        if (!r.ok()) {
+            m_taggedLabel->setText(tr("Cannot list tag \"%1\": %2").arg(tag, r.error));
+            return;
+        }
+        for (const Product &p : r.products) {
+            auto *item = new QListWidgetItem(tr("#%1  %2  (%3)").arg(p.id).arg(p.name, ProductsTableModel::formatPrice(p.price)), m_tagged);
+            item->setData(Qt::UserRole, p.id);
+        }
+        QString text = tr("Tagged \"%1\": %n product(s)", nullptr, int(r.products.size())).arg(tag);
+        text += r.fromCache ? tr(" — from Redis (hit)") : tr(" — from SQLite (miss)");
+        for (const QString &w : r.warnings)
+            text += QLatin1Char(' ') + w;
+        m_taggedLabel->setText(text);
+    });
+}
+
+void EditorPanel::refreshAllTags()
+{
+    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    if (!tags)
+        return;
+    tags->allTags(this, [this](const CatalogResult &r) {
+        if (!r.ok())
+            return;
+        m_allTags->clear();
+        for (const auto &[tag, count] : r.tagCounts)
+            m_allTags->addItem(tr("%1 (%2)").arg(tag).arg(count), tag);
+        m_allTags->setCurrentIndex(-1);
+    });
+}
+
+// --- adjust price -------------------------------------------------------------------------------
+
+void EditorPanel::adjustPrice()
+{
+    if (!m_backend || !m_backend->service())
+        return;
+    clearErrors();
+    qint64 id = 0;
+    if (!readId(&id))
+        return;
+    const qint64 delta = m_delta->value();
+    m_adjustResult->setText(tr("Adjusting…"));
+    m_backend->service()->adjustPrice(id, delta, this, [this, delta](const ServiceResult &r) {
+        QString text;
+        if (r.ok()) {
+            text = tr("Price %1%2: done after %n retries.", nullptr, r.retries)
+                       .arg(delta >= 0 ? QStringLiteral("+") : QString())
+                       .arg(delta);
+            if (r.product)
+                showProduct(*r.product);
+        } else if (r.status == ServiceStatus::NotFound) {
+            setError(m_idError, m_id, tr("No product has this id."));
+            text = tr("Adjust price: no product with that id.");
+        } else {
+            text = tr("Adjust price failed after %n retries: %1", nullptr, r.retries).arg(r.error);
+            if (r.status == ServiceStatus::Invalid)
+                showErrors(r.fieldErrors);
+        }
+        m_adjustResult->setText(text);
+        emit message(text);
+    });
 }

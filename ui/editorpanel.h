@@ -4,6 +4,11 @@
 // its trace appears in the Trace panel. Input is checked with
 // ProductValidator first: an error shows under the field it concerns and
 // nothing is sent; errors the service reports are shown the same way.
+//
+// Below the form: the product's tags (comma separated, saved with their own
+// button through ProductTags, each shown as a chip that lists the products
+// carrying it), a combo of every tag in use, and "adjust price by N"
+// (ProductService::adjustPrice, optimistic retries shown).
 #pragma once
 
 #include "product.h"
@@ -12,9 +17,14 @@
 #include <QWidget>
 
 class Backend;
+class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QPushButton;
+class QSpinBox;
+struct CatalogResult;
 struct ServiceResult;
 
 class EditorPanel final : public QWidget
@@ -42,6 +52,13 @@ private:
     void clearErrors();
     void setError(QLabel *label, QLineEdit *field, const QString &text);
     void showResult(const QString &what, const ServiceResult &result);
+    // tags and adjust-price
+    void loadTags(qint64 id);
+    void saveTags();
+    void showTagChips(const QStringList &tags);
+    void showTagged(const QString &tag);
+    void refreshAllTags();
+    void adjustPrice();
 
     Backend *m_backend = nullptr;
     QLineEdit *m_id;
@@ -52,6 +69,15 @@ private:
     QLabel *m_nameError;
     QLabel *m_priceError;
     QLabel *m_result;
+    QLineEdit *m_tags;
+    QLabel *m_tagsError;
+    QHBoxLayout *m_chips;
+    QComboBox *m_allTags;
+    QLabel *m_taggedLabel;
+    QListWidget *m_tagged;
+    QSpinBox *m_delta;
+    QLabel *m_adjustResult;
     qint64 m_loadedVersion = 0;
+    qint64 m_loadedId = 0; ///< the product whose tags are shown
     QList<QPushButton *> m_buttons;
 };

@@ -6,6 +6,7 @@
 #include "keytablemodel.h"
 #include "productservice.h"
 #include "redisclient.h"
+#include "theme.h"
 #include "ttlbardelegate.h"
 
 #include <QHBoxLayout>
@@ -13,7 +14,9 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
@@ -31,6 +34,11 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     , m_count(new QLabel(this))
     , m_preview(new QTreeWidget(this))
     , m_previewTitle(new QLabel(this))
+    , m_ttlEdit(new QLineEdit(this))
+    , m_setTtl(new QPushButton(this))
+    , m_persist(new QPushButton(this))
+    , m_actionStatus(new QLabel(this))
+    , m_menu(new QMenu(this))
 {
     m_filter->setObjectName(QStringLiteral("keyFilter"));
     m_filter->setPlaceholderText(tr("Pattern, e.g. product:* (Enter to scan)"));
@@ -78,6 +86,26 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     m_previewTitle->setText(tr("Select a key to see its value."));
     m_previewTitle->setForegroundRole(QPalette::PlaceholderText);
 
+    // TTL editing for the selected key (also in the table's context menu).
+    m_ttlEdit->setObjectName(QStringLiteral("ttlEdit"));
+    m_ttlEdit->setPlaceholderText(tr("seconds"));
+    m_ttlEdit->setToolTip(tr("New TTL in whole seconds (1 or more); Enter sets it (EXPIRE)"));
+    m_ttlEdit->setMaximumWidth(m_ttlEdit->fontMetrics().horizontalAdvance(QStringLiteral("0000000000")) + 16);
+    m_setTtl->setObjectName(QStringLiteral("setTtlButton"));
+    m_setTtl->setText(tr("Set TTL"));
+    m_setTtl->setToolTip(tr("EXPIRE the selected key after this many seconds"));
+    m_persist->setObjectName(QStringLiteral("persistButton"));
+    m_persist->setText(tr("Persist"));
+    m_persist->setToolTip(tr("PERSIST: remove the selected key's TTL so it never expires"));
+    m_actionStatus->setObjectName(QStringLiteral("keyActionStatus"));
+    m_actionStatus->setWordWrap(true);
+    m_actionStatus->hide();
+    QAction *setTtlAction = m_menu->addAction(tr("Set TTL…"));
+    setTtlAction->setObjectName(QStringLiteral("setTtlAction"));
+    QAction *persistAction = m_menu->addAction(tr("Persist (remove TTL)"));
+    persistAction->setObjectName(QStringLiteral("persistAction"));
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_filter, 1);
     bar->addWidget(m_rescan);
@@ -89,6 +117,14 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     pl->setContentsMargins(0, 0, 0, 0);
     pl->setSpacing(2);
     pl->addWidget(m_previewTitle);
+    auto *actionsRow = new QHBoxLayout;
+    actionsRow->addWidget(new QLabel(tr("TTL:"), previewBox));
+    actionsRow->addWidget(m_ttlEdit);
+    actionsRow->addWidget(m_setTtl);
+    actionsRow->addWidget(m_persist);
+    actionsRow->addStretch(1);
+    pl->addLayout(actionsRow);
+    pl->addWidget(m_actionStatus);
     pl->addWidget(m_preview);
 
     auto *split = new QSplitter(Qt::Vertical, this);
@@ -122,8 +158,26 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
                 return;
             m_previewKey = current.data(KeyTableModel::KeyBytesRole).toByteArray();
             m_previewTitle->setText(tr("Loading %1…").arg(QString::fromUtf8(m_previewKey)));
+            m_actionStatus->hide();
+            updateActionButtons();
             m_scanner->fetchPreview(m_previewKey);
         });
+    connect(m_ttlEdit, &QLineEdit::returnPressed, this, &KeyBrowserPanel::setTtlOfSelected);
+    connect(m_setTtl, &QPushButton::clicked, this, &KeyBrowserPanel::setTtlOfSelected);
+    connect(m_persist, &QPushButton::clicked, this, &KeyBrowserPanel::persistSelected);
+    connect(m_view, &QWidget::customContextMenuRequested, this, &KeyBrowserPanel::showContextMenu);
+    connect(setTtlAction, &QAction::triggered, this, [this] {
+        // No modal dialog (it would spin a nested event loop): the field in
+        // the details area takes the input, prefilled with the current TTL.
+        const int row = m_model->rowOfKey(m_previewKey);
+        const qint64 ms = row >= 0 ? m_model->remainingMs(row) : -2;
+        if (ms > 0)
+            m_ttlEdit->setText(QString::number((ms + 999) / 1000));
+        m_ttlEdit->setFocus(Qt::OtherFocusReason);
+        m_ttlEdit->selectAll();
+    });
+    connect(persistAction, &QAction::triggered, this, &KeyBrowserPanel::persistSelected);
+    updateActionButtons();
 
     m_tick.setInterval(100);
     connect(&m_tick, &QTimer::timeout, this, &KeyBrowserPanel::onTick);
@@ -155,10 +209,66 @@ void KeyBrowserPanel::attach(Backend *backend)
         m_model->markDetailsUnknown(keys);
     });
     connect(m_scanner, &KeyScanner::previewReady, this, &KeyBrowserPanel::showPreview);
+    m_actions = new KeyActions(m_scanner->client(), this);
+    connect(m_actions, &KeyActions::finished, this, &KeyBrowserPanel::showActionResult);
+    connect(m_actions, &KeyActions::traceRecorded, this, &KeyBrowserPanel::traceRecorded);
     connect(backend->keyspaceWatcher(), &KeyspaceWatcher::eventsBatched, this, &KeyBrowserPanel::onEvents);
     m_scanner->connectToServer();
     m_tick.start();
     setEnabled(true);
+    updateActionButtons();
+}
+
+void KeyBrowserPanel::updateActionButtons()
+{
+    const bool can = m_actions && !m_previewKey.isEmpty();
+    m_ttlEdit->setEnabled(can);
+    m_setTtl->setEnabled(can);
+    m_persist->setEnabled(can);
+    for (QAction *a : m_menu->actions())
+        a->setEnabled(can);
+}
+
+void KeyBrowserPanel::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_view->indexAt(pos);
+    if (!index.isValid())
+        return;
+    m_view->setCurrentIndex(index.siblingAtColumn(KeyTableModel::KeyColumn));
+    updateActionButtons();
+    m_menu->popup(m_view->viewport()->mapToGlobal(pos)); // popup(), not exec(): no nested event loop
+}
+
+void KeyBrowserPanel::setTtlOfSelected()
+{
+    if (!m_actions || m_previewKey.isEmpty())
+        return;
+    m_actions->setTtl(m_previewKey, m_ttlEdit->text());
+}
+
+void KeyBrowserPanel::persistSelected()
+{
+    if (!m_actions || m_previewKey.isEmpty())
+        return;
+    m_actions->persist(m_previewKey);
+}
+
+void KeyBrowserPanel::showActionResult(const KeyActionResult &result)
+{
+    // The row shows the new TTL now, not after the next details fetch.
+    if (result.status == KeyActionResult::Status::Ok || result.status == KeyActionResult::Status::NotFound)
+        m_model->applyTtl(result.key, result.pttlMs);
+    if (result.key != m_previewKey && result.status != KeyActionResult::Status::Invalid)
+        return;
+    m_actionStatus->setText(result.message);
+    const QColor color = Theme::outcomeColor(result.ok()        ? TraceOutcome::Ok
+            : result.status == KeyActionResult::Status::Invalid ? TraceOutcome::Invalid
+                                                                : TraceOutcome::Error);
+    m_actionStatus->setStyleSheet(QStringLiteral("QLabel { color: %1; }").arg(color.name()));
+    m_actionStatus->setProperty("failed", !result.ok());
+    m_actionStatus->show();
+    if (result.ok())
+        m_ttlEdit->clear();
 }
 
 QByteArray KeyBrowserPanel::effectivePattern() const
@@ -238,6 +348,12 @@ void KeyBrowserPanel::showPreview(const KeyValuePreview &preview)
         title += tr(" · %n item(s)", nullptr, int(preview.totalItems));
     if (preview.totalItems > preview.rows.size() && preview.type != "string")
         title += tr(", first %1 shown").arg(preview.rows.size());
+    // A string preview is only its first bytes (GETRANGE): say so, with the real size.
+    if (preview.type == "string" && preview.totalItems >= 0) {
+        title += tr(" · %1 bytes").arg(preview.totalItems);
+        if (preview.totalItems > KeyScanner::PreviewBytes)
+            title += tr(", first %1 shown").arg(KeyScanner::PreviewBytes);
+    }
     m_previewTitle->setText(title);
     const bool zset = preview.type == "zset";
     m_preview->setHeaderLabels({ zset  ? tr("Score")

@@ -5,9 +5,12 @@
 // Details (type, size, TTL) are fetched only for rows that are visible. A
 // timer repaints the TTL column of the visible rows only; keyspace events
 // re-sync TTLs and fade out keys that expire. Selecting a key shows a
-// bounded preview of its value.
+// bounded preview of its value, with TTL editing: "Set TTL" (EXPIRE) and
+// "Persist" (PERSIST) from the details area or the table's context menu. The
+// row's TTL changes at once; each action is traced (traceRecorded()).
 #pragma once
 
+#include "keyactions.h"
 #include "keyscanner.h"
 #include "keyspaceevent.h"
 
@@ -19,6 +22,8 @@ class KeyTableModel;
 class QCheckBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
+class QPushButton;
 class QProgressBar;
 class QTableView;
 class QToolButton;
@@ -40,6 +45,19 @@ public:
     void rescan();
     /// Selects the key (and shows its preview) if the browser holds it.
     bool selectKey(const QByteArray &key);
+    /// The selected key, empty when none.
+    QByteArray selectedKey() const { return m_previewKey; }
+    KeyActions *keyActions() const { return m_actions; }
+    QMenu *contextMenu() const { return m_menu; }
+
+    /// EXPIRE on the selected key with the TTL field's text (validated).
+    void setTtlOfSelected();
+    /// PERSIST on the selected key.
+    void persistSelected();
+
+signals:
+    /// A TTL action ran (for the trace panel).
+    void traceRecorded(const OperationTrace &trace);
 
 private:
     void onEvents(const QList<KeyspaceEvent> &events);
@@ -47,6 +65,9 @@ private:
     void requestVisibleDetails();
     void showPreview(const KeyValuePreview &preview);
     QByteArray effectivePattern() const;
+    void showActionResult(const KeyActionResult &result);
+    void updateActionButtons();
+    void showContextMenu(const QPoint &pos);
 
     Backend *m_backend = nullptr;
     KeyScanner *m_scanner = nullptr;
@@ -58,6 +79,12 @@ private:
     QLabel *m_count;
     QTreeWidget *m_preview;
     QLabel *m_previewTitle;
+    QLineEdit *m_ttlEdit;
+    QPushButton *m_setTtl;
+    QPushButton *m_persist;
+    QLabel *m_actionStatus;
+    QMenu *m_menu;
+    KeyActions *m_actions = nullptr;
     QTimer m_tick;
     QByteArray m_previewKey;
     int m_detailsInFlight = 0;

@@ -2,6 +2,8 @@
 #include "mainwindow.h"
 
 #include "backend.h"
+#include "bloompanel.h"
+#include "changelogpanel.h"
 #include "connectiondialog.h"
 #include "demoscript.h"
 #include "editorpanel.h"
@@ -9,10 +11,13 @@
 #include "infopoller.h"
 #include "keybrowserpanel.h"
 #include "metricspanel.h"
+#include "mostviewedpanel.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "productspanel.h"
+#include "productstablemodel.h"
 #include "recentpanel.h"
+#include "searchpanel.h"
 #include "redisclient.h"
 #include "strategypanel.h"
 #include "theme.h"
@@ -34,7 +39,7 @@
 #include <QTimer>
 
 namespace {
-constexpr int StateVersion = 1;
+constexpr int StateVersion = 2; // 2: the Redis feature panels
 }
 
 MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *parent)
@@ -46,6 +51,10 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
     , m_strategy(new StrategyPanel(this))
     , m_keys(new KeyBrowserPanel(this))
     , m_recent(new RecentPanel(this))
+    , m_mostViewed(new MostViewedPanel(this))
+    , m_bloom(new BloomPanel(this))
+    , m_changeLog(new ChangeLogPanel(backend, this))
+    , m_search(new SearchPanel(this))
     , m_events(new EventsPanel(this))
     , m_trace(new TracePanel(this))
     , m_metrics(new MetricsPanel(this))
@@ -64,11 +73,15 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
     addPanel(m_strategy, tr("Strategy"), QStringLiteral("strategyDock"));
     addPanel(m_products, tr("Products (SQLite)"), QStringLiteral("productsDock"));
     addPanel(m_editor, tr("Editor"), QStringLiteral("editorDock"));
+    addPanel(m_search, tr("Search"), QStringLiteral("searchDock"));
     addPanel(m_keys, tr("Redis keys"), QStringLiteral("keysDock"));
     addPanel(m_events, tr("Keyspace events"), QStringLiteral("eventsDock"));
     addPanel(m_recent, tr("Recent products"), QStringLiteral("recentDock"));
+    addPanel(m_mostViewed, tr("Most viewed"), QStringLiteral("mostViewedDock"));
     addPanel(m_trace, tr("Trace"), QStringLiteral("traceDock"));
     addPanel(m_metrics, tr("Metrics"), QStringLiteral("metricsDock"));
+    addPanel(m_bloom, tr("Bloom filter"), QStringLiteral("bloomDock"));
+    addPanel(m_changeLog, tr("Change log"), QStringLiteral("changeLogDock"));
 
     m_connection->setObjectName(QStringLiteral("statusConnection"));
     m_strategyLabel->setObjectName(QStringLiteral("statusStrategy"));
@@ -92,6 +105,10 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
     connect(m_editor, &EditorPanel::message, this, &MainWindow::showMessage);
     connect(m_strategy, &StrategyPanel::message, this, &MainWindow::showMessage);
     connect(m_products, &ProductsPanel::productSelected, m_editor, &EditorPanel::showProduct);
+    connect(m_search, &SearchPanel::productActivated, this, [this](qint64 id) {
+        if (const auto p = m_products->model()->product(id))
+            m_editor->showProduct(*p);
+    });
     connect(backend, &Backend::ready, this, &MainWindow::onReady);
     connect(backend, &Backend::redisReady, this, &MainWindow::updateStatus);
     connect(backend, &Backend::warning, this, &MainWindow::showMessage);
@@ -122,8 +139,12 @@ void MainWindow::resetLayout()
     QDockWidget *keys = dock("keysDock");
     QDockWidget *events = dock("eventsDock");
     QDockWidget *recent = dock("recentDock");
+    QDockWidget *mostViewed = dock("mostViewedDock");
     QDockWidget *trace = dock("traceDock");
     QDockWidget *metrics = dock("metricsDock");
+    QDockWidget *bloom = dock("bloomDock");
+    QDockWidget *changeLog = dock("changeLogDock");
+    QDockWidget *search = dock("searchDock");
     for (QDockWidget *d : std::as_const(m_docks)) {
         d->setFloating(false);
         d->show();
@@ -137,7 +158,13 @@ void MainWindow::resetLayout()
     splitDockWidget(products, editor, Qt::Vertical);
     splitDockWidget(keys, events, Qt::Vertical);
     splitDockWidget(trace, metrics, Qt::Vertical);
+    tabifyDockWidget(products, search);
+    products->raise();
     tabifyDockWidget(events, recent);
+    tabifyDockWidget(recent, mostViewed);
+    tabifyDockWidget(mostViewed, changeLog);
+    tabifyDockWidget(metrics, bloom);
+    metrics->raise();
     events->raise();
     for (QDockWidget *d : std::as_const(m_docks))
         d->show();
@@ -151,7 +178,7 @@ void MainWindow::applyDefaultSizes()
 {
     const auto dock = [this](const char *name) { return findChild<QDockWidget *>(QLatin1String(name)); };
     resizeDocks({ dock("strategyDock"), dock("keysDock"), dock("traceDock") }, { 400, 400, 480 }, Qt::Horizontal);
-    resizeDocks({ dock("strategyDock"), dock("productsDock"), dock("editorDock") }, { 218, 305, 237 }, Qt::Vertical);
+    resizeDocks({ dock("strategyDock"), dock("productsDock"), dock("editorDock") }, { 226, 222, 312 }, Qt::Vertical);
     resizeDocks({ dock("keysDock"), dock("eventsDock") }, { 430, 330 }, Qt::Vertical);
     resizeDocks({ dock("traceDock"), dock("metricsDock") }, { 440, 320 }, Qt::Vertical);
 }
@@ -240,9 +267,13 @@ void MainWindow::onReady()
     m_editor->attach(m_backend);
     m_strategy->attach(m_backend);
     m_keys->attach(m_backend);
+    m_mostViewed->attach(m_backend, m_products->model());
+    m_bloom->attach(m_backend);
+    m_search->attach(m_backend);
     m_recent->attach(m_backend, m_products->model());
     m_events->attach(m_backend);
     m_trace->attach(m_backend);
+    connect(m_keys, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
     m_metrics->attach(m_backend);
 
     connect(service, &ProductService::strategyChanged, this, &MainWindow::updateStatus);

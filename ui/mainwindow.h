@@ -12,16 +12,20 @@
 #include "../app/appoptions.h"
 
 class Backend;
+class BloomPanel;
+class ChangeLogPanel;
 class DemoScript;
 class EditorPanel;
 class EventsPanel;
 class KeyBrowserPanel;
 class MetricsPanel;
+class MostViewedPanel;
 class ProductsPanel;
 class QActionGroup;
 class QDockWidget;
 class QLabel;
 class RecentPanel;
+class SearchPanel;
 class StrategyPanel;
 class TracePanel;
 
@@ -43,6 +47,10 @@ public:
     StrategyPanel *strategyPanel() const { return m_strategy; }
     KeyBrowserPanel *keyBrowserPanel() const { return m_keys; }
     RecentPanel *recentPanel() const { return m_recent; }
+    MostViewedPanel *mostViewedPanel() const { return m_mostViewed; }
+    BloomPanel *bloomPanel() const { return m_bloom; }
+    ChangeLogPanel *changeLogPanel() const { return m_changeLog; }
+    SearchPanel *searchPanel() const { return m_search; }
     EventsPanel *eventsPanel() const { return m_events; }
     TracePanel *tracePanel() const { return m_trace; }
     MetricsPanel *metricsPanel() const { return m_metrics; }
@@ -69,6 +77,10 @@ private:
     StrategyPanel *m_strategy;
     KeyBrowserPanel *m_keys;
     RecentPanel *m_recent;
+    MostViewedPanel *m_mostViewed;
+    BloomPanel *m_bloom;
+    ChangeLogPanel *m_changeLog;
+    SearchPanel *m_search;
     EventsPanel *m_events;
     TracePanel *m_trace;
     MetricsPanel *m_metrics;

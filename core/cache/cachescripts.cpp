@@ -73,6 +73,47 @@ return 0
     return s;
 }
 
+// KEYS: hash, queue, processing. ARGV: id, expected_version (0 = any),
+// db_version ('' = unknown, 0 = no row), delete ('1'/'0'), name, price, updated_at.
+// Returns {code, version, depth}: code 1 queued (version = the new one,
+// depth = queue + processing), 0 not cached and db_version unknown (ask
+// SQLite, call again), -1 no such product, -2 conflict (version = current).
+// Only a queued write changes anything.
+const RedisScript &wbWrite()
+{
+    static const RedisScript s(QStringLiteral("wb-write"), QByteArrayLiteral(R"lua(
+local cur = redis.call('HMGET', KEYS[1], 'version', 'absent')
+local current, exists
+if cur[1] then
+  current = tonumber(cur[1]) or 0
+  exists = not cur[2]
+elseif ARGV[3] ~= '' then
+  current = tonumber(ARGV[3]) or 0
+  exists = current > 0
+else
+  return {0, 0, 0}
+end
+if not exists then return {-1, current, 0} end
+local expected = tonumber(ARGV[2]) or 0
+if expected > 0 and expected ~= current then return {-2, current, 0} end
+local v = string.format('%d', current + 1)
+if ARGV[4] == '1' then
+  -- A tombstone: reads answer NotFound until the worker deletes the row.
+  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'absent', '1', 'version', v, 'updated_at', ARGV[7], 'dirty', '1')
+  redis.call('HDEL', KEYS[1], 'name', 'price', 'delta', 'expires_at')
+else
+  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[5], 'price', ARGV[6], 'version', v,
+             'updated_at', ARGV[7], 'dirty', '1')
+  redis.call('HDEL', KEYS[1], 'absent', 'delta', 'expires_at')
+end
+-- No TTL while unflushed: a queued item must never expire.
+redis.call('PERSIST', KEYS[1])
+local depth = redis.call('RPUSH', KEYS[2], ARGV[1]) + redis.call('LLEN', KEYS[3])
+return {1, current + 1, depth}
+)lua"));
+    return s;
+}
+
 // KEYS: hash. ARGV: flushed_version, ttl_ms, negative_ttl_ms.
 // Returns 1 cleaned, 0 a newer write is pending (left dirty), -1 hash gone.
 const RedisScript &wbClean()
@@ -152,8 +193,8 @@ return {removed, kept}
 
 QList<const RedisScript *> all()
 {
-    return { &fill(), &negative(), &invalidate(), &unlock(), &wbClean(), &wbTake(), &wbRecover(), &idFloor(),
-        &dropKeys() };
+    return { &fill(), &negative(), &invalidate(), &unlock(), &wbWrite(), &wbClean(), &wbTake(), &wbRecover(),
+        &idFloor(), &dropKeys() };
 }
 
 } // namespace CacheScripts

@@ -10,6 +10,9 @@
 //  unlock      compare-and-delete of the stampede lock (only the owner's token).
 //  wbClean     after a write-behind flush: drop the dirty mark and set the TTL,
 //              only if no newer write arrived meanwhile.
+//  wbWrite     accept one write-behind update or delete: version check
+//              (compare-and-set), HSET with the dirty mark, PERSIST, RPUSH
+//              to the queue - what WATCH + MULTI did, in one round trip.
 //  wbTake      LMOVE queue -> processing up to the batch size, in one round trip.
 //  wbRecover   move everything in processing back to the queue (after a crash).
 //  idFloor     raise the write-behind id counter to at least a value.
@@ -27,6 +30,7 @@ const RedisScript &fill();
 const RedisScript &negative();
 const RedisScript &invalidate();
 const RedisScript &unlock();
+const RedisScript &wbWrite();
 const RedisScript &wbClean();
 const RedisScript &wbTake();
 const RedisScript &wbRecover();

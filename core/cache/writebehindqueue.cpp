@@ -62,12 +62,13 @@ void WriteBehindQueue::refreshDepth()
         });
 }
 
-void WriteBehindQueue::notifyQueued()
+void WriteBehindQueue::notifyQueued(int depth)
 {
-    ++m_depth;
+    m_depth = depth >= 0 ? depth : m_depth + 1;
     m_backend.metrics().queueDepth = m_depth;
     emit depthChanged(m_depth);
-    refreshDepth();
+    if (depth < 0)
+        refreshDepth();
     schedule(m_backend.settings().writeBehindFlushIntervalMs);
 }
 
@@ -152,6 +153,16 @@ void WriteBehindQueue::runFlush()
     auto classify = [](const RedisReply &r) { return r.size() > 0 ? TraceOutcome::Queue : TraceOutcome::Ok; };
     m_backend.script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing() }, { QByteArray::number(batch) },
         classify, [this, op, keys, settings, batch](const RedisReply &reply) {
+            if (!reply.isArray()) {
+                // Not "nothing to do": an error here must not look like an
+                // empty queue (a drain would then report the queue flushed).
+                m_lastMoved = 0;
+                op->fail(reply.isClientError() ? ServiceStatus::Unavailable : ServiceStatus::Error,
+                    QStringLiteral("Write-behind flush could not take items from the queue: %1")
+                        .arg(reply.isError() ? reply.errorMessage() : reply.toDisplayString(80)));
+                endFailedFlush();
+                return;
+            }
             QList<QByteArray> moved;
             for (const RedisReply &r : reply.elements()) {
                 if (r.isString())
@@ -289,9 +300,7 @@ void WriteBehindQueue::runFlush()
                                         op->fail(ServiceStatus::Error,
                                             QStringLiteral("Write-behind flush failed, items re-queued: %1")
                                                 .arg(r.error));
-                                        m_flushing = false;
-                                        refreshDepth();
-                                        schedule(std::max(1000, m_backend.settings().writeBehindFlushIntervalMs));
+                                        endFailedFlush();
                                     });
                                 return;
                             }
@@ -299,6 +308,19 @@ void WriteBehindQueue::runFlush()
                         });
                 });
         });
+}
+
+void WriteBehindQueue::endFailedFlush()
+{
+    m_flushing = false;
+    m_flushAgain = false;
+    refreshDepth();
+    // Callers who asked meanwhile get an answer now (an error again if the
+    // cause persists); otherwise retry later, not in a tight loop.
+    if (!m_waiters.isEmpty())
+        QTimer::singleShot(0, this, [this] { runFlush(); });
+    else
+        schedule(std::max(1000, m_backend.settings().writeBehindFlushIntervalMs));
 }
 
 void WriteBehindQueue::endFlush(bool more)

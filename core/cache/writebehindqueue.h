@@ -32,7 +32,9 @@ public:
     /// Re-queues items left in processing, then flushes if anything waits.
     void recover();
     /// A write was queued: update the depth and make sure a flush is scheduled.
-    void notifyQueued();
+    /// depth >= 0 is queue + processing as the write's own script saw it
+    /// (no LLEN round trip needed); -1 asks Redis.
+    void notifyQueued(int depth = -1);
     /// Flushes now; done gets count = items written (after any flush in progress).
     void flushNow(std::function<void(const ServiceResult &)> done = {});
 
@@ -61,6 +63,7 @@ private:
     void schedule(int delayMs);
     void runFlush();
     void endFlush(bool more);
+    void endFailedFlush();
 
     CacheBackend &m_backend;
     QTimer m_timer;

@@ -8,16 +8,10 @@
 
 #include <map>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QSet>
 
 namespace {
-enum class Decision { NeedDb, NotFound, Conflict, Queued };
-struct Plan
-{
-    Decision decision = Decision::NeedDb;
-    qint64 current = 0;
-    Product product;
-};
 QByteArray stamp()
 {
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
@@ -205,135 +199,107 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
     const CacheKeys &k = m_backend.keys();
     const QByteArray key = k.product(w.id);
     const QByteArray queue = k.queue();
-    auto plan = std::make_shared<Plan>();
+    const QDateTime updatedAt = QDateTime::currentDateTimeUtc();
 
-    // WATCH the hash, read its version, then MULTI: the new version is the
-    // cached one + 1 (or SQLite's + 1 when nothing is cached), and no other
-    // writer can slip in between the read and the write.
-    auto build = [w, dbVersion, key, queue, plan](const QList<RedisReply> &reads) -> QList<RedisCommand> {
-        const RedisReply &h = reads.value(0);
-        const RedisReply version = h.size() > 0 ? h.at(0) : RedisReply();
-        const bool cachedAbsent = h.size() > 1 && !h.at(1).isNil();
-        bool exists = false;
-        if (!version.isNil()) {
-            plan->current = version.toInteger();
-            exists = !cachedAbsent;
-        } else if (dbVersion) {
-            plan->current = *dbVersion;
-            exists = *dbVersion > 0;
-        } else {
-            plan->decision = Decision::NeedDb;
-            return {};
-        }
-        if (!exists) {
-            plan->decision = Decision::NotFound;
-            return {};
-        }
-        if (w.expectedVersion > 0 && w.expectedVersion != plan->current) {
-            plan->decision = Decision::Conflict;
-            return {};
-        }
-        plan->decision = Decision::Queued;
-        const qint64 next = plan->current + 1;
-        Product &p = plan->product;
-        p.id = w.id;
-        p.name = w.name;
-        p.price = w.price;
-        p.version = next;
-        p.updatedAt = QDateTime::currentDateTimeUtc();
-        const QByteArray ts = p.updatedAt.toString(Qt::ISODateWithMs).toLatin1();
-        QList<RedisCommand> cmds;
-        if (w.isDelete) {
-            // The delete travels as a tombstone: the hash says "absent" at a
-            // new version, so reads answer NotFound until the worker deletes the row.
-            cmds.append({ QByteArrayLiteral("HSET"), key, QByteArrayLiteral("id"), QByteArray::number(w.id),
-                QByteArrayLiteral("absent"), QByteArrayLiteral("1"), QByteArrayLiteral("version"),
-                QByteArray::number(next), QByteArrayLiteral("updated_at"), ts, QByteArrayLiteral("dirty"),
-                QByteArrayLiteral("1") });
-            cmds.append({ QByteArrayLiteral("HDEL"), key, QByteArrayLiteral("name"), QByteArrayLiteral("price"),
-                QByteArrayLiteral("delta"), QByteArrayLiteral("expires_at") });
-        } else {
-            cmds.append({ QByteArrayLiteral("HSET"), key, QByteArrayLiteral("id"), QByteArray::number(w.id),
-                QByteArrayLiteral("name"), w.name.toUtf8(), QByteArrayLiteral("price"), QByteArray::number(w.price),
-                QByteArrayLiteral("version"), QByteArray::number(next), QByteArrayLiteral("updated_at"), ts,
-                QByteArrayLiteral("dirty"), QByteArrayLiteral("1") });
-            cmds.append({ QByteArrayLiteral("HDEL"), key, QByteArrayLiteral("absent"), QByteArrayLiteral("delta"),
-                QByteArrayLiteral("expires_at") });
-        }
-        // No TTL while unflushed: an item still queued must never expire (article bug 3).
-        cmds.append({ QByteArrayLiteral("PERSIST"), key });
-        cmds.append({ QByteArrayLiteral("RPUSH"), queue, QByteArray::number(w.id) });
-        return cmds;
-    };
+    // One script does the read, the decision and the write (see
+    // CacheScripts::wbWrite): Redis runs it atomically, so no other writer can
+    // slip in between the version check and the HSET, and nothing on the
+    // connection has to wait for it, unlike WATCH + MULTI (two round trips).
+    const QList<QByteArray> keys { key, queue, k.processing() };
+    const QList<QByteArray> args { QByteArray::number(w.id), QByteArray::number(w.expectedVersion),
+        dbVersion ? QByteArray::number(*dbVersion) : QByteArray(),
+        w.isDelete ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), w.isDelete ? QByteArray() : w.name.toUtf8(),
+        QByteArray::number(w.isDelete ? 0 : w.price), updatedAt.toString(Qt::ISODateWithMs).toLatin1() };
 
     QElapsedTimer clock;
     clock.start();
-    m_backend.metrics().redisCommands += 2;
-    const QString readText = QStringLiteral("WATCH %1 | HMGET %1 version absent dirty").arg(QString::fromUtf8(key));
-    m_backend.redis()->watchTransaction({ key },
-        { { QByteArrayLiteral("HMGET"), key, QByteArrayLiteral("version"), QByteArrayLiteral("absent"),
-            QByteArrayLiteral("dirty") } },
-        build, 5, &m_backend, [this, op, w, plan, clock, readText](const RedisReply &exec, int attempts) {
+    ++m_backend.metrics().redisCommands;
+    CacheScripts::wbWrite().run(m_backend.redis(), keys, args, &m_backend,
+        [this, op, w, dbVersion, updatedAt, clock](const RedisReply &r, bool reloaded) {
             const qint64 us = clock.nsecsElapsed() / 1000;
-            if (plan->decision != Decision::Queued || exec.isError()) {
-                op->step(TraceSystem::Redis, readText,
-                    exec.isError() ? (exec.isClientError() ? TraceOutcome::Unavailable : TraceOutcome::Error)
-                                   : TraceOutcome::Ok,
-                    us, exec.isError() ? exec.errorMessage() : QString());
+            CacheBackend &b = m_backend;
+            if (reloaded) {
+                ++b.metrics().redisCommands;
+                op->step(TraceSystem::Redis, QStringLiteral("SCRIPT LOAD (wb-write) after NOSCRIPT"), TraceOutcome::Ok);
             }
-            if (exec.isError()) {
-                op->fail(exec.isClientError() ? ServiceStatus::Unavailable : ServiceStatus::Error,
-                    QStringLiteral("The write was not queued: %1").arg(exec.errorMessage()));
+            const QString product = QString::fromUtf8(b.keys().product(w.id));
+            const QString head = QStringLiteral("EVALSHA wb-write %1").arg(product);
+            const qint64 code = r.size() == 3 ? r.at(0).toInteger() : -99;
+            const qint64 version = r.size() == 3 ? r.at(1).toInteger() : 0;
+            if (r.isError() || code == -99) {
+                const QString error
+                    = r.isError() ? r.errorMessage() : QStringLiteral("unexpected reply %1").arg(r.toDisplayString(80));
+                op->step(TraceSystem::Redis, head, r.isClientError() ? TraceOutcome::Unavailable : TraceOutcome::Error,
+                    us, error);
+                op->fail(r.isClientError() ? ServiceStatus::Unavailable : ServiceStatus::Error,
+                    QStringLiteral("The write was not queued: %1").arg(error));
                 return;
             }
-            switch (plan->decision) {
-            case Decision::NeedDb:
-                // Nothing cached: learn the row's version from SQLite, then try again.
-                m_backend.dbGet(op, w.id, [this, op, w](const StoreResult &r) {
-                    if (r.ok() && r.product)
-                        queueWrite(op, w, r.product->version);
-                    else if (r.status == StoreStatus::NotFound)
+            const QString from = dbVersion ? QStringLiteral("SQLite") : QStringLiteral("cached");
+            switch (code) {
+            case 0:
+                op->step(TraceSystem::Redis, head + QStringLiteral(": not cached, nothing written"), TraceOutcome::Miss,
+                    us, QStringLiteral("the version must come from SQLite"));
+                // Learn the row's version from SQLite, then run the script again
+                // (a version cached meanwhile still wins inside the script).
+                b.dbGet(op, w.id, [this, op, w](const StoreResult &sr) {
+                    if (sr.ok() && sr.product)
+                        queueWrite(op, w, sr.product->version);
+                    else if (sr.status == StoreStatus::NotFound)
                         queueWrite(op, w, 0);
                     else
-                        op->finish(CacheBackend::fromStore(r));
+                        op->finish(CacheBackend::fromStore(sr));
                 });
                 return;
-            case Decision::NotFound:
+            case -1:
+                op->step(TraceSystem::Redis, head + QStringLiteral(": no such product (%1), nothing written").arg(from),
+                    TraceOutcome::NotFound, us);
                 op->fail(ServiceStatus::NotFound, QStringLiteral("Product %1 does not exist.").arg(w.id));
                 return;
-            case Decision::Conflict:
+            case -2:
+                op->step(TraceSystem::Redis,
+                    head
+                        + QStringLiteral(": expected version %1, %2 version is %3 - refused, nothing written")
+                              .arg(w.expectedVersion)
+                              .arg(from)
+                              .arg(version),
+                    TraceOutcome::Conflict, us);
                 op->fail(ServiceStatus::Conflict,
                     QStringLiteral("Product %1 was changed meanwhile: expected version %2, but it is at version %3. "
                                    "Reload it and try again.")
                         .arg(w.id)
                         .arg(w.expectedVersion)
-                        .arg(plan->current));
+                        .arg(version));
                 return;
-            case Decision::Queued:
+            default:
                 break;
             }
-            if (exec.isNil()) {
-                op->step(TraceSystem::Redis, readText, TraceOutcome::Conflict, us);
-                op->fail(ServiceStatus::Error,
-                    QStringLiteral("Product %1 kept changing; the write was not queued after %2 attempts.")
-                        .arg(w.id)
-                        .arg(attempts));
-                return;
-            }
-            m_backend.metrics().redisCommands += 6;
+            const QString what = w.isDelete ? QStringLiteral("tombstone %1 (absent, dirty)").arg(product)
+                                            : QStringLiteral("HSET %1 (dirty)").arg(product);
+            QString detail = w.expectedVersion > 0
+                ? QStringLiteral("expected version %1 matched").arg(w.expectedVersion)
+                : QStringLiteral("no expected version");
+            if (dbVersion)
+                detail += QStringLiteral("; version from SQLite");
             op->step(TraceSystem::Redis,
-                readText
-                    + QStringLiteral(" | MULTI HSET %1 ... dirty 1 | HDEL | PERSIST | RPUSH %2 %3 | EXEC")
-                          .arg(QString::fromUtf8(m_backend.keys().product(w.id)),
-                              QString::fromUtf8(m_backend.keys().queue()))
-                          .arg(w.id),
-                TraceOutcome::Queue, us,
-                attempts > 1 ? QStringLiteral("%1 attempts (WATCH lost)").arg(attempts) : QString());
-            ++m_backend.metrics().writeBehindQueued;
-            m_queue.notifyQueued();
+                QStringLiteral("EVALSHA wb-write: %1 + PERSIST + RPUSH %2 %3, version %4 -> %5")
+                    .arg(what, QString::fromUtf8(b.keys().queue()))
+                    .arg(w.id)
+                    .arg(version - 1)
+                    .arg(version),
+                TraceOutcome::Queue, us, detail);
+            ++b.metrics().writeBehindQueued;
+            m_queue.notifyQueued(int(r.at(2).toInteger()));
             ServiceResult res;
-            if (!w.isDelete)
-                res.product = plan->product;
+            if (!w.isDelete) {
+                Product p;
+                p.id = w.id;
+                p.name = w.name;
+                p.price = w.price;
+                p.version = version;
+                p.updatedAt = updatedAt;
+                res.product = p;
+            }
             op->finish(res);
         });
 }

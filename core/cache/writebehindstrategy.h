@@ -1,10 +1,12 @@
 // WriteBehindStrategy: writes go to Redis and a reliable queue; the
 // WriteBehindQueue worker writes SQLite later.
 //
-// A write is one MULTI (HSET the hash with no TTL and a dirty mark, RPUSH
-// the id to the queue) inside WATCH, so the new version is computed from
-// the version Redis holds without a race. When Redis is unreachable the
-// write is refused: it must never look accepted while in neither store.
+// An update or delete is one Lua script (CacheScripts::wbWrite): it checks
+// the version Redis holds (compare-and-set against expectedVersion), HSETs
+// the hash with no TTL and a dirty mark and RPUSHes the id to the queue, all
+// atomically and in one round trip, so writes pipeline. When Redis is
+// unreachable the write is refused: it must never look accepted while in
+// neither store.
 #pragma once
 
 #include "cachestrategy.h"

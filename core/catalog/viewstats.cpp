@@ -57,15 +57,14 @@ void ViewStats::top(int n, QObject *context, TopCallback done)
         });
 }
 
-void ViewStats::uniqueViewers(
-    qint64 id, QObject *context, std::function<void(qint64 count, const QString &error)> done)
+void ViewStats::uniqueViewers(qint64 id, QObject *context, std::function<void(qint64 count, const QString &error)> done)
 {
     const CacheKeys keys(m_service->settings().keyPrefix);
     m_service->flushViews();
     QPointer<QObject> guard(context);
     const bool hasContext = context != nullptr;
-    m_service->redis()->command({ QByteArrayLiteral("PFCOUNT"), keys.viewers(id) }, this,
-        [guard, hasContext, done](const RedisReply &reply) {
+    m_service->redis()->command(
+        { QByteArrayLiteral("PFCOUNT"), keys.viewers(id) }, this, [guard, hasContext, done](const RedisReply &reply) {
             if (hasContext && !guard)
                 return;
             if (reply.isInteger())

@@ -146,7 +146,7 @@ void KeyScanner::previewOfType(const QByteArray &key, const QByteArray &type)
     const QByteArray last = QByteArray::number(PreviewItems - 1);
     QList<RedisCommand> cmds;
     if (type == "string")
-        cmds = { { "GETRANGE", key, "0", "4095" }, { "STRLEN", key } };
+        cmds = { { "GETRANGE", key, "0", QByteArray::number(PreviewBytes - 1) }, { "STRLEN", key } };
     else if (type == "hash")
         cmds = { { "HSCAN", key, "0", "COUNT", n }, { "HLEN", key } };
     else if (type == "list")

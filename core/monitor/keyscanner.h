@@ -35,6 +35,7 @@ class KeyScanner final : public QObject
 public:
     static constexpr int ScanCount = 1000;
     static constexpr int PreviewItems = 100;
+    static constexpr int PreviewBytes = 4096; ///< a string preview is its first bytes (GETRANGE)
 
     explicit KeyScanner(const RedisUrl &url, QObject *parent = nullptr);
     ~KeyScanner() override;

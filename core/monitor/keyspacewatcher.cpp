@@ -4,6 +4,8 @@
 #include "redisclient.h"
 #include "redissubscriber.h"
 
+#include <QRegularExpression>
+
 namespace {
 // "__keyspace@0__:product:1" -> db 0, rest "product:1".
 bool splitChannel(const QByteArray &channel, const QByteArray &head, int *db, QByteArray *rest)
@@ -18,7 +20,32 @@ bool splitChannel(const QByteArray &channel, const QByteArray &head, int *db, QB
     *rest = channel.mid(end + 3);
     return ok;
 }
+
+// An ACL user without the right (common on managed Redis) gets NOPERM; say
+// what is missing, what still works and how to grant it, like the eviction
+// settings do, instead of passing Redis's bare text through.
+bool isPermissionError(const QString &message)
+{
+    return message.contains(QLatin1String("NOPERM"));
+}
 } // namespace
+
+QString KeyspaceWatcher::explainSubscribeRefused(const QByteArray &pattern, const QString &redisSaid)
+{
+    return QStringLiteral("This Redis user may not subscribe to keyspace events (ACL: needs the channel pattern "
+                          "&%1, e.g. ACL SETUSER <user> &%1), so live events are off; everything else keeps "
+                          "working. (Redis said: %2)")
+        .arg(QString::fromUtf8(pattern), redisSaid);
+}
+
+QString KeyspaceWatcher::explainConfigRefused(const QString &redisSaid)
+{
+    return QStringLiteral("This Redis user may not run CONFIG SET notify-keyspace-events, so CacheLab cannot "
+                          "switch keyspace notifications on; live events work only if the server already has "
+                          "them on. An administrator can allow it with ACL SETUSER <user> +config|set, or set "
+                          "notify-keyspace-events KEA in redis.conf. (Redis said: %1)")
+        .arg(redisSaid);
+}
 
 KeyspaceWatcher::KeyspaceWatcher(const RedisUrl &url, QObject *parent)
     : QObject(parent)
@@ -65,7 +92,15 @@ void KeyspaceWatcher::start()
                 emit subscribed();
         });
         connect(m_subscriber, &RedisSubscriber::resubscribed, this, &KeyspaceWatcher::subscribed);
-        connect(m_subscriber, &RedisSubscriber::errorOccurred, this, &KeyspaceWatcher::errorOccurred);
+        connect(m_subscriber, &RedisSubscriber::errorOccurred, this, [this](const QString &message) {
+            if (!isPermissionError(message)) {
+                emit errorOccurred(message);
+                return;
+            }
+            QString said = message;
+            said.remove(QRegularExpression(QStringLiteral("^subscriber: ")));
+            emit errorOccurred(explainSubscribeRefused(channelPattern(), said));
+        });
     }
     m_subscriber->psubscribe(channelPattern());
     m_subscriber->connectToServer();
@@ -128,7 +163,13 @@ void KeyspaceWatcher::enableNotifications(
     client->command(
         { QByteArrayLiteral("CONFIG"), QByteArrayLiteral("SET"), QByteArrayLiteral("notify-keyspace-events"), flags },
         context, [done = std::move(done)](const RedisReply &r) {
-            if (done)
-                done(!r.isError(), r.isError() ? r.errorMessage() : QString());
+            if (!done)
+                return;
+            if (!r.isError())
+                done(true, {});
+            else if (!r.isClientError() && isPermissionError(r.errorMessage()))
+                done(false, explainConfigRefused(r.errorMessage()));
+            else
+                done(false, r.errorMessage());
         });
 }

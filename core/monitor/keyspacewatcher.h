@@ -59,11 +59,18 @@ public:
 
     quint64 eventsSeen() const { return m_seen; }
 
+    /// The texts used when an ACL user lacks the right (NOPERM): what is
+    /// missing, what still works, how to grant it, and Redis's own words.
+    static QString explainSubscribeRefused(const QByteArray &pattern, const QString &redisSaid);
+    static QString explainConfigRefused(const QString &redisSaid);
+
 signals:
     void eventReceived(const KeyspaceEvent &event);
     void eventsBatched(const QList<KeyspaceEvent> &events);
     /// Subscribed (again after a reconnect: events may have been missed).
     void subscribed();
+    /// Connection trouble, or a refused subscription (explained, see
+    /// explainSubscribeRefused()).
     void errorOccurred(const QString &message);
 
 private:

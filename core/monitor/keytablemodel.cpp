@@ -422,6 +422,24 @@ void KeyTableModel::applyDetails(const QList<KeyDetails> &details)
         emitRowChanged(minRow, maxRow);
 }
 
+bool KeyTableModel::applyTtl(const QByteArray &key, qint64 pttlMs)
+{
+    const quint32 e = findEntry(key);
+    if (e == NoEntry)
+        return false;
+    Entry &entry = m_entries[e];
+    const qint64 t = now();
+    if (pttlMs == -2) {
+        startFade(e, t);
+    } else if (!(entry.flags & Fading)) {
+        entry.deadlineMs = pttlMs >= 0 ? t + pttlMs : -1;
+        entry.ttlSpanMs = qint32(std::clamp<qint64>(pttlMs, 0, std::numeric_limits<qint32>::max()));
+    }
+    const int row = rowOfEntry(e);
+    emitRowChanged(row, row);
+    return true;
+}
+
 void KeyTableModel::startFade(quint32 e, qint64 now)
 {
     Entry &entry = m_entries[e];

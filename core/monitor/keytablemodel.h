@@ -73,6 +73,11 @@ public:
     int addKeys(const QList<QByteArray> &keys);
     /// Applies TYPE/PTTL/MEMORY USAGE results; keys that no longer exist fade out.
     void applyDetails(const QList<KeyDetails> &details);
+    /// A TTL just set or removed by the app itself (EXPIRE/PERSIST): the row
+    /// shows it at once instead of after the next details fetch. pttlMs as
+    /// PTTL answers (-1 no TTL, -2 gone: the row fades). false when the key
+    /// is not in the model.
+    bool applyTtl(const QByteArray &key, qint64 pttlMs);
     /// Re-syncs from keyspace events (see the file comment).
     void applyEvents(const QList<KeyspaceEvent> &events);
     /// Removes rows whose fade-out finished. Call a few times a second.

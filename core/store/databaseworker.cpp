@@ -9,12 +9,16 @@
 #include "databaseworker.h"
 
 #include "demoproducts.h"
+#include "searchquery.h"
+#include "tagvalidator.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
@@ -41,11 +45,36 @@ const QString &listProductsSql()
     return sql;
 }
 
-// Schema steps: index i upgrades user_version i to i + 1. Append only;
-// never edit a step that has shipped.
-const QList<QStringList> &migrationSteps()
+// The full-text index over product names. A plain (not external-content)
+// FTS5 table keyed by the product id: it keeps its own copy of each name, so
+// the triggers only ever say "this id now has this name" and can never get
+// the index out of step with products, whoever writes (the sqlite3 shell too).
+const QStringList &ftsStatements()
 {
-    static const QList<QStringList> steps = {
+    static const QStringList statements = {
+        QStringLiteral("CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5("
+                       "name, tokenize = 'unicode61 remove_diacritics 2')"),
+        QStringLiteral("DELETE FROM products_fts"),
+        QStringLiteral("INSERT INTO products_fts (rowid, name) SELECT id, name FROM products"),
+        QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_fts_insert AFTER INSERT ON products "
+                       "BEGIN INSERT INTO products_fts (rowid, name) VALUES (NEW.id, NEW.name); END"),
+        // Only when name (or id) is assigned: the version-bump trigger's own
+        // UPDATE does not touch them and so does not rewrite the index.
+        QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_fts_update AFTER UPDATE OF id, name ON products "
+                       "BEGIN DELETE FROM products_fts WHERE rowid = OLD.id; "
+                       "INSERT INTO products_fts (rowid, name) VALUES (NEW.id, NEW.name); END"),
+        QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_fts_delete AFTER DELETE ON products "
+                       "BEGIN DELETE FROM products_fts WHERE rowid = OLD.id; END"),
+    };
+    return statements;
+}
+
+// Schema steps: index i upgrades user_version i to i + 1. Append only;
+// never edit a step that has shipped. fts5: whether this SQLite has FTS5
+// (without it step 3 leaves the index out and search uses LIKE).
+QList<QStringList> migrationSteps(bool fts5)
+{
+    QList<QStringList> steps = {
         // 1: the products table.
         {
             QStringLiteral("CREATE TABLE IF NOT EXISTS products ("
@@ -84,7 +113,22 @@ const QList<QStringList> &migrationSteps()
                            "BEGIN INSERT INTO product_changes (product_id, kind, version) "
                            "VALUES (OLD.id, 'delete', OLD.version); END"),
         },
+        // 3: product tags, and the full-text index of names. The foreign key
+        // documents the link; the trigger does the cascade, because
+        // PRAGMA foreign_keys is off in every connection that does not ask
+        // (the sqlite3 shell's too).
+        {
+            QStringLiteral("CREATE TABLE IF NOT EXISTS product_tags ("
+                           "product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE, "
+                           "tag TEXT NOT NULL CHECK (length(tag) BETWEEN 1 AND 32), "
+                           "PRIMARY KEY (product_id, tag)) WITHOUT ROWID"),
+            QStringLiteral("CREATE INDEX IF NOT EXISTS product_tags_by_tag ON product_tags (tag, product_id)"),
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_drop_tags AFTER DELETE ON products "
+                           "BEGIN DELETE FROM product_tags WHERE product_id = OLD.id; END"),
+        },
     };
+    if (fts5)
+        steps[2] += ftsStatements();
     return steps;
 }
 
@@ -444,11 +488,12 @@ bool DatabaseWorker::migrate(StoreResult &r)
         return false;
     }
 
+    const QList<QStringList> steps = migrationSteps(m_fts5);
     for (int version = current; version < SchemaVersion; ++version) {
         QSqlQuery step(m_db);
         if (!exec(step, QStringLiteral("BEGIN IMMEDIATE"), {}, r, action))
             return false;
-        QStringList statements = migrationSteps().at(version);
+        QStringList statements = steps.at(version);
         // PRAGMA takes no bound parameters; the number is our own constant, never user input.
         statements << QStringLiteral("PRAGMA user_version = %1").arg(version + 1);
         for (const QString &sql : std::as_const(statements)) {
@@ -464,6 +509,49 @@ bool DatabaseWorker::migrate(StoreResult &r)
         if (!exec(commit, QStringLiteral("COMMIT"), {}, r, action))
             return false;
     }
+    return true;
+}
+
+bool DatabaseWorker::detectFullText(StoreResult &r)
+{
+    // Qt's QSQLITE uses the system libsqlite3 here; most builds have FTS5
+    // (Debian's does), but it is a compile-time option.
+    QSqlQuery q(m_db);
+    if (!exec(q, QStringLiteral("SELECT sqlite_compileoption_used('ENABLE_FTS5')"), {}, r,
+            QStringLiteral("Checking for full-text search")))
+        return false;
+    m_fts5 = q.next() && q.value(0).toInt() == 1;
+    return true;
+}
+
+bool DatabaseWorker::ensureFullTextIndex(StoreResult &r)
+{
+    const QString action = QStringLiteral("Preparing the search index");
+    QSqlQuery q(m_db);
+    if (!exec(q, QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name = 'products_fts'"), {}, r, action))
+        return false;
+    m_ftsTable = q.next() && q.value(0).toInt() > 0;
+    q.finish();
+    // A file migrated by a SQLite without FTS5 gets its index the first time
+    // one with FTS5 opens it for writing.
+    if (m_ftsTable || !m_fts5 || m_readOnly)
+        return true;
+    QSqlQuery begin(m_db);
+    if (!exec(begin, QStringLiteral("BEGIN IMMEDIATE"), {}, r, action))
+        return false;
+    for (const QString &sql : ftsStatements()) {
+        QSqlQuery s(m_db);
+        if (!exec(s, sql, {}, r, action)) {
+            QSqlQuery rb(m_db);
+            StoreResult scratch;
+            exec(rb, QStringLiteral("ROLLBACK"), {}, scratch, action);
+            return false;
+        }
+    }
+    QSqlQuery commit(m_db);
+    if (!exec(commit, QStringLiteral("COMMIT"), {}, r, action))
+        return false;
+    m_ftsTable = true;
     return true;
 }
 
@@ -528,7 +616,7 @@ StoreResult DatabaseWorker::open(const QString &path)
         if (!exec(sync, QStringLiteral("PRAGMA synchronous = NORMAL"), {}, r, action))
             return fail();
     }
-    if (!migrate(r))
+    if (!detectFullText(r) || !migrate(r) || !ensureFullTextIndex(r))
         return fail();
 
     // Start the feed at "now": history from before this open is not news.
@@ -768,6 +856,176 @@ StoreResult DatabaseWorker::seedDemoData()
         }
         return true;
     });
+}
+
+// --- tags and search ---------------------------------------------------------------------
+
+bool DatabaseWorker::readTags(qint64 id, QStringList *out, StoreResult &r, const QString &action)
+{
+    const Statement q = execCached(
+        QStringLiteral("SELECT tag FROM product_tags WHERE product_id = ? ORDER BY tag"), { id }, r, action);
+    if (!q)
+        return false;
+    out->clear();
+    while (q->next())
+        out->append(q->value(0).toString());
+    return true;
+}
+
+StoreResult DatabaseWorker::setTags(qint64 id, QStringList tags)
+{
+    QList<FieldError> errors = ProductValidator::validateId(id);
+    errors += TagValidator::validateTags(tags);
+    if (!errors.isEmpty())
+        return invalid(errors);
+    const QString action = QStringLiteral("Tagging product %1").arg(id);
+    return writeTransaction(action, [&](StoreResult &r) {
+        if (!readProduct(id, &r.product, r, action))
+            return false;
+        if (!r.product) {
+            r.status = StoreStatus::NotFound;
+            r.error = QStringLiteral("Product %1 does not exist.").arg(id);
+            return false;
+        }
+        if (!readTags(id, &r.previousTags, r, action))
+            return false;
+        if (!execCached(QStringLiteral("DELETE FROM product_tags WHERE product_id = ?"), { id }, r, action))
+            return false;
+        for (const QString &tag : std::as_const(tags)) {
+            if (!execCached(
+                    QStringLiteral("INSERT INTO product_tags (product_id, tag) VALUES (?, ?)"), { id, tag }, r, action))
+                return false;
+        }
+        r.tags = tags;
+        r.rowsAffected = int(tags.size());
+        return true;
+    });
+}
+
+StoreResult DatabaseWorker::tagsOf(qint64 id)
+{
+    if (auto errors = ProductValidator::validateId(id); !errors.isEmpty())
+        return invalid(errors);
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    const QString action = QStringLiteral("Reading the tags of product %1").arg(id);
+    if (!readTags(id, &r.tags, r, action))
+        return r;
+    if (r.tags.isEmpty()) {
+        // No tags, or no product: only the second is NotFound.
+        if (!readProduct(id, &r.product, r, action))
+            return r;
+        if (!r.product) {
+            r.status = StoreStatus::NotFound;
+            r.error = QStringLiteral("Product %1 does not exist.").arg(id);
+        }
+    }
+    return r;
+}
+
+StoreResult DatabaseWorker::productsWithTag(QString tag)
+{
+    if (auto errors = TagValidator::validateTag(tag); !errors.isEmpty())
+        return invalid(errors);
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    static const QString sql = QStringLiteral("SELECT p.id, p.name, p.price, p.version, p.updated_at "
+                                              "FROM product_tags t JOIN products p ON p.id = t.product_id "
+                                              "WHERE t.tag = ? ORDER BY p.id");
+    const Statement q = execCached(sql, { tag }, r, QStringLiteral("Reading the products tagged %1").arg(tag));
+    if (!q)
+        return r;
+    while (q->next())
+        r.products.append(productFromQuery(*q));
+    return r;
+}
+
+StoreResult DatabaseWorker::allTags()
+{
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    const Statement q = execCached(
+        QStringLiteral("SELECT tag, COUNT(*) FROM product_tags GROUP BY tag ORDER BY tag"), {}, r,
+        QStringLiteral("Listing tags"));
+    if (!q)
+        return r;
+    while (q->next())
+        r.tagCounts.append({ q->value(0).toString(), q->value(1).toLongLong() });
+    return r;
+}
+
+StoreResult DatabaseWorker::productsByIds(const QList<qint64> &ids)
+{
+    QList<FieldError> errors;
+    for (const qint64 id : ids)
+        errors += ProductValidator::validateId(id);
+    if (!errors.isEmpty())
+        return invalid(errors);
+    StoreResult r;
+    if (!ensureOpen(r) || ids.isEmpty())
+        return r;
+    // One statement for any number of ids: the list travels as one JSON
+    // array bound to one parameter, so the prepared statement is reused.
+    QJsonArray array;
+    for (const qint64 id : ids)
+        array.append(id);
+    const QString json = QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
+    static const QString sql = QStringLiteral("SELECT %1 FROM products WHERE id IN (SELECT value FROM json_each(?)) "
+                                              "ORDER BY id")
+                                   .arg(ProductColumns);
+    const Statement q = execCached(sql, { json }, r, QStringLiteral("Reading %1 product(s)").arg(ids.size()));
+    if (!q)
+        return r;
+    while (q->next())
+        r.products.append(productFromQuery(*q));
+    return r;
+}
+
+StoreResult DatabaseWorker::search(const QString &text, int limit)
+{
+    QList<FieldError> errors;
+    const SearchQuery query = SearchQuery::parse(text, &errors);
+    if (!errors.isEmpty())
+        return invalid(errors);
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    r.fullText = m_ftsTable;
+    if (query.isEmpty())
+        return r;
+    limit = qBound(1, limit, 100);
+    const QString action = QStringLiteral("Searching products");
+    if (m_ftsTable) {
+        static const QString sql = QStringLiteral("SELECT p.id, p.name, p.price, p.version, p.updated_at "
+                                                  "FROM products_fts JOIN products p ON p.id = products_fts.rowid "
+                                                  "WHERE products_fts MATCH ? ORDER BY products_fts.rank, p.id "
+                                                  "LIMIT ?");
+        const Statement q = execCached(sql, { query.ftsExpression(), limit }, r, action);
+        if (!q)
+            return r;
+        while (q->next())
+            r.products.append(productFromQuery(*q));
+        return r;
+    }
+    // Without FTS5: every word must appear somewhere in the name.
+    QStringList clauses;
+    QVariantList binds;
+    for (const QString &pattern : query.likePatterns()) {
+        clauses << QStringLiteral("name LIKE ? ESCAPE '\\'");
+        binds << pattern;
+    }
+    binds << limit;
+    const QString sql = QStringLiteral("SELECT %1 FROM products WHERE %2 ORDER BY id LIMIT ?")
+                            .arg(ProductColumns, clauses.join(QStringLiteral(" AND ")));
+    const Statement q = execCached(sql, binds, r, action);
+    if (!q)
+        return r;
+    while (q->next())
+        r.products.append(productFromQuery(*q));
+    return r;
 }
 
 void DatabaseWorker::poll()

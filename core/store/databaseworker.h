@@ -31,7 +31,7 @@ public:
     using Job = std::function<StoreResult(DatabaseWorker &)>;
 
     /// The schema version open() creates or migrates to (PRAGMA user_version).
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
     /// Change rows kept after pruning; older ones are deleted in batches.
     static constexpr qint64 ChangeRetention = 10000;
 
@@ -56,6 +56,12 @@ public:
     StoreResult applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes);
     StoreResult remove(qint64 id);
     StoreResult seedDemoData();
+    StoreResult setTags(qint64 id, QStringList tags);
+    StoreResult tagsOf(qint64 id);
+    StoreResult productsWithTag(QString tag);
+    StoreResult allTags();
+    StoreResult productsByIds(const QList<qint64> &ids);
+    StoreResult search(const QString &text, int limit);
 
 signals:
     /// changes: what the job saw and did in the change table (external ones first).
@@ -98,6 +104,9 @@ private:
     bool readChanges(qint64 afterSeq, bool external, QList<ProductChange> *out, StoreResult &r);
     bool readProduct(qint64 id, std::optional<Product> *out, StoreResult &r, const QString &action);
     bool migrate(StoreResult &r);
+    bool detectFullText(StoreResult &r);
+    bool ensureFullTextIndex(StoreResult &r);
+    bool readTags(qint64 id, QStringList *out, StoreResult &r, const QString &action);
     void closeConnection();
     void poll();
     void sleepLatency(int ms) const;
@@ -109,6 +118,8 @@ private:
     QSqlDatabase m_db;
     QString m_path;
     bool m_readOnly = false;
+    bool m_fts5 = false; ///< this SQLite has FTS5
+    bool m_ftsTable = false; ///< products_fts exists (else search uses LIKE)
     QTimer *m_pollTimer = nullptr;
     qint64 m_lastSeenSeq = 0; ///< highest change row already reported
     qint64 m_prunedUpTo = 0; ///< change rows <= this were deleted by us

@@ -122,6 +122,48 @@ void ProductRepository::seedDemoData(QObject *context, StoreCallback done)
     dispatch([](DatabaseWorker &w) { return w.seedDemoData(); }, context, std::move(done));
 }
 
+void ProductRepository::setTags(qint64 id, const QStringList &tags, QObject *context, StoreCallback done)
+{
+    // Dispatched without a context so the signal goes out even when the
+    // caller's context is gone; the caller's callback still honours it.
+    dispatch([id, tags](DatabaseWorker &w) { return w.setTags(id, tags); }, nullptr,
+        [this, id, context = QPointer<QObject>(context), hadContext = context != nullptr,
+            done = std::move(done)](const StoreResult &r) {
+            if (r.ok()) {
+                QStringList affected = r.previousTags + r.tags;
+                affected.removeDuplicates();
+                emit tagsChanged(id, affected);
+            }
+            if (done && (!hadContext || context))
+                done(r);
+        });
+}
+
+void ProductRepository::tagsOf(qint64 id, QObject *context, StoreCallback done)
+{
+    dispatch([id](DatabaseWorker &w) { return w.tagsOf(id); }, context, std::move(done));
+}
+
+void ProductRepository::productsWithTag(const QString &tag, QObject *context, StoreCallback done)
+{
+    dispatch([tag](DatabaseWorker &w) { return w.productsWithTag(tag); }, context, std::move(done));
+}
+
+void ProductRepository::allTags(QObject *context, StoreCallback done)
+{
+    dispatch([](DatabaseWorker &w) { return w.allTags(); }, context, std::move(done));
+}
+
+void ProductRepository::productsByIds(const QList<qint64> &ids, QObject *context, StoreCallback done)
+{
+    dispatch([ids](DatabaseWorker &w) { return w.productsByIds(ids); }, context, std::move(done));
+}
+
+void ProductRepository::search(const QString &text, int limit, QObject *context, StoreCallback done)
+{
+    dispatch([text, limit](DatabaseWorker &w) { return w.search(text, limit); }, context, std::move(done));
+}
+
 void ProductRepository::setArtificialLatency(int ms)
 {
     // Read when a call is made, so it applies to calls made after this one.

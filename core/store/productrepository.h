@@ -31,7 +31,7 @@ class ProductRepository final : public QObject
 
 public:
     /// PRAGMA user_version of the schema open() creates or migrates to.
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
     static constexpr int MaxArtificialLatencyMs = 2000;
     static constexpr int DefaultChangePollIntervalMs = 250;
 
@@ -68,6 +68,27 @@ public:
     /// Inserts the demo products when the table is empty.
     void seedDemoData(QObject *context, StoreCallback done);
 
+    // --- tags and search (schema version 3) -------------------------------------------------
+    /// Replaces the product's tags (see TagValidator: normalised, deduplicated,
+    /// at most 16). Invalid for a bad tag, NotFound for a missing product;
+    /// nothing is written then. Result: tags (new, sorted), previousTags.
+    /// tagsChanged() is emitted before the callback.
+    void setTags(qint64 id, const QStringList &tags, QObject *context, StoreCallback done);
+    /// Result tags, sorted. NotFound for a missing product.
+    void tagsOf(qint64 id, QObject *context, StoreCallback done);
+    /// Result products (ordered by id) carrying the tag. Invalid for a bad tag.
+    void productsWithTag(const QString &tag, QObject *context, StoreCallback done);
+    /// Result tagCounts: every tag in use with its number of products, by name.
+    void allTags(QObject *context, StoreCallback done);
+    /// The rows of these ids that exist, ordered by id (one statement).
+    void productsByIds(const QList<qint64> &ids, QObject *context, StoreCallback done);
+    /// Products whose name contains every word of text (the last one as a
+    /// prefix), best match first, at most limit (1..100). The text is
+    /// cleaned by SearchQuery, so no input is an FTS5 syntax error; Invalid
+    /// only for text that is too long. Uses FTS5 when this SQLite has it,
+    /// else LIKE; result.fullText says which.
+    void search(const QString &text, int limit, QObject *context, StoreCallback done);
+
     /// Sleep this long before each statement batch (teaching "slow database"). 0..2000 ms.
     void setArtificialLatency(int ms);
     int artificialLatency() const { return m_latencyMs; }
@@ -81,6 +102,10 @@ signals:
     /// table order. For a write made through this repository, changed() is
     /// emitted just before that call's callback runs.
     void changed(const QList<ProductChange> &changes);
+    /// setTags() changed a product's tags: affected = its old and new tags
+    /// (the tag sets a cache must drop). Tag edits made by other programs
+    /// are not reported; caches rely on their TTL for those.
+    void tagsChanged(qint64 id, const QStringList &affected);
     /// The database reported an error outside a call (poll failure).
     void errorOccurred(const QString &message);
 

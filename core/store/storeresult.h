@@ -5,6 +5,8 @@
 #include "productvalidator.h"
 
 #include <QList>
+#include <QPair>
+#include <QStringList>
 #include <QString>
 #include <functional>
 #include <optional>
@@ -23,7 +25,11 @@ struct StoreResult final
     QString error;                  ///< empty on Ok/NotFound
     QList<FieldError> fieldErrors;  ///< on Invalid
     std::optional<Product> product; ///< single-row calls
-    QList<Product> products;        ///< list()
+    QList<Product> products;        ///< list(), productsWithTag(), search(), productsByIds()
+    QStringList tags;               ///< tagsOf(), setTags(): the stored tags, sorted
+    QStringList previousTags;       ///< setTags(): the tags before the call
+    QList<QPair<QString, qint64>> tagCounts; ///< allTags(): (tag, products carrying it), by name
+    bool fullText = false;          ///< search(): answered by FTS5 (false: the LIKE fallback)
     int rowsAffected = 0;
     QStringList sql;                ///< statements run, for traces
     qint64 micros = 0;              ///< time spent on the database thread (incl. artificial latency)

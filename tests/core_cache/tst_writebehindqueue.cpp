@@ -7,6 +7,7 @@
 #include "cachefixture.h"
 #include "writebehindqueue.h"
 
+#include <algorithm>
 #include <QtTest>
 
 using namespace CacheTest;
@@ -262,6 +263,118 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(svc().isCacheAvailable(), WaitMs);
         QCOMPARE(dbRow(repo(), 1)->name, QStringLiteral("Item 1"));
         QCOMPARE(llen("cachelab:wb:queue"), 0);
+    }
+
+    // A queued update is one EVALSHA: one Redis step that says what it did.
+    void writeIsOneScriptStep()
+    {
+        seed(repo(), 2);
+        queue().setPaused(true);
+        EXPECT_OK(await([&](QObject *c, ServiceCallback cb) { svc().get(1, c, cb); })); // cached at version 1
+        auto r = await([&](QObject *c, ServiceCallback cb) { svc().update(1, QStringLiteral("n"), 5, 1, c, cb); });
+        EXPECT_OK(r);
+        QCOMPARE(r->product->version, 2);
+        const QList<TraceStep> redis = r->trace.stepsOf(TraceSystem::Redis);
+        QCOMPARE(redis.size(), 1);
+        QCOMPARE(redis.first().outcome, TraceOutcome::Queue);
+        QVERIFY2(redis.first().text.startsWith(QStringLiteral("EVALSHA wb-write: HSET product:1 (dirty)")),
+            qPrintable(redis.first().text));
+        QVERIFY2(redis.first().text.contains(QStringLiteral("RPUSH cachelab:wb:queue 1, version 1 -> 2")),
+            qPrintable(redis.first().text));
+        QCOMPARE(r->trace.count(TraceSystem::Sql), 0);
+
+        // Not cached: the script asks for SQLite's version, then runs again.
+        r = await([&](QObject *c, ServiceCallback cb) { svc().update(2, QStringLiteral("m"), 6, 0, c, cb); });
+        EXPECT_OK(r);
+        QCOMPARE(r->product->version, 2);
+        QCOMPARE(r->trace.count(TraceSystem::Redis), 2);
+        QCOMPARE(r->trace.count(TraceSystem::Sql), 1);
+        QVERIFY(r->trace.stepsOf(TraceSystem::Redis).first().text.contains(QStringLiteral("not cached")));
+
+        // A stale expected version: refused, nothing written or queued.
+        r = await([&](QObject *c, ServiceCallback cb) { svc().update(1, QStringLiteral("x"), 7, 1, c, cb); });
+        EXPECT_STATUS(r, ServiceStatus::Conflict);
+        QVERIFY(r->error.contains(QStringLiteral("version 2")));
+        QVERIFY2(r->trace.stepsOf(TraceSystem::Redis).first().text.contains(QStringLiteral("refused")),
+            qPrintable(r->trace.toText()));
+        QCOMPARE(m_server->syncString({ "HGET", "product:1", "name" }), QByteArray("n"));
+        QCOMPARE(llen("cachelab:wb:queue"), 2);
+
+        // A delete leaves a tombstone; a write to it is NotFound.
+        r = await([&](QObject *c, ServiceCallback cb) { svc().remove(1, c, cb); });
+        EXPECT_OK(r);
+        QVERIFY2(r->trace.stepsOf(TraceSystem::Redis).first().text.contains(QStringLiteral("tombstone product:1")),
+            qPrintable(r->trace.toText()));
+        r = await([&](QObject *c, ServiceCallback cb) { svc().update(1, QStringLiteral("y"), 8, 0, c, cb); });
+        EXPECT_STATUS(r, ServiceStatus::NotFound);
+        QCOMPARE(llen("cachelab:wb:queue"), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(svc().queueDepth(), 3, WaitMs);
+    }
+
+    // Writes pipeline (each is sent at once, nothing is held back on the
+    // connection) and stay atomic: concurrent writes get consecutive
+    // versions, and of concurrent compare-and-set writes exactly one wins.
+    void concurrentWritesPipelineAndStayAtomic()
+    {
+        seed(repo(), 1);
+        queue().setPaused(true);
+        EXPECT_OK(await([&](QObject *c, ServiceCallback cb) { svc().get(1, c, cb); }));
+        constexpr int N = 40;
+        QList<std::optional<ServiceResult>> results(N);
+        QObject context;
+        const quint64 sentBefore = m_env->client->commandsSent();
+        for (int i = 0; i < N; ++i) {
+            svc().update(1, QStringLiteral("w%1").arg(i), i, 0, &context,
+                [&results, i](const ServiceResult &r) { results[i] = r; });
+        }
+        // Without returning to the event loop: every write is already on the wire.
+        QCOMPARE(m_env->client->commandsSent() - sentBefore, quint64(N));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return std::all_of(results.begin(), results.end(), [](const auto &r) { return r.has_value(); }); },
+            WaitMs));
+        QList<qint64> versions;
+        for (const auto &r : std::as_const(results)) {
+            EXPECT_OK(r);
+            versions << r->product->version;
+        }
+        std::sort(versions.begin(), versions.end());
+        for (int i = 0; i < N; ++i)
+            QCOMPARE(versions.at(i), qint64(i + 2));
+        QCOMPARE(m_server->syncString({ "HGET", "product:1", "version" }), QByteArray::number(N + 1));
+
+        // Compare-and-set from many callers that all read version N + 1.
+        QList<std::optional<ServiceResult>> cas(10);
+        for (int i = 0; i < cas.size(); ++i) {
+            svc().update(1, QStringLiteral("cas%1").arg(i), i, N + 1, &context,
+                [&cas, i](const ServiceResult &r) { cas[i] = r; });
+        }
+        QVERIFY(QTest::qWaitFor(
+            [&] { return std::all_of(cas.begin(), cas.end(), [](const auto &r) { return r.has_value(); }); }, WaitMs));
+        int won = 0, conflicts = 0;
+        for (const auto &r : std::as_const(cas)) {
+            won += r->ok() ? 1 : 0;
+            conflicts += r->status == ServiceStatus::Conflict ? 1 : 0;
+        }
+        QCOMPARE(won, 1);
+        QCOMPARE(conflicts, int(cas.size()) - 1);
+        QCOMPARE(llen("cachelab:wb:queue"), N + 1);
+        queue().setPaused(false);
+        EXPECT_OK(flush());
+        QTRY_COMPARE_WITH_TIMEOUT(dbRow(repo(), 1)->version, qint64(N + 2), WaitMs);
+        QVERIFY(dbRow(repo(), 1)->name.startsWith(QStringLiteral("cas")));
+    }
+
+    // An error from Redis while taking items is an error, not "queue empty".
+    void flushReportsRedisErrors()
+    {
+        seed(repo(), 1);
+        queue().setPaused(true);
+        m_server->syncString({ "SET", "cachelab:wb:queue", "not a list" });
+        const auto r = flush();
+        QVERIFY(r.has_value());
+        QCOMPARE(r->status, ServiceStatus::Error);
+        QVERIFY2(r->error.contains(QStringLiteral("WRONGTYPE")), qPrintable(r->error));
+        QCOMPARE(m_server->syncString({ "GET", "cachelab:wb:queue" }), QByteArray("not a list"));
     }
 
     void writeDuringFlushStaysDirty()

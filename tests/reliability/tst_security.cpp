@@ -236,16 +236,29 @@ private slots:
         KeyspaceWatcher::enableNotifications(
             &client, &ctx, [&](bool ok, const QString &message) { notify = ok ? QString() : message; });
         QTRY_VERIFY_WITH_TIMEOUT(notify.has_value(), 5000);
-        QVERIFY2(notify->contains(QLatin1String("NOPERM"))
-                || notify->contains(QLatin1String("permission"), Qt::CaseInsensitive),
+        // Explained like the eviction settings: what is refused, what that
+        // means for the user, how to grant it, and Redis's own words.
+        QVERIFY2(notify->startsWith(QLatin1String("This Redis user may not run CONFIG SET notify-keyspace-events"))
+                && notify->contains(QLatin1String("ACL SETUSER <user> +config|set"))
+                && notify->contains(QLatin1String("(Redis said: NOPERM")),
             qPrintable(*notify));
+        qInfo("enabling notifications as a limited ACL user: %s", qPrintable(*notify));
 
         KeyspaceWatcher watcher(url);
         QSignalSpy watchErrors(&watcher, &KeyspaceWatcher::errorOccurred);
         watcher.start();
         QVERIFY2(watchErrors.wait(5000), "keyspace watcher said nothing about the refused subscription");
-        qInfo("keyspace watcher as a limited ACL user: %s", qPrintable(watchErrors.first().first().toString()));
+        const QString refused = watchErrors.first().first().toString();
+        qInfo("keyspace watcher as a limited ACL user: %s", qPrintable(refused));
+        QVERIFY2(refused.startsWith(QLatin1String("This Redis user may not subscribe to keyspace events"))
+                && refused.contains(QLatin1String("ACL SETUSER <user> &__keyspace@0__:*"))
+                && refused.contains(QLatin1String("live events are off"))
+                && refused.contains(QLatin1String("(Redis said: NOPERM")),
+            qPrintable(refused));
         QVERIFY(client.isConnected());
+        // Everything else still works as this user.
+        r = reliability::await<ServiceResult>([&](QObject *c, ServiceCallback cb) { service.get(id, c, cb); });
+        QVERIFY(r && r->ok() && r->fromCache);
     }
 
     void selfSignedTlsRefused()

@@ -13,6 +13,7 @@
 #include "keyspacewatcher.h"
 #include "keytablemodel.h"
 #include "mainwindow.h"
+#include "mostviewedpanel.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "productspanel.h"
@@ -50,6 +51,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QTreeWidget>
 
 class TestMainWindow final : public QObject
 {
@@ -62,6 +64,7 @@ private slots:
     void getCachesKeyWithCountdown();
     void oneSecondTtlExpires();
     void recentListKeepsOrder();
+    void mostViewedRanksViewsAndViewers();
     void writeBehindQueuesThenFlushes();
     void invalidPriceShowsInlineError();
     void eventCountersNeverDrop();
@@ -264,6 +267,27 @@ void TestMainWindow::recentListKeepsOrder()
     QVERIFY(list->item(0)->text().contains(QStringLiteral("#5")));
     QVERIFY(list->item(1)->text().contains(QStringLiteral("#7")));
     QVERIFY(list->item(2)->text().contains(QStringLiteral("#4")));
+}
+
+void TestMainWindow::mostViewedRanksViewsAndViewers()
+{
+    // Six gets from this window and one from another viewer (an API client).
+    type(widget<QLineEdit>("editorId"), QStringLiteral("6"));
+    for (int i = 0; i < 6; ++i)
+        QVERIFY(clickAndWait("getButton"));
+    bool done = false;
+    m_backend->service()->get(6, QByteArrayLiteral("api-someone"), this, [&done](const ServiceResult &) { done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 5000);
+
+    MostViewedPanel *panel = m_window->mostViewedPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->rows().isEmpty() && panel->rows().first().id == 6
+            && panel->rows().first().views == 7 && panel->rows().first().uniqueViewers == 2,
+        5000);
+    auto *table = widget<QTreeWidget>("mostViewedTable");
+    QVERIFY(table);
+    QVERIFY2(table->topLevelItem(0)->text(1).contains(QStringLiteral("#6")), qPrintable(table->topLevelItem(0)->text(1)));
+    QCOMPARE(table->topLevelItem(0)->text(2), QStringLiteral("7"));
+    QCOMPARE(table->topLevelItem(0)->text(3), QStringLiteral("≈ 2"));
 }
 
 void TestMainWindow::writeBehindQueuesThenFlushes()

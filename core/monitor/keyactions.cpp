@@ -1,0 +1,172 @@
+// KeyActions: EXPIRE / PERSIST with validation, the new state and a trace.
+#include "keyactions.h"
+
+#include "redisclient.h"
+
+#include <QElapsedTimer>
+#include <QTimer>
+
+namespace {
+
+TraceOutcome outcomeOf(const RedisReply &r)
+{
+    if (r.isClientError())
+        return TraceOutcome::Unavailable;
+    return r.isError() ? TraceOutcome::Error : TraceOutcome::Ok;
+}
+
+} // namespace
+
+KeyActions::KeyActions(RedisClient *client, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+{ }
+
+std::optional<qint64> KeyActions::parseTtlSeconds(const QString &text, QString *error)
+{
+    const auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return std::nullopt;
+    };
+    const QString t = text.trimmed();
+    if (t.isEmpty())
+        return fail(tr("Enter a TTL in seconds."));
+    for (const QChar c : t) {
+        if (c == QLatin1Char('-'))
+            return fail(tr("The TTL must be positive (EXPIRE with 0 or less would delete the key)."));
+        if (!c.isDigit() || c.unicode() > 0x7f)
+            return fail(tr("The TTL must be a whole number of seconds, e.g. 120."));
+    }
+    bool ok = false;
+    const qint64 seconds = t.toLongLong(&ok);
+    if (!ok || seconds > MaxTtlSeconds)
+        return fail(tr("The TTL is too large: at most %1 seconds.").arg(MaxTtlSeconds));
+    if (seconds < 1)
+        return fail(tr("The TTL must be at least 1 second (EXPIRE with 0 would delete the key)."));
+    if (error)
+        error->clear();
+    return seconds;
+}
+
+void KeyActions::setTtl(const QByteArray &key, const QString &seconds, Callback done)
+{
+    QString error;
+    const auto parsed = parseTtlSeconds(seconds, &error);
+    if (!parsed) {
+        KeyActionResult r;
+        r.status = KeyActionResult::Status::Invalid;
+        r.key = key;
+        r.action = QStringLiteral("expire");
+        r.message = error;
+        r.trace.operation = QStringLiteral("key-expire");
+        r.trace.started = QDateTime::currentDateTimeUtc();
+        r.trace.steps.append(TraceStep {
+            TraceSystem::App, tr("TTL \"%1\" rejected: %2").arg(seconds, error), TraceOutcome::Invalid, 0, {} });
+        r.trace.outcome = TraceOutcome::Invalid;
+        r.trace.error = error;
+        // Asynchronous like every other outcome, so callers see one behaviour.
+        QTimer::singleShot(0, this, [this, r, done] { deliver(r, done); });
+        return;
+    }
+    setTtl(key, *parsed, std::move(done));
+}
+
+void KeyActions::setTtl(const QByteArray &key, qint64 seconds, Callback done)
+{
+    if (seconds < 1 || seconds > MaxTtlSeconds) {
+        setTtl(key, QString::number(seconds), std::move(done)); // the validating path explains why
+        return;
+    }
+    run(key, QStringLiteral("expire"), { QByteArrayLiteral("EXPIRE"), key, QByteArray::number(seconds) }, seconds,
+        std::move(done));
+}
+
+void KeyActions::persist(const QByteArray &key, Callback done)
+{
+    run(key, QStringLiteral("persist"), { QByteArrayLiteral("PERSIST"), key }, 0, std::move(done));
+}
+
+void KeyActions::run(
+    const QByteArray &key, const QString &action, const QList<QByteArray> &command, qint64 seconds, Callback done)
+{
+    KeyActionResult base;
+    base.key = key;
+    base.action = action;
+    base.trace.operation = QStringLiteral("key-") + action;
+    base.trace.started = QDateTime::currentDateTimeUtc();
+    QElapsedTimer clock;
+    clock.start();
+    const QList<RedisCommand> cmds { command, { QByteArrayLiteral("PTTL"), key }, { QByteArrayLiteral("TYPE"), key } };
+    m_client->pipeline(cmds, this,
+        [this, base, cmds, seconds, clock, done = std::move(done)](const QList<RedisReply> &replies) mutable {
+            KeyActionResult r = std::move(base);
+            const qint64 micros = clock.nsecsElapsed() / 1000;
+            r.trace.totalMicros = micros;
+            const RedisReply main = replies.value(0, RedisReply::clientError(tr("no reply")));
+            const RedisReply pttl = replies.value(1);
+            const RedisReply type = replies.value(2);
+            r.trace.steps.append(TraceStep { TraceSystem::Redis, redactedCommandText(cmds.at(0)), outcomeOf(main),
+                micros, main.toDisplayString(80) });
+            if (!main.isError()) {
+                r.trace.steps.append(TraceStep { TraceSystem::Redis, redactedCommandText(cmds.at(1)), outcomeOf(pttl),
+                    0, pttl.toDisplayString(80) });
+                r.trace.steps.append(TraceStep { TraceSystem::Redis, redactedCommandText(cmds.at(2)), outcomeOf(type),
+                    0, type.toDisplayString(80) });
+            }
+            r.pttlMs = pttl.isInteger() ? pttl.toInteger() : -2;
+            r.type = type.isString() || type.isStatus() ? type.bytes() : QByteArray();
+            const QString keyText = QString::fromUtf8(r.key);
+
+            if (main.isClientError()) {
+                r.status = KeyActionResult::Status::Unavailable;
+                r.message = tr("Redis is not reachable (%1); the TTL of %2 was not changed.")
+                                .arg(main.errorMessage(), keyText);
+            } else if (main.isError() && main.bytes().startsWith("NOPERM")) {
+                r.status = KeyActionResult::Status::Denied;
+                r.message = tr("Redis refused %1 for %2: the connection's ACL user lacks the permission (%3).")
+                                .arg(QString::fromLatin1(cmds.at(0).at(0)), keyText, main.errorMessage());
+            } else if (main.isError()) {
+                r.status = KeyActionResult::Status::Error;
+                r.message = tr("%1 failed for %2: %3")
+                                .arg(QString::fromLatin1(cmds.at(0).at(0)), keyText, main.errorMessage());
+            } else if (r.type == "none" || (main.toInteger() == 0 && r.action == QLatin1String("expire"))) {
+                // EXPIRE answers 0 only for a missing key; PERSIST also for a
+                // key without TTL, which TYPE tells apart.
+                r.status = KeyActionResult::Status::NotFound;
+                r.pttlMs = -2;
+                r.message = tr("%1 no longer exists (expired or deleted); nothing changed.").arg(keyText);
+            } else if (r.action == QLatin1String("expire")) {
+                r.message = tr("%1 now expires in %2 s.").arg(keyText, QString::number(seconds));
+            } else {
+                r.message = main.toInteger() == 1 ? tr("%1 no longer expires (PERSIST).").arg(keyText)
+                                                  : tr("%1 had no TTL; it still never expires.").arg(keyText);
+            }
+            switch (r.status) {
+            case KeyActionResult::Status::Ok:
+                r.trace.outcome = TraceOutcome::Ok;
+                break;
+            case KeyActionResult::Status::NotFound:
+                r.trace.outcome = TraceOutcome::NotFound;
+                break;
+            case KeyActionResult::Status::Unavailable:
+                r.trace.outcome = TraceOutcome::Unavailable;
+                r.trace.error = r.message;
+                break;
+            default:
+                r.trace.outcome = TraceOutcome::Error;
+                r.trace.error = r.message;
+                break;
+            }
+            r.trace.steps.append(TraceStep { TraceSystem::App, r.message, r.trace.outcome, 0, {} });
+            deliver(std::move(r), done);
+        });
+}
+
+void KeyActions::deliver(KeyActionResult result, const Callback &done)
+{
+    if (done)
+        done(result);
+    emit traceRecorded(result.trace);
+    emit finished(result);
+}

@@ -1,0 +1,232 @@
+// Drives the key browser's TTL editing offscreen against a real redis-server:
+// "Set TTL" from the details area, "Persist" from the table's context menu,
+// bad input, a key that disappeared, and the trace each action leaves.
+#include "backend.h"
+#include "keybrowserpanel.h"
+#include "keyspacewatcher.h"
+#include "keytablemodel.h"
+#include "redisclient.h"
+#include "testredisserver.h"
+#include "tracelistmodel.h"
+#include "tracepanel.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TestKeyBrowserTtl final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void setTtlFromDetailsArea();
+    void invalidTtlIsRefused();
+    void persistFromContextMenu();
+    void setTtlActionPrefillsTheField();
+    void vanishedKeyIsReported();
+
+private:
+    template<typename T> T *widget(const char *name)
+    {
+        T *w = m_panel->findChild<T *>(QLatin1String(name));
+        if (!w)
+            qWarning("no widget named %s", name);
+        return w;
+    }
+    bool select(const QByteArray &key);
+    void type(QLineEdit *field, const QString &text);
+    qint64 shownTtlMs(const QByteArray &key) const
+    {
+        return m_panel->model()->remainingMs(m_panel->model()->rowOfKey(key));
+    }
+
+    TestRedisServer m_server;
+    QTemporaryDir m_dir;
+    std::unique_ptr<Backend> m_backend;
+    std::unique_ptr<QWidget> m_window;
+    KeyBrowserPanel *m_panel = nullptr;
+    TracePanel *m_trace = nullptr;
+};
+
+void TestKeyBrowserTtl::initTestCase()
+{
+    m_server.setExtraConfig({ QStringLiteral("notify-keyspace-events KEA") });
+    QString error;
+    QVERIFY2(m_server.start(&error), qPrintable(error));
+    m_server.syncString({ "SET", "ttl:plain", "x" });
+    m_server.syncInteger({ "HSET", "ttl:hash", "name", "Mug" });
+    m_server.syncInteger({ "EXPIRE", "ttl:hash", "600" });
+    m_server.syncString({ "SET", "ttl:doomed", "x" });
+
+    Backend::Config config;
+    config.redis = m_server.url();
+    config.dbPath = m_dir.filePath(QStringLiteral("products.sqlite"));
+    config.dataDir = m_dir.path();
+    config.seedDemoData = false;
+    m_backend = std::make_unique<Backend>(config);
+    m_backend->start();
+    QTRY_VERIFY_WITH_TIMEOUT(m_backend->isReady(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_backend->redis()->isConnected(), 10000);
+
+    m_window = std::make_unique<QWidget>();
+    m_window->resize(900, 700);
+    m_panel = new KeyBrowserPanel(m_window.get());
+    m_trace = new TracePanel(m_window.get());
+    auto *layout = new QHBoxLayout(m_window.get());
+    layout->addWidget(m_panel);
+    layout->addWidget(m_trace);
+    // What the main window does: the browser's actions appear in the trace panel.
+    connect(m_panel, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_panel->attach(m_backend.get());
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->scanner()->isConnected(), 10000);
+    widget<QLineEdit>("keyFilter")->setText(QStringLiteral("ttl:*"));
+    m_panel->rescan();
+    QTRY_COMPARE_WITH_TIMEOUT(m_panel->model()->rowCount(), 3, 10000);
+}
+
+void TestKeyBrowserTtl::cleanupTestCase()
+{
+    m_window.reset();
+    m_backend.reset();
+}
+
+bool TestKeyBrowserTtl::select(const QByteArray &key)
+{
+    if (!m_panel->selectKey(key))
+        return false;
+    return m_panel->selectedKey() == key;
+}
+
+void TestKeyBrowserTtl::type(QLineEdit *field, const QString &text)
+{
+    QVERIFY(field);
+    QTest::mouseClick(field, Qt::LeftButton);
+    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClick(field, Qt::Key_Delete);
+    QTest::keyClicks(field, text);
+}
+
+void TestKeyBrowserTtl::setTtlFromDetailsArea()
+{
+    QVERIFY(select("ttl:plain"));
+    auto *status = widget<QLabel>("keyActionStatus");
+    auto *button = widget<QPushButton>("setTtlButton");
+    QVERIFY(status && button);
+    QVERIFY(button->isEnabled());
+    const int tracesBefore = m_trace->model()->rowCount();
+
+    type(widget<QLineEdit>("ttlEdit"), QStringLiteral("300"));
+    QTest::mouseClick(button, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(status->isVisible() && status->text().contains(QStringLiteral("300")), 5000);
+    QCOMPARE(status->property("failed").toBool(), false);
+    // The row shows the new TTL as soon as the reply is in, not after a rescan.
+    const qint64 shown = shownTtlMs("ttl:plain");
+    QVERIFY2(shown > 290000 && shown <= 300000, qPrintable(QString::number(shown)));
+    const int row = m_panel->model()->rowOfKey("ttl:plain");
+    QVERIFY(m_panel->view()
+                ->model()
+                ->index(row, KeyTableModel::TtlColumn)
+                .data()
+                .toString()
+                .contains(QStringLiteral("min")));
+    const qint64 ttl = m_server.syncInteger({ "TTL", "ttl:plain" });
+    QVERIFY(ttl > 290 && ttl <= 300);
+
+    // Traced like every other operation.
+    QCOMPARE(m_trace->model()->rowCount(), tracesBefore + 1);
+    QCOMPARE(m_trace->model()->traceAt(0).operation, QStringLiteral("key-expire"));
+    QVERIFY(m_trace->model()->traceAt(0).toText().contains(QStringLiteral("EXPIRE ttl:plain 300")));
+
+    // Enter in the field works too.
+    type(widget<QLineEdit>("ttlEdit"), QStringLiteral("1000"));
+    QTest::keyClick(widget<QLineEdit>("ttlEdit"), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QStringLiteral("1000")), 5000);
+    QVERIFY(shownTtlMs("ttl:plain") > 990000);
+}
+
+void TestKeyBrowserTtl::invalidTtlIsRefused()
+{
+    QVERIFY(select("ttl:hash"));
+    auto *status = widget<QLabel>("keyActionStatus");
+    const qint64 before = m_server.syncInteger({ "TTL", "ttl:hash" });
+    for (const QString &bad : { QStringLiteral("-5"), QStringLiteral("0"), QStringLiteral("soon") }) {
+        type(widget<QLineEdit>("ttlEdit"), bad);
+        QTest::mouseClick(widget<QPushButton>("setTtlButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status->isVisible() && status->property("failed").toBool(), 5000);
+        QVERIFY2(status->text().contains(QStringLiteral("TTL")), qPrintable(status->text()));
+        QCOMPARE(widget<QLineEdit>("ttlEdit")->text(), bad); // kept for correcting
+        status->hide();
+    }
+    QCOMPARE(m_trace->model()->traceAt(0).outcome, TraceOutcome::Invalid);
+    const qint64 after = m_server.syncInteger({ "TTL", "ttl:hash" });
+    QVERIFY(after > 0 && after <= before); // unchanged (and the key still exists)
+}
+
+void TestKeyBrowserTtl::persistFromContextMenu()
+{
+    const int row = m_panel->model()->rowOfKey("ttl:hash");
+    QVERIFY(row >= 0);
+    QTRY_VERIFY_WITH_TIMEOUT(shownTtlMs("ttl:hash") > 0, 5000);
+    // Right-click on the row: the view asks for its context menu.
+    QTableView *view = m_panel->view();
+    const QPoint pos = view->visualRect(view->model()->index(row, KeyTableModel::KeyColumn)).center();
+    emit view->customContextMenuRequested(pos);
+    QCOMPARE(m_panel->selectedKey(), QByteArray("ttl:hash"));
+    QMenu *menu = m_panel->contextMenu();
+    QTRY_VERIFY_WITH_TIMEOUT(menu->isVisible(), 5000);
+    auto *persist = menu->findChild<QAction *>(QStringLiteral("persistAction"));
+    QVERIFY(persist && persist->isEnabled());
+    persist->trigger();
+    menu->hide();
+
+    auto *status = widget<QLabel>("keyActionStatus");
+    QTRY_VERIFY_WITH_TIMEOUT(status->isVisible() && status->text().contains(QStringLiteral("no longer expires")), 5000);
+    QCOMPARE(shownTtlMs("ttl:hash"), qint64(-1));
+    QCOMPARE(view->model()->index(row, KeyTableModel::TtlColumn).data().toString(), QStringLiteral("no TTL"));
+    QCOMPARE(m_server.syncInteger({ "TTL", "ttl:hash" }), qint64(-1));
+    QCOMPARE(m_trace->model()->traceAt(0).operation, QStringLiteral("key-persist"));
+}
+
+void TestKeyBrowserTtl::setTtlActionPrefillsTheField()
+{
+    QVERIFY(select("ttl:plain"));
+    QTRY_VERIFY_WITH_TIMEOUT(shownTtlMs("ttl:plain") > 0, 5000);
+    auto *field = widget<QLineEdit>("ttlEdit");
+    field->clear();
+    auto *action = m_panel->contextMenu()->findChild<QAction *>(QStringLiteral("setTtlAction"));
+    QVERIFY(action);
+    action->trigger();
+    bool ok = false;
+    const qint64 prefilled = field->text().toLongLong(&ok);
+    QVERIFY2(ok && prefilled > 900 && prefilled <= 1000, qPrintable(field->text()));
+    QCOMPARE(m_window->focusWidget(), field); // focus goes there once the window is active
+}
+
+void TestKeyBrowserTtl::vanishedKeyIsReported()
+{
+    QVERIFY(select("ttl:doomed"));
+    // Deleted behind the browser's back, before its event could arrive.
+    m_server.syncInteger({ "DEL", "ttl:doomed" });
+    type(widget<QLineEdit>("ttlEdit"), QStringLiteral("30"));
+    QTest::mouseClick(widget<QPushButton>("setTtlButton"), Qt::LeftButton);
+    auto *status = widget<QLabel>("keyActionStatus");
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QStringLiteral("no longer exists")), 5000);
+    QVERIFY(status->property("failed").toBool());
+    QCOMPARE(m_server.syncInteger({ "EXISTS", "ttl:doomed" }), qint64(0));
+    // The row goes away as a deleted key does.
+    QTRY_COMPARE_WITH_TIMEOUT(m_panel->model()->rowOfKey("ttl:doomed"), -1, 5000);
+}
+
+QTEST_MAIN(TestKeyBrowserTtl)
+#include "tst_keybrowserttl.moc"

@@ -1,0 +1,192 @@
+// ChangeLogPanel: XREVRANGE into a tree, a header from XLEN / XINFO GROUPS.
+#include "changelogpanel.h"
+
+#include "backend.h"
+#include "cachekeys.h"
+#include "changestream.h"
+#include "productservice.h"
+#include "redisclient.h"
+#include "theme.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+#include <QLabel>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace {
+QColor opColor(const QString &op)
+{
+    if (op == QLatin1String("created"))
+        return Theme::outcomeColor(TraceOutcome::Hit);
+    if (op == QLatin1String("deleted"))
+        return Theme::outcomeColor(TraceOutcome::Error);
+    return Theme::outcomeColor(TraceOutcome::Fill);
+}
+} // namespace
+
+ChangeLogPanel::ChangeLogPanel(Backend *backend, QWidget *parent)
+    : ChangeLogPanel(nullptr, nullptr, parent)
+{
+    if (!backend)
+        return;
+    const auto attachBackend = [this, backend] {
+        if (backend->changeStream())
+            attach(backend->changeStream(), backend->service());
+        else
+            m_header->setText(tr("The change log is turned off for this window."));
+    };
+    if (backend->isReady())
+        attachBackend();
+    else
+        connect(backend, &Backend::ready, this, attachBackend, Qt::SingleShotConnection);
+}
+
+ChangeLogPanel::ChangeLogPanel(ChangeStream *stream, ProductService *service, QWidget *parent)
+    : QWidget(parent)
+    , m_header(new QLabel(this))
+    , m_list(new QTreeWidget(this))
+{
+    m_header->setObjectName(QStringLiteral("changeLogHeader"));
+    m_header->setWordWrap(true);
+    m_header->setText(tr("Waiting for the change log…"));
+
+    m_list->setObjectName(QStringLiteral("changeLogList"));
+    m_list->setRootIsDecorated(false);
+    m_list->setUniformRowHeights(true);
+    m_list->setAlternatingRowColors(true);
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_list->setHeaderLabels(
+        { tr("Time"), tr("Op"), tr("Id"), tr("Version"), tr("Origin"), tr("Strategy"), tr("Applied here") });
+    m_list->header()->setStretchLastSection(true);
+    m_list->header()->resizeSection(
+        TimeColumn, m_list->fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 16);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_header);
+    layout->addWidget(m_list, 1);
+
+    m_throttle.setSingleShot(true);
+    m_throttle.setInterval(MinRefreshIntervalMs);
+    connect(&m_throttle, &QTimer::timeout, this, [this] {
+        if (!m_dirty)
+            return;
+        m_dirty = false;
+        refreshNow();
+        m_throttle.start();
+    });
+
+    if (stream && service)
+        attach(stream, service);
+}
+
+void ChangeLogPanel::attach(ChangeStream *stream, ProductService *service)
+{
+    m_stream = stream;
+    m_service = service;
+    connect(stream, &ChangeStream::entryAppended, this, &ChangeLogPanel::requestRefresh);
+    connect(stream, &ChangeStream::entriesReceived, this, &ChangeLogPanel::requestRefresh);
+    connect(stream, &ChangeStream::readingChanged, this, &ChangeLogPanel::requestRefresh);
+    // refreshInfo() itself emits statsChanged(): only the header follows it.
+    connect(stream, &ChangeStream::statsChanged, this, &ChangeLogPanel::updateHeader);
+    connect(stream, &ChangeStream::errorOccurred, this, [this](const QString &message) {
+        m_error = message;
+        updateHeader();
+    });
+    connect(service->redis(), &RedisClient::connected, this, &ChangeLogPanel::requestRefresh);
+    connect(service->redis(), &RedisClient::disconnected, this, &ChangeLogPanel::updateHeader);
+    requestRefresh();
+}
+
+void ChangeLogPanel::requestRefresh()
+{
+    if (!m_stream)
+        return;
+    if (m_throttle.isActive()) {
+        m_dirty = true;
+        return;
+    }
+    refreshNow();
+    m_throttle.start();
+}
+
+void ChangeLogPanel::refreshNow()
+{
+    if (!m_stream || !m_service->redis()->isConnected()) {
+        updateHeader();
+        return;
+    }
+    m_stream->refreshInfo();
+    m_stream->recentEntries(
+        MaxRows, this, [this](const QList<ChangeEntry> &entries, const QString &error) { render(entries, error); });
+}
+
+void ChangeLogPanel::render(const QList<ChangeEntry> &entries, const QString &error)
+{
+    if (!error.isEmpty()) {
+        m_error = error;
+        updateHeader();
+        return;
+    }
+    m_error.clear();
+    const QString own = m_service->instanceId();
+    m_list->clear();
+    QList<QTreeWidgetItem *> items;
+    items.reserve(entries.size());
+    for (const ChangeEntry &e : entries) {
+        auto *item = new QTreeWidgetItem;
+        item->setText(TimeColumn, QDateTime::fromMSecsSinceEpoch(e.timestamp).toString(QStringLiteral("HH:mm:ss.zzz")));
+        item->setText(OpColumn, e.op);
+        item->setForeground(OpColumn, opColor(e.op));
+        QFont bold = item->font(OpColumn);
+        bold.setBold(true);
+        item->setFont(OpColumn, bold);
+        item->setText(IdColumn, QString::number(e.id));
+        item->setText(VersionColumn, e.isDelete() ? QStringLiteral("–") : QString::number(e.version));
+        const bool ours = e.origin == own;
+        item->setText(OriginColumn,
+            ours ? tr("this window")
+                 : (e.prefix.isEmpty() ? e.origin.left(8) : tr("%1 (prefix %2)").arg(e.origin.left(8), e.prefix)));
+        item->setText(StrategyColumn, e.queued ? tr("%1, queued").arg(e.strategy) : e.strategy);
+        if (e.appliedHere) {
+            item->setText(AppliedColumn, tr("✓ dropped our copy"));
+            item->setForeground(AppliedColumn, Theme::outcomeColor(TraceOutcome::Invalidate));
+        } else if (!ours && e.prefix == m_service->settings().keyPrefix) {
+            item->setText(AppliedColumn, tr("same keys: nothing to do"));
+            item->setForeground(AppliedColumn, Theme::muted());
+        }
+        if (ours) {
+            for (int c = 0; c < m_list->columnCount(); ++c) {
+                if (c != OpColumn && c != AppliedColumn)
+                    item->setForeground(c, Theme::muted());
+            }
+        }
+        item->setToolTip(OriginColumn,
+            tr("stream id %1\ninstance %2\nkey prefix \"%3\"")
+                .arg(QString::fromLatin1(e.streamId), e.origin, e.prefix));
+        items << item;
+    }
+    m_list->addTopLevelItems(items);
+    updateHeader();
+}
+
+void ChangeLogPanel::updateHeader()
+{
+    if (!m_stream)
+        return;
+    const ChangeStreamStats s = m_stream->stats();
+    const auto known = [](qint64 v) { return v < 0 ? QStringLiteral("?") : QString::number(v); };
+    QString text = tr("%1: %2 entries · group %3: lag %4, pending %5 · applied here %6, acknowledged %7")
+                       .arg(QString::fromUtf8(CacheKeys::changeStream()), known(s.length), m_stream->groupName(),
+                           known(s.lag), known(s.pending))
+                       .arg(s.applied)
+                       .arg(s.acked);
+    if (!m_service->redis()->isConnected())
+        text += tr(" · Redis unavailable: reading paused, resumes on reconnect");
+    else if (!m_stream->isReading())
+        text += tr(" · not reading (waiting for the group)");
+    if (!m_error.isEmpty())
+        text += QLatin1Char('\n') + m_error;
+    m_header->setText(text);
+}
