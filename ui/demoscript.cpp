@@ -3,6 +3,7 @@
 
 #include "backend.h"
 #include "productservice.h"
+#include "producttags.h"
 #include "redisclient.h"
 
 #include <memory>
@@ -70,10 +71,27 @@ void DemoScript::start()
                   done();
               });
     };
+    // Tags live in SQLite and are cached as Redis sets: give a few products some.
+    const auto tag = [this](qint64 id, QStringList names) {
+        return [this, id, names](std::function<void()> done) {
+            ProductTags *tags = m_backend->tags();
+            if (!tags)
+                return done();
+            tags->setTags(id, names, this, [done](const CatalogResult &) { done(); });
+        };
+    };
+    const auto adjust = [this, service](qint64 id, qint64 delta) {
+        return [this, service, id, delta](std::function<void()> done) {
+            service->adjustPrice(id, delta, this, [done](const ServiceResult &) { done(); });
+        };
+    };
     m_steps = {
         get(1),
         get(2),
         get(3),
+        tag(1, { QStringLiteral("coffee"), QStringLiteral("machine") }),
+        tag(2, { QStringLiteral("coffee"), QStringLiteral("grinder") }),
+        tag(6, { QStringLiteral("coffee") }),
         shortKeys,
         writeBehindSaves,
         get(1),
@@ -89,6 +107,7 @@ void DemoScript::start()
         },
         get(5),
         get(1),
+        adjust(5, -50),
         restoreStrategy,
         get(3),
         get(6),
