@@ -464,7 +464,12 @@ void EditorPanel::showTagged(const QString &tag)
     if (!tags)
         return;
     m_taggedLabel->setText(tr("Loading products tagged \"%1\"…").arg(tag));
-    tags->productsWithTag(tag, this, [this, tag](const CatalogResult &r) {
+    // Only the newest request may fill the list: an older miss answered
+    // from SQLite can arrive after a newer hit.
+    const quint64 request = ++m_taggedRequest;
+    tags->productsWithTag(tag, this, [this, tag, request](const CatalogResult &r) {
+        if (request != m_taggedRequest)
+            return;
         m_tagged->clear();
         m_tagged->show();
         if (!r.ok()) {

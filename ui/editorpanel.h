@@ -80,4 +80,5 @@ private:
     qint64 m_loadedVersion = 0;
     qint64 m_loadedId = 0; ///< the product whose tags are shown
     QList<QPushButton *> m_buttons;
+    quint64 m_taggedRequest = 0;
 };

@@ -773,10 +773,13 @@ void CacheBackend::flushViews()
 
 void CacheBackend::forgetViews(qint64 id)
 {
+    // Views still waiting in the batch would put the id back right after.
+    m_views.removeIf([id](const View &v) { return v.id == id; });
     if (!cacheUp())
         return;
     m_redis->pipeline({ { QByteArrayLiteral("ZREM"), m_keys.views(), QByteArray::number(id) },
-                          { QByteArrayLiteral("DEL"), m_keys.viewers(id) } },
+                          { QByteArrayLiteral("DEL"), m_keys.viewers(id) },
+                          { QByteArrayLiteral("LREM"), m_keys.recent(), QByteArrayLiteral("0"), QByteArray::number(id) } },
         this, [](const QList<RedisReply> &) { });
 }
 

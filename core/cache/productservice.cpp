@@ -597,6 +597,16 @@ void ProductService::adjustAttempt(const std::shared_ptr<Operation> &op, qint64 
         updateInTransactionNow(write, id, current.name, price, current.version);
     });
     read->viewer.clear(); // reading in order to write is not a view
+    // A retry outside write-behind reads SQLite itself: the conflict may
+    // have come from a cached copy that is older than the row (an outside
+    // edit the change feed has not reported yet), and reading that copy
+    // again would lose every attempt. Under write-behind Redis holds the
+    // newest data, so it is read through the cache.
+    if (attempt > 1 && op->kind() != StrategyKind::WriteBehind) {
+        read->note(QStringLiteral("retry: reading SQLite directly, not a possibly stale cached copy"));
+        strategyObject(StrategyKind::None)->get(read, id);
+        return;
+    }
     read->strategy->get(read, id);
 }
 
@@ -1019,9 +1029,10 @@ void ProductService::onStoreChanged(const QList<ProductChange> &changes)
     if (external.isEmpty())
         return;
     for (const ProductChange &c : std::as_const(external)) {
-        if (c.kind == ProductChange::Kind::Delete)
+        if (c.kind == ProductChange::Kind::Delete) {
+            m_backend->forgetViews(c.id);
             emit productRemoved(c.id);
-        else
+        } else
             emit productChanged(c.id);
     }
     // Changes made outside the app (sqlite3 shell, another program): drop
@@ -1063,6 +1074,8 @@ void ProductService::applyRemoteChange(const QString &origin, qint64 id, qint64 
     CallScope scope(m_inCall);
     QPointer<QObject> guard(context);
     const bool hasContext = context != nullptr;
+    if (deleted)
+        m_backend->forgetViews(id);
     remoteInvalidate(origin, via, { id }, { deleted ? CacheScripts::DeletedGuard : version }, false,
         [guard, hasContext, done = std::move(done)](const ServiceResult &r) {
             if (done && (!hasContext || guard))

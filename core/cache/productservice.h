@@ -110,14 +110,14 @@ public:
     /// The article's "update with a Redis transaction", done right: SQLite
     /// first and checked, then WATCH/MULTI/EXEC sets the hash and its TTL
     /// atomically, refusing to overwrite a newer cached version.
-    /// (Under write-behind the queued write is itself one MULTI.)
+    /// (Under write-behind the queued write is itself one atomic script.)
     void updateInTransaction(
         qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, ServiceCallback done);
     void remove(qint64 id, QObject *context, ServiceCallback done);
     /// "Adjust price by N" with optimistic concurrency: reads the product,
     /// writes price+delta guarded by the version it read (under write-behind
-    /// a WATCH/MULTI/EXEC on the hash, otherwise the SQLite version check
-    /// followed by a WATCHed cache update), and on a conflict reads again and
+    /// the queued write's own version check in Redis, otherwise the SQLite
+    /// version check followed by a WATCHed cache update), and on a conflict reads again and
     /// retries, up to 16 times. result.retries counts the retries; Conflict
     /// when every attempt lost. The result must stay within price limits
     /// (Invalid otherwise, nothing written).

@@ -8,6 +8,8 @@
 #include "operation.h"
 #include "viewstats.h"
 
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QtTest>
 
 using namespace CacheTest;
@@ -230,6 +232,47 @@ private slots:
         QVERIFY(row);
         QCOMPARE(row->price, p.price + N);
         QCOMPARE(row->version, p.version + N);
+    }
+
+    void adjustPriceRecoversFromStaleCachedCopy()
+    {
+        const Product p = seed(repo(), 1).value(0);
+        EXPECT_OK(get(p.id)); // cached at version 1
+        // An outside edit the change feed has not reported yet: SQLite is at
+        // version 2, the cache still says version 1.
+        repo().setChangePollInterval(3600 * 1000);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("outside"));
+            db.setDatabaseName(repo().path());
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("UPDATE products SET price = 5000, version = version + 1 WHERE id = %1").arg(p.id)));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("outside"));
+        QCOMPARE(hash(redis(), "product:" + QByteArray::number(p.id)).value("version"), QByteArray("1"));
+
+        const auto r = adjust(p.id, 10);
+        EXPECT_OK(r);
+        QCOMPARE(r->retries, 1);
+        QCOMPARE(r->product->price, 5010);
+        QCOMPARE(r->product->version, 3);
+        const auto row = dbRow(repo(), p.id);
+        QCOMPARE(row->price, 5010);
+    }
+
+    void deleteRightAfterGetStaysOffTheLeaderboard()
+    {
+        seed(repo(), 2);
+        EXPECT_OK(get(2, "alice"));
+        // The view is still in the batch when the delete lands.
+        EXPECT_OK(await([&](QObject *c, ServiceCallback cb) { svc().remove(2, c, cb); }));
+        EXPECT_OK(get(1, "alice"));
+        svc().flushViews();
+        QTRY_COMPARE_WITH_TIMEOUT(zscore(1), QByteArray("1"), WaitMs);
+        QCOMPARE(zscore(2), QByteArray());
+        QCOMPARE(redis().syncInteger({ "EXISTS", "cachelab:viewers:2" }), 0);
+        QVERIFY(!lrange("recent_products").contains("2"));
     }
 
     void adjustPriceRejectsBadInput()
