@@ -182,11 +182,18 @@ void ChangeLogPanel::updateHeader()
                            known(s.lag), known(s.pending))
                        .arg(s.applied)
                        .arg(s.acked);
+    if (s.otherDatabase > 0)
+        text += tr(" · %1 from another database skipped").arg(s.otherDatabase);
+    if (s.applyFailures > 0)
+        text += tr(" · %1 failed applies, %2 given up").arg(s.applyFailures).arg(s.givenUp);
     if (!m_service->redis()->isConnected())
         text += tr(" · Redis unavailable: reading paused, resumes on reconnect");
     else if (!m_stream->isReading())
         text += tr(" · not reading (waiting for the group)");
     if (!m_error.isEmpty())
         text += QLatin1Char('\n') + m_error;
+    // Kept in the stats: a later successful refresh clears m_error, this stays.
+    if (!s.lastGivenUp.isEmpty() && s.lastGivenUp != m_error)
+        text += QLatin1Char('\n') + s.lastGivenUp;
     m_header->setText(text);
 }

@@ -3,6 +3,7 @@
 #include "changestream.h"
 
 #include "cachekeys.h"
+#include "productrepository.h"
 #include "productservice.h"
 #include "redisclient.h"
 #include "strategykind.h"
@@ -59,6 +60,8 @@ ChangeEntry ChangeEntry::fromReply(const RedisReply &reply)
             e.origin = QString::fromUtf8(value);
         else if (field == "prefix")
             e.prefix = QString::fromUtf8(value);
+        else if (field == "db")
+            e.db = QString::fromUtf8(value);
         else if (field == "strategy")
             e.strategy = QString::fromUtf8(value);
         else if (field == "queued")
@@ -75,6 +78,8 @@ ChangeStream::ChangeStream(ProductService *service, const QString &groupName, QO
     , m_redis(service->redis())
     , m_group(groupName)
 {
+    if (service->repository())
+        m_databaseId = databaseIdFor(service->repository()->path());
     qRegisterMetaType<ChangeEntry>();
     qRegisterMetaType<QList<ChangeEntry>>();
 
@@ -99,13 +104,17 @@ ChangeStream::~ChangeStream()
     m_reader.reset();
 }
 
-QString ChangeStream::groupNameFor(const QString &databasePath, const QString &keyPrefix)
+QString ChangeStream::databaseIdFor(const QString &databasePath)
 {
     const QString path = databasePath == QLatin1String(":memory:")
         ? databasePath
         : QDir::cleanPath(QFileInfo(databasePath).absoluteFilePath());
-    const QByteArray hash = QCryptographicHash::hash(path.toUtf8(), QCryptographicHash::Sha1).toHex().left(12);
-    return QStringLiteral("cachelab:%1:%2").arg(QString::fromLatin1(hash), keyPrefix);
+    return QString::fromLatin1(QCryptographicHash::hash(path.toUtf8(), QCryptographicHash::Sha1).toHex().left(12));
+}
+
+QString ChangeStream::groupNameFor(const QString &databasePath, const QString &keyPrefix)
+{
+    return QStringLiteral("cachelab:%1:%2").arg(databaseIdFor(databasePath), keyPrefix);
 }
 
 void ChangeStream::setMaxLength(int entries)
@@ -116,6 +125,13 @@ void ChangeStream::setMaxLength(int entries)
 bool ChangeStream::isOwn(const ChangeEntry &entry) const
 {
     return entry.origin == m_service->instanceId() || entry.prefix == m_service->settings().keyPrefix;
+}
+
+bool ChangeStream::isOtherDatabase(const ChangeEntry &entry) const
+{
+    // Entries of older versions carry no "db": applying them is what those
+    // versions did, and an extra invalidation is harmless.
+    return !entry.db.isEmpty() && !m_databaseId.isEmpty() && entry.db != m_databaseId;
 }
 
 void ChangeStream::setReading(bool reading)
@@ -136,19 +152,20 @@ void ChangeStream::onWritten(const ProductWrite &write)
     e.version = write.version;
     e.origin = m_service->instanceId();
     e.prefix = m_service->settings().keyPrefix;
+    e.db = m_databaseId;
     e.strategy = strategyName(write.strategy);
     e.queued = write.queued;
     e.timestamp = QDateTime::currentMSecsSinceEpoch();
     // Fire and forget: the write itself already succeeded; a change that
     // cannot be logged is counted and reported, not retried.
-    m_redis->command(
-        { QByteArrayLiteral("XADD"), streamKey(), QByteArrayLiteral("MAXLEN"), QByteArrayLiteral("~"),
-            QByteArray::number(m_maxLength), QByteArrayLiteral("*"), QByteArrayLiteral("op"), e.op.toUtf8(),
-            QByteArrayLiteral("id"), QByteArray::number(e.id), QByteArrayLiteral("version"),
-            QByteArray::number(e.version), QByteArrayLiteral("origin"), e.origin.toUtf8(), QByteArrayLiteral("prefix"),
-            e.prefix.toUtf8(), QByteArrayLiteral("strategy"), e.strategy.toUtf8(), QByteArrayLiteral("queued"),
-            e.queued ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), QByteArrayLiteral("ts"),
-            QByteArray::number(e.timestamp) },
+    m_redis->command({ QByteArrayLiteral("XADD"), streamKey(), QByteArrayLiteral("MAXLEN"), QByteArrayLiteral("~"),
+                         QByteArray::number(m_maxLength), QByteArrayLiteral("*"), QByteArrayLiteral("op"),
+                         e.op.toUtf8(), QByteArrayLiteral("id"), QByteArray::number(e.id), QByteArrayLiteral("version"),
+                         QByteArray::number(e.version), QByteArrayLiteral("origin"), e.origin.toUtf8(),
+                         QByteArrayLiteral("prefix"), e.prefix.toUtf8(), QByteArrayLiteral("db"), e.db.toUtf8(),
+                         QByteArrayLiteral("strategy"), e.strategy.toUtf8(), QByteArrayLiteral("queued"),
+                         e.queued ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), QByteArrayLiteral("ts"),
+                         QByteArray::number(e.timestamp) },
         this, [this, e](const RedisReply &reply) mutable {
             if (!reply.isString()) {
                 ++m_stats.appendErrors;
@@ -261,11 +278,15 @@ void ChangeStream::handle(quint64 generation, const QList<ChangeEntry> &entries)
     struct Batch
     {
         QList<ChangeEntry> entries;
+        QList<bool> ack; ///< done, skipped or given up: acknowledge now
+        QList<QString> giveUp; ///< non-empty: the last error of an entry to give up on
         int remaining = 0;
-        bool failed = false;
+        bool retry = false; ///< an entry stays pending and is read again later
     };
     auto batch = std::make_shared<Batch>();
     batch->entries = entries;
+    batch->ack = QList<bool>(entries.size(), true);
+    batch->giveUp = QList<QString>(entries.size());
     batch->remaining = int(entries.size());
 
     auto complete = [this, generation, batch] {
@@ -276,31 +297,43 @@ void ChangeStream::handle(quint64 generation, const QList<ChangeEntry> &entries)
         emit entriesReceived(batch->entries);
         if (generation != m_generation)
             return; // the reader reconnected meanwhile: everything is re-read from ID 0
-        // Acknowledge what was done. After a failure nothing is acknowledged
-        // past it either: the whole batch is read again from the pending
-        // list later, and invalidating twice is harmless.
-        if (!batch->failed) {
-            RedisCommand cmd { QByteArrayLiteral("XACK"), streamKey(), m_group.toUtf8() };
-            for (const ChangeEntry &e : std::as_const(batch->entries))
-                cmd << e.streamId;
+        // Acknowledge every entry that is done, even when another one of the
+        // batch failed: only the failed ones stay pending and are read again.
+        RedisCommand cmd { QByteArrayLiteral("XACK"), streamKey(), m_group.toUtf8() };
+        int toAck = 0;
+        for (int i = 0; i < batch->entries.size(); ++i) {
+            if (!batch->giveUp.at(i).isEmpty())
+                giveUp(batch->entries.at(i), batch->giveUp.at(i));
+            else if (batch->ack.at(i)) {
+                cmd << batch->entries.at(i).streamId;
+                ++toAck;
+            }
+        }
+        if (toAck > 0) {
             m_reader->command(cmd, this, [this](const RedisReply &reply) {
                 if (reply.isInteger()) {
                     m_stats.acked += quint64(reply.toInteger());
                     emit statsChanged();
                 }
             });
-            if (!m_pendingCursor.isEmpty())
-                m_pendingCursor = batch->entries.last().streamId;
-            emit statsChanged();
-            readNext(generation); // sent after the XACK on the same connection
-            return;
         }
+        if (!m_pendingCursor.isEmpty())
+            m_pendingCursor = batch->entries.last().streamId;
         emit statsChanged();
-        retryLater(generation, false);
+        if (batch->retry)
+            retryLater(generation, false); // re-reads the pending list from ID 0
+        else
+            readNext(generation); // sent after the XACK on the same connection
     };
 
     for (int i = 0; i < batch->entries.size(); ++i) {
         const ChangeEntry &e = batch->entries.at(i);
+        // Another database's products share only the numbers with ours.
+        if (e.id > 0 && isOtherDatabase(e)) {
+            ++m_stats.otherDatabase;
+            --batch->remaining;
+            continue;
+        }
         // Trimmed before we read it, unreadable, ours or about our keys:
         // nothing to do here but acknowledge.
         if (e.id <= 0 || e.origin.isEmpty() || isOwn(e)) {
@@ -312,11 +345,29 @@ void ChangeStream::handle(quint64 generation, const QList<ChangeEntry> &entries)
                                 .arg(QString::fromUtf8(streamKey()), QString::fromLatin1(e.streamId), m_group);
         m_service->applyRemoteChange(
             e.origin, e.id, e.version, e.isDelete(), via, this, [this, batch, i, complete](const ServiceResult &r) {
+                const QByteArray streamId = batch->entries.at(i).streamId;
                 if (r.ok()) {
                     batch->entries[i].appliedHere = true;
                     ++m_stats.applied;
+                    m_attempts.remove(streamId);
+                } else if (r.status == ServiceStatus::Unavailable) {
+                    // Redis is away: not this entry's fault, so not counted.
+                    batch->ack[i] = false;
+                    batch->retry = true;
                 } else {
-                    batch->failed = true;
+                    ++m_stats.applyFailures;
+                    if (m_attempts.size() > AppliedMemory)
+                        m_attempts.clear(); // ids trimmed while pending never come back to be removed
+                    const int attempts = ++m_attempts[streamId];
+                    qCWarning(lcChanges, "applying %s (product %lld) failed, attempt %d of %d: %s",
+                        streamId.constData(), batch->entries.at(i).id, attempts, MaxApplyAttempts, qPrintable(r.error));
+                    if (attempts >= MaxApplyAttempts) {
+                        m_attempts.remove(streamId);
+                        batch->giveUp[i] = r.error.isEmpty() ? serviceStatusName(r.status) : r.error;
+                    } else {
+                        batch->ack[i] = false;
+                        batch->retry = true;
+                    }
                 }
                 if (--batch->remaining == 0)
                     complete();
@@ -324,6 +375,43 @@ void ChangeStream::handle(quint64 generation, const QList<ChangeEntry> &entries)
     }
     if (batch->remaining == 0)
         complete();
+}
+
+void ChangeStream::giveUp(const ChangeEntry &entry, const QString &lastError)
+{
+    // The guarded invalidation keeps failing (a NOPERM on the script, OOM
+    // under noeviction, ...). A plain DEL still drops our copy in most of
+    // those cases; either way the entry is acknowledged, so the entries
+    // behind it are not held up. Without the DEL the key's TTL bounds how
+    // long the stale copy can live.
+    const QByteArray key = CacheKeys(m_service->settings().keyPrefix).product(entry.id);
+    const QByteArray streamId = entry.streamId;
+    const qint64 id = entry.id;
+    m_reader->command(
+        { QByteArrayLiteral("DEL"), key }, this, [this, key, streamId, id, lastError](const RedisReply &reply) {
+            const QString outcome = reply.isInteger()
+                ? QStringLiteral("dropped %1 with a plain DEL instead").arg(QString::fromUtf8(key))
+                : QStringLiteral("the fallback DEL of %1 failed too (%2); the cached copy may stay stale until its TTL")
+                      .arg(QString::fromUtf8(key), reply.errorMessage());
+            const QString message
+                = QStringLiteral("change %1 of product %2 not applied after %3 attempts (%4); %5, acknowledged anyway")
+                      .arg(QString::fromLatin1(streamId))
+                      .arg(id)
+                      .arg(MaxApplyAttempts)
+                      .arg(lastError, outcome);
+            ++m_stats.givenUp;
+            m_stats.lastGivenUp = message;
+            qCWarning(lcChanges, "%s", qPrintable(message));
+            emit errorOccurred(message);
+            emit statsChanged();
+        });
+    m_reader->command(
+        { QByteArrayLiteral("XACK"), streamKey(), m_group.toUtf8(), streamId }, this, [this](const RedisReply &reply) {
+            if (reply.isInteger()) {
+                m_stats.acked += quint64(reply.toInteger());
+                emit statsChanged();
+            }
+        });
 }
 
 void ChangeStream::report(const QString &message)

@@ -9,6 +9,11 @@
 // prefix drops our cached product:{id} (the same guarded invalidation as a
 // pub/sub message) and is acknowledged (XACK) only after Redis confirmed
 // it; our own changes and changes to our own keys are acknowledged at once.
+// Each entry carries a hash of the writer's database path ("db"): entries of
+// another database on the same Redis are acknowledged without action. An
+// entry whose apply keeps failing is retried a few times, then its key gets a
+// plain DEL and the entry is acknowledged anyway, counted in the stats, so
+// one bad entry never blocks the ones behind it.
 //
 // The blocking XREADGROUP runs on a dedicated connection, so the service's
 // connection is never held up by it. When Redis goes away the loop stops;
@@ -20,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QMetaType>
 #include <QObject>
@@ -39,6 +45,7 @@ struct ChangeEntry final
     qint64 version = 0;
     QString origin; ///< the writer's instanceId()
     QString prefix; ///< the writer's key prefix
+    QString db; ///< the writer's database (ChangeStream::databaseIdFor); empty in entries of older versions
     QString strategy;
     bool queued = false; ///< write-behind: SQLite not written yet
     qint64 timestamp = 0; ///< ms since the epoch
@@ -59,6 +66,10 @@ struct ChangeStreamStats final
     quint64 applied = 0; ///< invalidations done here for other instances' changes
     quint64 skipped = 0; ///< own changes (or our own key prefix): acknowledged without action
     quint64 acked = 0;
+    quint64 otherDatabase = 0; ///< written against another SQLite file: acknowledged without action
+    quint64 applyFailures = 0; ///< failed attempts to apply an entry (each one retried later)
+    quint64 givenUp = 0; ///< entries acknowledged after MaxApplyAttempts failed attempts
+    QString lastGivenUp; ///< what happened to the last of them
     qint64 length = -1; ///< XLEN
     qint64 pending = -1; ///< delivered to the group, not yet acknowledged
     qint64 lag = -1; ///< entries in the stream the group has not read yet
@@ -74,6 +85,9 @@ public:
     static constexpr int ReadCount = 100;
     /// The pause before trying again after an error the loop cannot fix at once.
     static constexpr int RetryMs = 1000;
+    /// Failed applies of one entry before it is acknowledged anyway (after a
+    /// plain DEL of our copy): one entry must not block the group forever.
+    static constexpr int MaxApplyAttempts = 3;
 
     /// Appends the service's writes and consumes the stream in `groupName`
     /// (consumer "main"). Instances that share a group share its deliveries,
@@ -87,6 +101,10 @@ public:
     /// restarts; two windows on one database and one prefix share the keys,
     /// so sharing a group (one of them applies each change) is right too.
     static QString groupNameFor(const QString &databasePath, const QString &keyPrefix);
+    /// The first 12 hex digits of the SHA-1 of the cleaned absolute path:
+    /// the "db" field of each entry, so other databases' changes are skipped.
+    static QString databaseIdFor(const QString &databasePath);
+    QString databaseId() const { return m_databaseId; }
     static QByteArray consumerName() { return QByteArrayLiteral("main"); }
 
     QString groupName() const { return m_group; }
@@ -99,6 +117,8 @@ public:
     ChangeStreamStats stats() const { return m_stats; }
     /// Written by this instance, or about our own keys.
     bool isOwn(const ChangeEntry &entry) const;
+    /// Written against another database (entries without "db" count as ours).
+    bool isOtherDatabase(const ChangeEntry &entry) const;
 
     /// The newest `count` entries (XREVRANGE), newest first.
     void recentEntries(
@@ -131,11 +151,15 @@ private:
     /// Logs and signals a read-loop error once (not again on every retry).
     void report(const QString &message);
     void rememberApplied(const QByteArray &streamId);
+    /// Plain DEL of our copy, then XACK: the last resort for an entry whose
+    /// apply failed MaxApplyAttempts times (the cache TTL bounds what is left).
+    void giveUp(const ChangeEntry &entry, const QString &lastError);
 
     ProductService *m_service;
     RedisClient *m_redis; ///< the service's connection: XADD, XACK-free reads for the UI
     std::unique_ptr<RedisClient> m_reader; ///< XGROUP CREATE, XREADGROUP, XACK
     QString m_group;
+    QString m_databaseId;
     int m_maxLength = DefaultMaxLength;
     /// Bumped on every reader (dis)connect; replies of an older loop are dropped.
     quint64 m_generation = 0;
@@ -147,6 +171,8 @@ private:
     QString m_lastLoopError;
     QSet<QByteArray> m_appliedIds;
     QList<QByteArray> m_appliedOrder; ///< bounds m_appliedIds
+    /// Failed apply attempts per stream id, until applied or given up.
+    QHash<QByteArray, int> m_attempts;
 };
 
 Q_DECLARE_METATYPE(ChangeEntry)

@@ -1,12 +1,22 @@
 // KeyActions: EXPIRE / PERSIST with validation, the new state and a trace.
 #include "keyactions.h"
 
+#include "cachekeys.h"
 #include "redisclient.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
 
 namespace {
+
+// EXPIRE, unless the key is a hash still holding a write-behind write that
+// SQLite has not seen ("dirty"): expiring it would lose that write. Checked
+// and done in one script so the flusher cannot slip in between. -3 = refused.
+const QByteArray GuardedExpire = QByteArrayLiteral(
+    "if redis.call('TYPE', KEYS[1]).ok == 'hash' and redis.call('HEXISTS', KEYS[1], 'dirty') == 1 then "
+    "return -3 end "
+    "return redis.call('EXPIRE', KEYS[1], ARGV[1])");
+constexpr qint64 RefusedDirty = -3;
 
 TraceOutcome outcomeOf(const RedisReply &r)
 {
@@ -72,13 +82,37 @@ void KeyActions::setTtl(const QByteArray &key, const QString &seconds, Callback 
     setTtl(key, *parsed, std::move(done));
 }
 
+bool KeyActions::isWriteBehindList(const QByteArray &key)
+{
+    // Any prefix: another instance's queue on this Redis is just as unsafe.
+    const CacheKeys unprefixed;
+    return key.endsWith(unprefixed.queue()) || key.endsWith(unprefixed.processing());
+}
+
 void KeyActions::setTtl(const QByteArray &key, qint64 seconds, Callback done)
 {
     if (seconds < 1 || seconds > MaxTtlSeconds) {
         setTtl(key, QString::number(seconds), std::move(done)); // the validating path explains why
         return;
     }
-    run(key, QStringLiteral("expire"), { QByteArrayLiteral("EXPIRE"), key, QByteArray::number(seconds) }, seconds,
+    if (isWriteBehindList(key)) {
+        KeyActionResult r;
+        r.status = KeyActionResult::Status::Refused;
+        r.key = key;
+        r.action = QStringLiteral("expire");
+        r.message = tr("%1 is a write-behind queue list holding writes not yet in SQLite; a TTL could lose them. "
+                       "Nothing was changed.")
+                        .arg(QString::fromUtf8(key));
+        r.trace.operation = QStringLiteral("key-expire");
+        r.trace.started = QDateTime::currentDateTimeUtc();
+        r.trace.steps.append(TraceStep { TraceSystem::App, r.message, TraceOutcome::Error, 0, {} });
+        r.trace.outcome = TraceOutcome::Error;
+        r.trace.error = r.message;
+        QTimer::singleShot(0, this, [this, r, done] { deliver(r, done); });
+        return;
+    }
+    run(key, QStringLiteral("expire"),
+        { QByteArrayLiteral("EVAL"), GuardedExpire, QByteArrayLiteral("1"), key, QByteArray::number(seconds) }, seconds,
         std::move(done));
 }
 
@@ -106,8 +140,14 @@ void KeyActions::run(
             const RedisReply main = replies.value(0, RedisReply::clientError(tr("no reply")));
             const RedisReply pttl = replies.value(1);
             const RedisReply type = replies.value(2);
-            r.trace.steps.append(TraceStep { TraceSystem::Redis, redactedCommandText(cmds.at(0)), outcomeOf(main),
-                micros, main.toDisplayString(80) });
+            // The guarded EXPIRE is a script; the trace names what it does.
+            const QString mainText = r.action == QLatin1String("expire")
+                ? QStringLiteral("EXPIRE %1 %2 (EVAL: refused if a write-behind write is unflushed)")
+                      .arg(QString::fromUtf8(r.key))
+                      .arg(seconds)
+                : redactedCommandText(cmds.at(0));
+            r.trace.steps.append(
+                TraceStep { TraceSystem::Redis, mainText, outcomeOf(main), micros, main.toDisplayString(80) });
             if (!main.isError()) {
                 r.trace.steps.append(TraceStep { TraceSystem::Redis, redactedCommandText(cmds.at(1)), outcomeOf(pttl),
                     0, pttl.toDisplayString(80) });
@@ -122,14 +162,27 @@ void KeyActions::run(
                 r.status = KeyActionResult::Status::Unavailable;
                 r.message = tr("Redis is not reachable (%1); the TTL of %2 was not changed.")
                                 .arg(main.errorMessage(), keyText);
-            } else if (main.isError() && main.bytes().startsWith("NOPERM")) {
+            } else if (main.isError()
+                && (main.bytes().startsWith("NOPERM")
+                    || main.bytes().contains("The user executing the script can't"))) {
+                // NOPERM for EVAL itself; Redis 7.0 words an EXPIRE denied
+                // inside the script as an ERR.
                 r.status = KeyActionResult::Status::Denied;
                 r.message = tr("Redis refused %1 for %2: the connection's ACL user lacks the permission (%3).")
-                                .arg(QString::fromLatin1(cmds.at(0).at(0)), keyText, main.errorMessage());
+                                .arg(r.action == QLatin1String("expire") ? QStringLiteral("EXPIRE")
+                                                                         : QString::fromLatin1(cmds.at(0).at(0)),
+                                    keyText, main.errorMessage());
+            } else if (main.isInteger() && main.toInteger() == RefusedDirty) {
+                r.status = KeyActionResult::Status::Refused;
+                r.message = tr("%1 holds a write not yet in SQLite; setting a TTL could lose it — flush write-behind "
+                               "first. Nothing was changed.")
+                                .arg(keyText);
             } else if (main.isError()) {
                 r.status = KeyActionResult::Status::Error;
                 r.message = tr("%1 failed for %2: %3")
-                                .arg(QString::fromLatin1(cmds.at(0).at(0)), keyText, main.errorMessage());
+                                .arg(r.action == QLatin1String("expire") ? QStringLiteral("EXPIRE")
+                                                                         : QString::fromLatin1(cmds.at(0).at(0)),
+                                    keyText, main.errorMessage());
             } else if (r.type == "none" || (main.toInteger() == 0 && r.action == QLatin1String("expire"))) {
                 // EXPIRE answers 0 only for a missing key; PERSIST also for a
                 // key without TTL, which TYPE tells apart.

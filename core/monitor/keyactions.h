@@ -5,7 +5,11 @@
 // and can show it at once. Input is validated before anything is sent: a
 // TTL must be a whole number of seconds, at least 1 (EXPIRE with 0 or less
 // deletes the key, which is not what "set TTL" means) and small enough that
-// Redis can store the deadline. Every action yields an OperationTrace so the
+// Redis can store the deadline. EXPIRE is refused (nothing changed) where
+// it could lose an acknowledged write-behind write: on the queue lists
+// "cachelab:wb:queue" / "cachelab:wb:processing" under any prefix, and on a
+// hash still holding a "dirty" field (checked atomically with the EXPIRE in
+// one script). PERSIST is always allowed. Every action yields an OperationTrace so the
 // dashboard's trace panel can show it beside the service's operations.
 #pragma once
 
@@ -27,6 +31,7 @@ struct KeyActionResult final
         Invalid, ///< bad input; nothing was sent
         NotFound, ///< the key does not exist (any more)
         Denied, ///< the ACL user may not run the command (NOPERM)
+        Refused, ///< unsafe for this key (unflushed write-behind data); nothing changed
         Unavailable, ///< Redis not reachable
         Error, ///< any other server error
     };
@@ -66,6 +71,8 @@ public:
     void setTtl(const QByteArray &key, qint64 seconds, Callback done = {});
     /// Validates the text first (see parseTtlSeconds).
     void setTtl(const QByteArray &key, const QString &seconds, Callback done = {});
+    /// "[prefix]cachelab:wb:queue" or "...:processing": never given a TTL.
+    static bool isWriteBehindList(const QByteArray &key);
     /// PERSIST key: the key no longer expires.
     void persist(const QByteArray &key, Callback done = {});
 

@@ -4,7 +4,9 @@
 // group (pub/sub off and the store's change polling off in B, so only the
 // stream can drop B's copy), changes missed while B was down, pending
 // entries re-read after a crash, own entries acknowledged without action,
-// and the loop surviving FLUSHALL and a Redis restart.
+// and the loop surviving FLUSHALL and a Redis restart; an entry whose apply
+// keeps failing given up on without blocking the later ones, and entries of
+// another database skipped.
 #include "cachefixture.h"
 #include "changestream.h"
 
@@ -24,6 +26,30 @@ QHash<QByteArray, QByteArray> fieldsOf(const QList<QByteArray> &flat)
     for (qsizetype i = 0; i + 1 < flat.size(); i += 2)
         out.insert(flat.at(i), flat.at(i + 1));
     return out;
+}
+
+/// makeEnv() with the service's connection on `url` (an ACL user).
+std::unique_ptr<Env> makeEnvAt(
+    const RedisUrl &url, QString *error, const QString &dbPath, const CacheSettings &settings)
+{
+    auto env = std::make_unique<Env>();
+    env->repo = std::make_unique<ProductRepository>(dbPath);
+    env->repo->setChangePollInterval(0);
+    const auto opened = awaitStore([&](QObject *ctx, StoreCallback cb) { env->repo->open(ctx, cb); });
+    if (!opened || !opened->ok()) {
+        *error = QStringLiteral("open failed");
+        return nullptr;
+    }
+    env->client = std::make_unique<RedisClient>(url);
+    QSignalSpy up(env->client.get(), &RedisClient::connected);
+    env->client->connectToServer();
+    if (!env->client->isConnected() && !up.wait(WaitMs)) {
+        *error = QStringLiteral("redis connect failed: %1").arg(env->client->lastError());
+        return nullptr;
+    }
+    env->service = std::make_unique<ProductService>(env->client.get(), env->repo.get());
+    env->service->setSettings(settings);
+    return env;
 }
 } // namespace
 
@@ -129,6 +155,13 @@ private slots:
         QCOMPARE(e.value("prefix"), QByteArray("a:"));
         QCOMPARE(e.value("strategy"), QByteArray("cache-aside"));
         QCOMPARE(e.value("queued"), QByteArray("0"));
+        // The database identity, the same hash the group names use.
+        const QString dbId = ChangeStream::databaseIdFor(m_dir->filePath(QStringLiteral("shared.db")));
+        QCOMPARE(dbId.size(), 12);
+        QCOMPARE(e.value("db"), dbId.toUtf8());
+        QCOMPARE(cs.databaseId(), dbId);
+        QVERIFY(ChangeStream::groupNameFor(m_dir->filePath(QStringLiteral("shared.db")), QStringLiteral("a:"))
+                    .contains(dbId));
         QVERIFY(e.value("ts").toLongLong() >= before && e.value("ts").toLongLong() <= after);
         // The signal carries the same entry, with the id Redis gave it.
         const auto signalled = appended.at(0).at(0).value<ChangeEntry>();
@@ -332,6 +365,100 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(cs.stats().acked, quint64(3), WaitMs);
         QCOMPARE(cs.stats().applied, quint64(1));
         QCOMPARE(redis().syncString({ "GET", "a:cachelab:guard:1" }), QByteArray("9"));
+    }
+
+    // The guarded invalidation of one entry keeps failing (B's ACL user may
+    // not touch b:cachelab:guard:2, so the script gets NOPERM): the entries
+    // after it are still applied and acknowledged, and after MaxApplyAttempts
+    // the bad one gets a plain DEL of B's copy, is acknowledged and counted.
+    void failingEntryDoesNotBlock()
+    {
+        redis().syncString({ "ACL", "SETUSER", "narrow", "reset", "on", ">secret", "~cachelab:*", "~b:product:*",
+            "~b:cachelab:guard:1", "~b:cachelab:guard:3", "~b:cachelab:lock:*", "~b:recent_products", "&*", "+@all" });
+        RedisUrl url = redis().url();
+        url.user = QStringLiteral("narrow");
+        url.password = QStringLiteral("secret");
+        CacheSettings sb = b().settings();
+        m_b.reset();
+        QString error;
+        m_b = makeEnvAt(url, &error, m_dir->filePath(QStringLiteral("shared.db")), sb);
+        QVERIFY2(m_b, qPrintable(error));
+
+        ChangeStream csA(&a(), GroupA);
+        ChangeStream csB(&b(), GroupB);
+        QVERIFY(waitReading(csA));
+        QVERIFY(waitReading(csB));
+        QSignalSpy errors(&csB, &ChangeStream::errorOccurred);
+        seed(*m_a->repo, 3);
+        // B's copies, written as admin (B could not fill product 2 itself).
+        for (const QByteArray &key : { QByteArray("b:product:2"), QByteArray("b:product:3") })
+            redis().syncInteger({ "HSET", key, "name", "cached in B" });
+
+        EXPECT_OK(update(a(), 2, QStringLiteral("Poison"), 5));
+        // Delivered to B and failing: it is pending in B's group.
+        QTRY_VERIFY_WITH_TIMEOUT(csB.stats().applyFailures >= 1, WaitMs);
+        QCOMPARE(exists("b:product:2"), 1);
+        // A later change must not wait behind it for ever.
+        EXPECT_OK(update(a(), 3, QStringLiteral("After the poison"), 6));
+        QTRY_COMPARE_WITH_TIMEOUT(exists("b:product:3"), 0, WaitMs);
+        QCOMPARE(redis().syncString({ "GET", "b:cachelab:guard:3" }), QByteArray("2"));
+
+        // Given up on: B's copy dropped by the fallback DEL, acknowledged,
+        // and visible in the stats and as an error.
+        QTRY_COMPARE_WITH_TIMEOUT(csB.stats().givenUp, quint64(1), 3 * WaitMs);
+        QCOMPARE(csB.stats().applyFailures, quint64(ChangeStream::MaxApplyAttempts));
+        QCOMPARE(exists("b:product:2"), 0);
+        QVERIFY(csB.stats().lastGivenUp.contains(QStringLiteral("product 2")));
+        QVERIFY(csB.stats().lastGivenUp.contains(QStringLiteral("plain DEL")));
+        QVERIFY(!errors.isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(csB.stats().acked, quint64(2), WaitMs);
+        QCOMPARE(redis().syncList({ "XPENDING", Stream, GroupB.toUtf8() }).value(0), QByteArray("0"));
+        QCOMPARE(csB.stats().applied, quint64(1));
+
+        // The loop goes on reading new entries.
+        redis().syncInteger({ "HSET", "b:product:1", "name", "cached in B" });
+        EXPECT_OK(update(a(), 1, QStringLiteral("Later"), 7));
+        QTRY_COMPARE_WITH_TIMEOUT(exists("b:product:1"), 0, WaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(csB.stats().applied, quint64(2), WaitMs);
+        QCOMPARE(csB.stats().givenUp, quint64(1));
+        redis().syncInteger({ "ACL", "DELUSER", "narrow" });
+    }
+
+    // Another app on another SQLite file with another prefix shares the
+    // stream: its entries are acknowledged without touching our keys (no
+    // DEL, no guard with a foreign version); our database's entries still apply.
+    void otherDatabaseSkipped()
+    {
+        QTemporaryDir otherDir;
+        CacheSettings sc;
+        sc.keyPrefix = QStringLiteral("c:");
+        sc.publishInvalidations = false;
+        QString error;
+        auto c = makeEnv(*m_server, &error, otherDir.filePath(QStringLiteral("other.db")), sc);
+        QVERIFY2(c, qPrintable(error));
+        ChangeStream csA(&a(), GroupA);
+        ChangeStream csC(c->service.get(), QStringLiteral("cachelab:test:c"));
+        QVERIFY(waitReading(csA));
+        QVERIFY(waitReading(csC));
+        QVERIFY(csC.databaseId() != csA.databaseId());
+        seed(*c->repo, 1);
+        EXPECT_OK(get(*c->service, 1));
+        QCOMPARE(exists("c:product:1"), 1);
+
+        seed(*m_a->repo, 1);
+        EXPECT_OK(update(a(), 1, QStringLiteral("Other database"), 5));
+        QTRY_COMPARE_WITH_TIMEOUT(csC.stats().acked, quint64(1), WaitMs);
+        QCOMPARE(csC.stats().otherDatabase, quint64(1));
+        QCOMPARE(csC.stats().applied, quint64(0));
+        QCOMPARE(exists("c:product:1"), 1);
+        QCOMPARE(exists("c:cachelab:guard:1"), 0);
+
+        // An entry of C's own database from another prefix is applied.
+        redis().syncString({ "XADD", Stream, "*", "op", "updated", "id", "1", "version", "9", "origin", "someone",
+            "prefix", "z:", "db", csC.databaseId().toUtf8(), "strategy", "cache-aside", "queued", "0", "ts", "1" });
+        QTRY_COMPARE_WITH_TIMEOUT(exists("c:product:1"), 0, WaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(csC.stats().applied, quint64(1), WaitMs);
+        QCOMPARE(redis().syncString({ "GET", "c:cachelab:guard:1" }), QByteArray("9"));
     }
 
     // FLUSHALL removes the stream and the groups: the loop gets NOGROUP,

@@ -2,7 +2,8 @@
 // redis-server: EXPIRE and PERSIST land in Redis and, applied as the key
 // browser applies them, in the KeyTableModel at once; bad input sends
 // nothing; a missing key, a missing ACL permission and an unreachable
-// server each give their own clear result.
+// server each give their own clear result; EXPIRE is refused on keys
+// holding write-behind writes not yet in SQLite.
 #include "keyactions.h"
 #include "keytablemodel.h"
 #include "redisclient.h"
@@ -28,6 +29,8 @@ private slots:
     void missingKeyIsNotFound();
     void missingPermissionIsExplained();
     void redisDownIsUnavailable();
+    void expireRefusedOnUnflushedWrites();
+    void expireRefusedOnQueueLists();
 
 private:
     KeyActionResult runAndWait(std::function<void(KeyActions::Callback)> call);
@@ -142,7 +145,7 @@ void TestKeyActions::expireSetsTtlAndTheModelShowsIt()
     const auto trace = traced.last().at(0).value<OperationTrace>();
     QCOMPARE(trace.operation, QStringLiteral("key-expire"));
     QVERIFY(!trace.stepsOf(TraceSystem::Redis).isEmpty());
-    QCOMPARE(trace.stepsOf(TraceSystem::Redis).first().text, QStringLiteral("EXPIRE plain 120"));
+    QVERIFY(trace.stepsOf(TraceSystem::Redis).first().text.startsWith(QStringLiteral("EXPIRE plain 120")));
     QCOMPARE(trace.outcome, TraceOutcome::Ok);
 }
 
@@ -221,7 +224,7 @@ void TestKeyActions::missingPermissionIsExplained()
     QVERIFY(limited);
     KeyActions actions(limited.get());
     const auto r = runAndWait([&](KeyActions::Callback cb) { actions.setTtl("plain", QStringLiteral("30"), cb); });
-    QCOMPARE(r.status, KeyActionResult::Status::Denied);
+    QVERIFY2(r.status == KeyActionResult::Status::Denied, qPrintable(r.message));
     QVERIFY2(r.message.contains(QStringLiteral("permission")), qPrintable(r.message));
     QCOMPARE(m_server.syncInteger({ "TTL", "plain" }), qint64(-1));
     QCOMPARE(r.trace.outcome, TraceOutcome::Error);
@@ -246,6 +249,58 @@ void TestKeyActions::redisDownIsUnavailable()
     QCOMPARE(r.status, KeyActionResult::Status::Unavailable);
     QVERIFY2(r.message.contains(QStringLiteral("not reachable")), qPrintable(r.message));
     QCOMPARE(r.trace.outcome, TraceOutcome::Unavailable);
+}
+
+// A write-behind hash with a "dirty" field holds an acknowledged write that
+// SQLite has not seen: expiring it would lose the write. Refused, nothing
+// changed; once flushed (no dirty field) the same EXPIRE works.
+void TestKeyActions::expireRefusedOnUnflushedWrites()
+{
+    m_server.syncInteger({ "HSET", "product:7", "name", "Unflushed", "version", "3", "dirty", "1" });
+    QSignalSpy traced(m_actions.get(), &KeyActions::traceRecorded);
+    const auto r
+        = runAndWait([&](KeyActions::Callback cb) { m_actions->setTtl("product:7", QStringLiteral("30"), cb); });
+    QCOMPARE(r.status, KeyActionResult::Status::Refused);
+    QVERIFY2(r.message.contains(QStringLiteral("product:7 holds a write not yet in SQLite")), qPrintable(r.message));
+    QVERIFY(r.message.contains(QStringLiteral("flush write-behind first")));
+    QCOMPARE(m_server.syncInteger({ "TTL", "product:7" }), qint64(-1));
+    QCOMPARE(r.trace.outcome, TraceOutcome::Error);
+    QVERIFY(traced.count() > 0);
+
+    // PERSIST stays allowed (it can only keep data).
+    m_server.syncInteger({ "EXPIRE", "product:7", "500" });
+    const auto p = runAndWait([&](KeyActions::Callback cb) { m_actions->persist("product:7", cb); });
+    QVERIFY2(p.ok(), qPrintable(p.message));
+    QCOMPARE(m_server.syncInteger({ "TTL", "product:7" }), qint64(-1));
+
+    // Flushed: the same EXPIRE goes through.
+    m_server.syncInteger({ "HDEL", "product:7", "dirty" });
+    const auto ok
+        = runAndWait([&](KeyActions::Callback cb) { m_actions->setTtl("product:7", QStringLiteral("30"), cb); });
+    QVERIFY2(ok.ok(), qPrintable(ok.message));
+    QVERIFY(m_server.syncInteger({ "TTL", "product:7" }) > 0);
+    // A clean hash and other types are not affected by the check.
+    const auto plain
+        = runAndWait([&](KeyActions::Callback cb) { m_actions->setTtl("plain", QStringLiteral("30"), cb); });
+    QVERIFY2(plain.ok(), qPrintable(plain.message));
+}
+
+// The queue lists hold the writes themselves: never given a TTL, with or
+// without a key prefix; nothing is sent. PERSIST on them is fine.
+void TestKeyActions::expireRefusedOnQueueLists()
+{
+    m_server.syncInteger({ "RPUSH", "cachelab:wb:queue", "{\"id\":1}" });
+    m_server.syncInteger({ "RPUSH", "app2:cachelab:wb:processing", "{\"id\":2}" });
+    const quint64 sentBefore = m_client->commandsSent();
+    for (const QByteArray &key : { QByteArray("cachelab:wb:queue"), QByteArray("app2:cachelab:wb:processing") }) {
+        const auto r = runAndWait([&](KeyActions::Callback cb) { m_actions->setTtl(key, QStringLiteral("30"), cb); });
+        QCOMPARE(r.status, KeyActionResult::Status::Refused);
+        QVERIFY2(r.message.contains(QStringLiteral("not yet in SQLite")), qPrintable(r.message));
+        QCOMPARE(m_server.syncInteger({ "TTL", key }), qint64(-1));
+    }
+    QCOMPARE(m_client->commandsSent(), sentBefore);
+    const auto p = runAndWait([&](KeyActions::Callback cb) { m_actions->persist("cachelab:wb:queue", cb); });
+    QVERIFY2(p.ok(), qPrintable(p.message));
 }
 
 QTEST_GUILESS_MAIN(TestKeyActions)

@@ -1,6 +1,7 @@
 // Drives the key browser's TTL editing offscreen against a real redis-server:
 // "Set TTL" from the details area, "Persist" from the table's context menu,
-// bad input, a key that disappeared, and the trace each action leaves.
+// bad input, a key that disappeared, a write-behind hash with an unflushed
+// write (refused), and the trace each action leaves.
 #include "backend.h"
 #include "keybrowserpanel.h"
 #include "keyspacewatcher.h"
@@ -33,6 +34,7 @@ private slots:
     void persistFromContextMenu();
     void setTtlActionPrefillsTheField();
     void vanishedKeyIsReported();
+    void unflushedWriteIsRefused();
 
 private:
     template<typename T> T *widget(const char *name)
@@ -66,6 +68,7 @@ void TestKeyBrowserTtl::initTestCase()
     m_server.syncInteger({ "HSET", "ttl:hash", "name", "Mug" });
     m_server.syncInteger({ "EXPIRE", "ttl:hash", "600" });
     m_server.syncString({ "SET", "ttl:doomed", "x" });
+    m_server.syncInteger({ "HSET", "ttl:dirty", "name", "Queued", "version", "2", "dirty", "1" });
 
     Backend::Config config;
     config.redis = m_server.url();
@@ -92,7 +95,7 @@ void TestKeyBrowserTtl::initTestCase()
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->scanner()->isConnected(), 10000);
     widget<QLineEdit>("keyFilter")->setText(QStringLiteral("ttl:*"));
     m_panel->rescan();
-    QTRY_COMPARE_WITH_TIMEOUT(m_panel->model()->rowCount(), 3, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_panel->model()->rowCount(), 4, 10000);
 }
 
 void TestKeyBrowserTtl::cleanupTestCase()
@@ -226,6 +229,21 @@ void TestKeyBrowserTtl::vanishedKeyIsReported()
     QCOMPARE(m_server.syncInteger({ "EXISTS", "ttl:doomed" }), qint64(0));
     // The row goes away as a deleted key does.
     QTRY_COMPARE_WITH_TIMEOUT(m_panel->model()->rowOfKey("ttl:doomed"), -1, 5000);
+}
+
+void TestKeyBrowserTtl::unflushedWriteIsRefused()
+{
+    QVERIFY(select("ttl:dirty"));
+    type(widget<QLineEdit>("ttlEdit"), QStringLiteral("60"));
+    QTest::mouseClick(widget<QPushButton>("setTtlButton"), Qt::LeftButton);
+    auto *status = widget<QLabel>("keyActionStatus");
+    QTRY_VERIFY_WITH_TIMEOUT(
+        status->isVisible() && status->text().contains(QStringLiteral("holds a write not yet in SQLite")), 5000);
+    QVERIFY(status->text().contains(QStringLiteral("flush write-behind first")));
+    QVERIFY(status->property("failed").toBool());
+    QCOMPARE(m_server.syncInteger({ "TTL", "ttl:dirty" }), qint64(-1));
+    QCOMPARE(m_trace->model()->traceAt(0).operation, QStringLiteral("key-expire"));
+    QCOMPARE(m_trace->model()->traceAt(0).outcome, TraceOutcome::Error);
 }
 
 QTEST_MAIN(TestKeyBrowserTtl)
