@@ -5,7 +5,11 @@
 #pragma once
 
 #include <QByteArray>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
 #include <QList>
+#include <QRandomGenerator>
 #include <QString>
 
 class CacheKeys final
@@ -42,8 +46,22 @@ public:
     }
     /// RediSearch index name (FT.CREATE ... PREFIX 1 product:).
     QByteArray searchIndex() const { return m_prefix + "cachelab:idx:products"; }
-    /// Bloom filter of every product id that was ever created (BF.* or a bitmap).
-    QByteArray bloom() const { return m_prefix + "cachelab:bloom"; }
+    /// Bloom filter of every product id ever created in one SQLite database
+    /// (BF.* or a bitmap; its sizes at ":meta"). Keyed by the database, not
+    /// the prefix: every instance on that file shares it, whatever its
+    /// prefix. ":memory:" databases are private, so they get a per-call token.
+    static QByteArray bloomFor(const QString &databasePath)
+    {
+        QByteArray tag;
+        if (databasePath.isEmpty() || databasePath == QLatin1String(":memory:"))
+            tag = "mem" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
+        else
+            tag = QCryptographicHash::hash(
+                QDir::cleanPath(QFileInfo(databasePath).absoluteFilePath()).toUtf8(), QCryptographicHash::Sha1)
+                      .toHex()
+                      .left(12);
+        return "cachelab:bloom:" + tag;
+    }
     /// The change-log stream all instances on this Redis share (not prefixed:
     /// instances with different prefixes read each other's changes from it).
     static QByteArray changeStream() { return QByteArrayLiteral("cachelab:changes"); }

@@ -7,6 +7,7 @@
 #include "redisclient.h"
 #include "redisscript.h"
 
+#include <algorithm>
 #include <cmath>
 #include <QPointer>
 #include <QRandomGenerator>
@@ -57,14 +58,29 @@ return added
 )lua"));
 
 // Puts a finished build in place: both temporary keys or nothing.
-// KEYS: tmp filter, tmp meta, filter, meta.
+// KEYS: tmp filter, tmp meta, filter, meta. 0: temporary keys gone,
+// 1: swapped, 2: swapped after ORing the live bitmap in.
+// The build read SQLite a while ago; another instance may have added ids to
+// the live filter since. With the same m and k, a bit set there means the
+// same thing in the new bitmap, so OR keeps those ids (n: the larger count,
+// a lower bound). With other sizes the bits cannot be carried over.
 const RedisScript Swap(QStringLiteral("bloom-swap"), QByteArrayLiteral(R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local result = 1
+if redis.call('TYPE', KEYS[3]).ok == 'string' then
+  local new = redis.call('HMGET', KEYS[2], 'mode', 'm', 'k', 'n')
+  local old = redis.call('HMGET', KEYS[4], 'mode', 'm', 'k', 'n')
+  if new[1] == 'bitmap' and old[1] == 'bitmap' and new[2] == old[2] and new[3] == old[3] then
+    redis.call('BITOP', 'OR', KEYS[1], KEYS[1], KEYS[3])
+    if (tonumber(old[4]) or 0) > (tonumber(new[4]) or 0) then redis.call('HSET', KEYS[2], 'n', old[4]) end
+    result = 2
+  end
+end
 redis.call('RENAME', KEYS[1], KEYS[3])
 redis.call('RENAME', KEYS[2], KEYS[4])
 redis.call('PERSIST', KEYS[3])
 redis.call('PERSIST', KEYS[4])
-return 1
+return result
 )lua"));
 
 constexpr qint64 MinAutoItems = 10000;
@@ -86,6 +102,13 @@ quint64 mix64(quint64 x)
 QByteArray num(qint64 v)
 {
     return QByteArray::number(v);
+}
+
+// NOPERM from a plain command; inside a script Redis 7 reports an ACL
+// refusal as "ERR The user executing the script can't run this command".
+bool isPermissionError(const QString &message)
+{
+    return message.contains(QLatin1String("NOPERM")) || message.contains(QLatin1String("can't run this command"));
 }
 
 QString commandText(const RedisScript &s, const QList<QByteArray> &keys, const QList<QByteArray> &args)
@@ -186,7 +209,7 @@ ExistenceFilter::ExistenceFilter(ProductService *service, QObject *parent)
     : QObject(parent)
     , m_service(service)
     , m_redis(service->redis())
-    , m_keys(service->settings().keyPrefix)
+    , m_key(CacheKeys::bloomFor(service->repository()->path()))
 {
     m_statsTimer.setSingleShot(true);
     m_statsTimer.setInterval(250);
@@ -199,13 +222,6 @@ ExistenceFilter::ExistenceFilter(ProductService *service, QObject *parent)
     connect(service, &ProductService::productChanged, this, &ExistenceFilter::add);
     connect(service, &ProductService::traceRecorded, this,
         [this](const OperationTrace &t) { onTraceRecorded(t.id, t.outcome == TraceOutcome::NotFound); });
-    connect(service, &ProductService::settingsChanged, this, [this](const CacheSettings &s) {
-        if (CacheKeys(s.keyPrefix).bloom() == m_keys.bloom())
-            return;
-        m_keys = CacheKeys(s.keyPrefix);
-        m_filterKnown = false;
-        rebuild();
-    });
     if (m_redis->isConnected())
         QTimer::singleShot(0, this, &ExistenceFilter::onConnected);
 }
@@ -276,6 +292,7 @@ void ExistenceFilter::touchStats()
 
 void ExistenceFilter::onConnected()
 {
+    m_noRetry = false; // permissions may differ on this connection
     // Loaded up front so no EVALSHA of a build has to take the NOSCRIPT detour.
     for (const RedisScript *script : { &BitmapCheck, &BitmapAdd, &ModuleCheck, &ModuleAdd, &Swap })
         m_redis->command(script->load(), this, [](const RedisReply &) {});
@@ -330,12 +347,13 @@ void ExistenceFilter::rebuild()
         return;
     }
     m_retryMs = 500;
+    m_noRetry = false; // asked for by hand: try even after NOPERM
     startBuild();
 }
 
 void ExistenceFilter::scheduleRebuild(int delayMs)
 {
-    if (m_building || m_rebuildTimer.isActive())
+    if (m_building || m_rebuildTimer.isActive() || m_noRetry)
         return;
     m_rebuildTimer.start(delayMs);
 }
@@ -352,24 +370,24 @@ void ExistenceFilter::startBuild()
         m_state = State::Building;
     m_buildClock.start();
     touchStats();
-    m_service->repository()->list(this, [this, generation](const StoreResult &r) {
+    // Only the ids cross to this thread. The bitmap is then built here, on
+    // the GUI thread: a hash per id and a byte array of m/8 bytes, a few ms
+    // per 100k ids. Fine up to ~100k ids; far larger tables would want this
+    // on the DB thread too.
+    m_service->repository()->listIds(this, [this, generation](const StoreResult &r) {
         if (generation != m_generation)
             return;
         if (!r.ok()) {
             finishBuild(generation, false, tr("reading the ids from SQLite failed: %1").arg(r.error));
             return;
         }
-        QList<qint64> ids;
-        ids.reserve(r.products.size() + m_pendingAdds.size());
-        QSet<qint64> seen;
-        for (const Product &p : r.products) {
-            ids.append(p.id);
-            seen.insert(p.id);
-        }
+        QList<qint64> ids = r.ids;
+        ids.reserve(r.ids.size() + m_pendingAdds.size());
         // Ids that appeared since the build began (possibly not in SQLite
-        // yet: write-behind creates) must be in the new filter too.
+        // yet: write-behind creates) must be in the new filter too. r.ids is
+        // sorted, so a binary search tells which are already there.
         for (qint64 id : std::as_const(m_pendingAdds)) {
-            if (!seen.contains(id))
+            if (!std::binary_search(r.ids.cbegin(), r.ids.cend(), id))
                 ids.append(id);
         }
         m_pendingAdds.clear();
@@ -450,18 +468,38 @@ void ExistenceFilter::writeBuild(quint64 generation, const QList<qint64> &ids)
             m_capacity = capacity;
             m_builtRate = rate;
             m_filterKnown = true;
-            Swap.run(
-                m_redis, { tmp, tmpMeta, key(), metaKey() }, {}, this, [this, generation](const RedisReply &r, bool) {
-                    if (generation != m_generation)
-                        return;
-                    if (r.isError() || r.toInteger() != 1) {
-                        m_filterKnown = false;
-                        finishBuild(generation, false,
-                            r.isError() ? r.errorMessage() : tr("the temporary filter vanished before the swap"));
-                        return;
-                    }
-                    finishBuild(generation, true, {});
+            if (m_swapGate) {
+                QPointer<ExistenceFilter> self(this);
+                m_swapGate([self, generation, tmp, tmpMeta] {
+                    if (self)
+                        self->swapBuild(generation, tmp, tmpMeta);
                 });
+                return;
+            }
+            swapBuild(generation, tmp, tmpMeta);
+        });
+}
+
+void ExistenceFilter::swapBuild(quint64 generation, const QByteArray &tmp, const QByteArray &tmpMeta)
+{
+    if (generation != m_generation)
+        return;
+    Swap.run(m_redis, { tmp, tmpMeta, key(), metaKey() }, {}, this,
+        [this, generation, tmp, tmpMeta](const RedisReply &r, bool) {
+            if (generation != m_generation)
+                return;
+            if (r.isError() || r.toInteger() < 1) {
+                // Full-size temporary keys must not wait 5 minutes for their TTL.
+                m_redis->command({ QByteArrayLiteral("DEL"), tmp, tmpMeta }, this, [](const RedisReply &) {});
+                m_filterKnown = false;
+                finishBuild(generation, false,
+                    r.isError() ? tr("swapping the new filter in failed: %1").arg(r.errorMessage())
+                                : tr("the temporary filter vanished before the swap"));
+                return;
+            }
+            finishBuild(generation, true, {});
+            if (r.toInteger() == 2)
+                refreshStats(); // n now counts the live filter's ids as well
         });
 }
 
@@ -472,6 +510,7 @@ void ExistenceFilter::finishBuild(quint64 generation, bool ok, const QString &er
     m_building = false;
     if (ok) {
         m_retryMs = 500;
+        m_noRetry = false;
         ++m_counters.builds;
         m_counters.lastBuildMs = m_buildClock.elapsed();
         m_counters.builtAt = QDateTime::currentDateTimeUtc();
@@ -483,8 +522,13 @@ void ExistenceFilter::finishBuild(quint64 generation, bool ok, const QString &er
         m_counters.lastError = error;
         if (m_state != State::Disabled)
             m_state = m_filterKnown ? State::Ready : State::NotBuilt;
+        // An ACL refusal stays until someone changes the ACL: say so and stop
+        // (rebuild() by hand, or a reconnect, tries again).
+        m_noRetry = isPermissionError(error);
+        if (m_noRetry)
+            m_counters.lastError = tr("%1 — not retried: the Redis user lacks a permission the build needs").arg(error);
         // Try again later (the database may still be opening, Redis may be full).
-        if (m_redis->isConnected()) {
+        else if (m_redis->isConnected()) {
             m_rebuildTimer.start(m_retryMs);
             m_retryMs = std::min(m_retryMs * 2, 30000);
         }
@@ -513,12 +557,12 @@ void ExistenceFilter::add(qint64 id)
 }
 
 void ExistenceFilter::addTo(
-    const QByteArray &filterKey, const QByteArray &metaKey, qint64 bits, int hashes, qint64 id, bool live)
+    const QByteArray &filterKey, const QByteArray &metaKey, qint64 bits, int hashes, qint64 id, bool live, bool retried)
 {
     const RedisScript &script = m_mode == Mode::Bitmap ? BitmapAdd : ModuleAdd;
     const quint64 generation = m_generation;
     script.run(m_redis, { filterKey, metaKey }, scriptArgs(id, bits, hashes), this,
-        [this, id, generation, live](const RedisReply &r, bool) {
+        [this, id, generation, live, retried](const RedisReply &r, bool) {
             if (!live)
                 return;
             if (r.isError()) {
@@ -532,9 +576,24 @@ void ExistenceFilter::addTo(
             if (v == 1) {
                 ++m_items;
                 touchStats();
+            } else if (v == -2 && !retried && generation == m_generation) {
+                // Another instance built the filter with other sizes: take
+                // them from the meta hash and add again. Only a missing or
+                // unreadable meta hash (adoptMeta schedules that) rebuilds.
+                m_redis->command({ QByteArrayLiteral("HGETALL"), this->metaKey() }, this,
+                    [this, id, generation](const RedisReply &meta) {
+                        if (generation != m_generation)
+                            return;
+                        if (meta.isError() || !adoptMeta(meta.toPairs())) {
+                            m_pendingAdds.insert(id); // the rebuild (if any) must have it
+                            return;
+                        }
+                        addTo(key(), this->metaKey(), m_bits, m_hashes, id, true, true);
+                    });
             } else if (v < 0 && generation == m_generation) {
-                // No filter (or one with other sizes): rebuild, and make sure
-                // this id is in it even if SQLite does not have it yet.
+                // No filter (or sizes still not matching after adopting
+                // them): rebuild, and make sure this id is in it even if
+                // SQLite does not have it yet.
                 m_pendingAdds.insert(id);
                 if (v == -1)
                     m_filterKnown = false;
@@ -592,7 +651,7 @@ void ExistenceFilter::query(qint64 id, QObject *context, std::function<void(cons
         });
 }
 
-void ExistenceFilter::adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta)
+bool ExistenceFilter::adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta)
 {
     QHash<QByteArray, QByteArray> h;
     for (const auto &[field, value] : meta)
@@ -606,7 +665,7 @@ void ExistenceFilter::adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta
         // Not something this instance can read (other mode, damaged): replace it.
         m_filterKnown = false;
         scheduleRebuild(0);
-        return;
+        return false;
     }
     m_bits = bits;
     m_hashes = hashes;
@@ -617,6 +676,7 @@ void ExistenceFilter::adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta
     if (m_state != State::Disabled && !m_building)
         m_state = State::Ready;
     touchStats();
+    return true;
 }
 
 void ExistenceFilter::mayContain(qint64 id, QObject *context, std::function<void(Answer)> done)

@@ -13,15 +13,21 @@
 //    (double hashing of one 64-bit mix of the id), sized for the expected
 //    number of ids and the target false-positive rate. Checks and adds are
 //    small Lua scripts, so "key missing" and "bits read" are one atomic step.
-// The filter lives at CacheKeys::bloom(); a hash beside it (":meta") holds m,
-// k, n and the mode, so every instance sharing the Redis uses the same sizes.
+// The filter describes one SQLite database, so it lives at
+// CacheKeys::bloomFor(database path), whatever the key prefix: every instance
+// on that file (any prefix) adds to and reads the same filter. A hash beside
+// it (":meta") holds m, k, n and the mode, so all of them use the same sizes.
 //
 // Correctness rules:
 //  - a missing filter key (evicted, FLUSHALL, never built) means "unsure",
 //    never "no": the answer is "may exist" and a rebuild starts;
 //  - a build reads every id from SQLite into a temporary key and RENAMEs it
 //    onto the real key, so a half-built filter is never consulted; ids that
-//    appear while it runs are added to the new filter too;
+//    appear while it runs are added to the new filter too. Ids another
+//    instance added to the live key meanwhile are kept: the swap ORs the live
+//    bitmap into the new one when both have the same m and k. (RedisBloom
+//    filters cannot be merged: there, another instance's ids come back when
+//    this instance sees their rows in SQLite, through productChanged.)
 //  - any Redis error answers "may exist": a real product is never blocked;
 //  - deleted ids stay in the filter (a Bloom filter cannot remove items);
 //    the negative cache answers for them.
@@ -124,8 +130,15 @@ public:
     Mode mode() const { return m_mode; }
     State state() const { return m_state; }
     bool isReady() const { return m_state == State::Ready; }
-    QByteArray key() const { return m_keys.bloom(); }
-    QByteArray metaKey() const { return m_keys.bloom() + ":meta"; }
+    QByteArray key() const { return m_key; }
+    QByteArray metaKey() const { return m_key + ":meta"; }
+    /// A failed build is retried later (false after NOPERM: retrying cannot help).
+    bool retryScheduled() const { return m_rebuildTimer.isActive(); }
+
+    /// Tests only: called when a build has read SQLite and written its
+    /// temporary key, before the swap; the swap waits for proceed().
+    using SwapGate = std::function<void(std::function<void()> proceed)>;
+    void setSwapGateForTest(SwapGate gate) { m_swapGate = std::move(gate); }
 
     /// Reads SQLite and builds the filter again (into a temporary key, then RENAME).
     void rebuild();
@@ -154,18 +167,23 @@ private:
     void detectModule();
     void startBuild();
     void writeBuild(quint64 generation, const QList<qint64> &ids);
+    void swapBuild(quint64 generation, const QByteArray &tmp, const QByteArray &tmpMeta);
     void finishBuild(quint64 generation, bool ok, const QString &error);
     void scheduleRebuild(int delayMs);
     QList<QByteArray> scriptArgs(qint64 id, qint64 bits, int hashes) const;
-    void addTo(const QByteArray &filterKey, const QByteArray &metaKey, qint64 bits, int hashes, qint64 id, bool live);
+    void addTo(const QByteArray &filterKey, const QByteArray &metaKey, qint64 bits, int hashes, qint64 id, bool live,
+        bool retried = false);
     void query(qint64 id, QObject *context, std::function<void(const RedisReply &reply, Answer answer)> done);
-    void adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta);
+    /// Takes m, k, n from the meta hash; false (and a rebuild) when it is unusable.
+    bool adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta);
     void onTraceRecorded(quint64 traceId, bool notFound);
     void touchStats();
 
     ProductService *m_service;
     RedisClient *m_redis;
-    CacheKeys m_keys;
+    QByteArray m_key; ///< CacheKeys::bloomFor(the repository's path)
+    SwapGate m_swapGate;
+    bool m_noRetry = false; ///< the last build failed with NOPERM: no automatic retries
     Settings m_settings;
     Mode m_mode = Mode::Unknown;
     State m_state = State::NotBuilt;

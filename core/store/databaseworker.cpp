@@ -664,6 +664,20 @@ StoreResult DatabaseWorker::list()
     return r;
 }
 
+StoreResult DatabaseWorker::listIds()
+{
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    const Statement q = execCached(
+        QStringLiteral("SELECT id FROM products ORDER BY id"), {}, r, QStringLiteral("Listing product ids"));
+    if (!q)
+        return r;
+    while (q->next())
+        r.ids.append(q->value(0).toLongLong());
+    return r;
+}
+
 StoreResult DatabaseWorker::create(QString name, qint64 price)
 {
     if (auto errors = ProductValidator::validate(0, name, price, false); !errors.isEmpty())

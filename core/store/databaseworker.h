@@ -50,6 +50,7 @@ public:
     StoreResult open(const QString &path);
     StoreResult get(qint64 id);
     StoreResult list();
+    StoreResult listIds();
     StoreResult create(QString name, qint64 price);
     StoreResult update(qint64 id, QString name, qint64 price, qint64 expectedVersion);
     StoreResult upsert(qint64 id, QString name, qint64 price);

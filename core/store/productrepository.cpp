@@ -87,6 +87,11 @@ void ProductRepository::list(QObject *context, StoreCallback done)
     dispatch([](DatabaseWorker &w) { return w.list(); }, context, std::move(done));
 }
 
+void ProductRepository::listIds(QObject *context, StoreCallback done)
+{
+    dispatch([](DatabaseWorker &w) { return w.listIds(); }, context, std::move(done));
+}
+
 void ProductRepository::create(const QString &name, qint64 price, QObject *context, StoreCallback done)
 {
     dispatch([name, price](DatabaseWorker &w) { return w.create(name, price); }, context, std::move(done));

@@ -51,6 +51,8 @@ public:
 
     void get(qint64 id, QObject *context, StoreCallback done);
     void list(QObject *context, StoreCallback done);
+    /// Only the ids (StoreResult::ids, ascending): for callers that need no rows.
+    void listIds(QObject *context, StoreCallback done);
     /// Inserts a new row (id assigned, version 1).
     void create(const QString &name, qint64 price, QObject *context, StoreCallback done);
     /// Changes an existing row; version +1. expectedVersion > 0 makes it a

@@ -26,6 +26,7 @@ struct StoreResult final
     QList<FieldError> fieldErrors;  ///< on Invalid
     std::optional<Product> product; ///< single-row calls
     QList<Product> products;        ///< list(), productsWithTag(), search(), productsByIds()
+    QList<qint64> ids;              ///< listIds(): every product id, ascending
     QStringList tags;               ///< tagsOf(), setTags(): the stored tags, sorted
     QStringList previousTags;       ///< setTags(): the tags before the call
     QList<QPair<QString, qint64>> tagCounts; ///< allTags(): (tag, products carrying it), by name

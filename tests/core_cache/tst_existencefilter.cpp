@@ -8,6 +8,10 @@
 #include "writebehindqueue.h"
 
 #include <cmath>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QScopeGuard>
 
 using namespace CacheTest;
 
@@ -85,12 +89,20 @@ private slots:
     void missingFilterIsUnsureAndRebuilt();
     void redisErrorMeansMayExist();
     void falsePositiveRateNearTarget();
+    void rebuildKeepsIdsAnotherInstanceAdded();
+    void addAdoptsAnotherInstancesSizes();
+    void instancesOnOneDatabaseShareTheFilter();
+    void refusedSwapCleansUpAndStopsRetrying();
     void moduleModeWhenAvailable();
     void redisDownGetsStillWork(); // last: stops the server
 
 private:
     /// A service over `rows` seeded products, with a built filter.
     std::unique_ptr<FilterEnv> make(int rows, const ExistenceFilter::Settings &settings = {});
+    /// A second instance (own service, connection and repository) on first's SQLite file.
+    std::unique_ptr<FilterEnv> second(
+        FilterEnv &first, const ExistenceFilter::Settings &settings = {}, const CacheSettings &cache = {});
+    std::unique_ptr<FilterEnv> attach(std::unique_ptr<Env> env, const ExistenceFilter::Settings &settings);
     std::optional<ServiceResult> get(FilterEnv &f, qint64 id)
     {
         return await([&](QObject *ctx, ServiceCallback cb) { f.env->service->get(id, ctx, cb); });
@@ -121,10 +133,24 @@ std::unique_ptr<FilterEnv> TestExistenceFilter::make(int rows, const ExistenceFi
         m_error = QStringLiteral("seeding failed");
         return nullptr;
     }
+    return attach(std::move(f->env), settings);
+}
+
+std::unique_ptr<FilterEnv> TestExistenceFilter::second(
+    FilterEnv &first, const ExistenceFilter::Settings &settings, const CacheSettings &cache)
+{
+    auto env = makeEnv(m_server, &m_error, first.env->repo->path(), cache);
+    return env ? attach(std::move(env), settings) : nullptr;
+}
+
+std::unique_ptr<FilterEnv> TestExistenceFilter::attach(
+    std::unique_ptr<Env> env, const ExistenceFilter::Settings &settings)
+{
+    auto f = std::make_unique<FilterEnv>();
+    f->env = std::move(env);
     f->filter = std::make_unique<ExistenceFilter>(f->env->service.get());
     f->filter->setSettings(settings);
     f->filter->install();
-    QSignalSpy built(f->filter.get(), &ExistenceFilter::buildFinished);
     if (!QTest::qWaitFor([&] { return f->filter->isReady(); }, WaitMs)) {
         m_error = QStringLiteral("the filter was not built: %1").arg(f->filter->stats().lastError);
         return nullptr;
@@ -168,22 +194,28 @@ void TestExistenceFilter::everyExistingIdMayExist()
     QVERIFY2(stats.items > 4990 && stats.items <= 5000, qPrintable(QString::number(stats.items)));
 
     // What Redis holds: a bitmap of m bits and the sizes beside it.
-    const CacheKeys keys;
-    QCOMPARE(m_server.syncString({ "TYPE", keys.bloom() }), QByteArray("string"));
-    QCOMPARE(m_server.syncInteger({ "STRLEN", keys.bloom() }), (stats.bits + 7) / 8);
-    const auto meta = hash(m_server, keys.bloom() + ":meta");
+    const QByteArray bloomKey = f->filter->key();
+    QCOMPARE(m_server.syncString({ "TYPE", bloomKey }), QByteArray("string"));
+    QCOMPARE(m_server.syncInteger({ "STRLEN", bloomKey }), (stats.bits + 7) / 8);
+    const auto meta = hash(m_server, bloomKey + ":meta");
     QCOMPARE(meta.value("mode"), QByteArray("bitmap"));
     QCOMPARE(meta.value("m").toLongLong(), stats.bits);
     QCOMPARE(meta.value("k").toInt(), stats.hashes);
     QCOMPARE(meta.value("n").toLongLong(), stats.items);
     // No temporary build keys are left behind, and the filter has no TTL.
     QCOMPARE(m_server.syncList({ "KEYS", "*build*" }).size(), 0);
-    QCOMPARE(m_server.syncInteger({ "TTL", keys.bloom() }), qint64(-1));
+    QCOMPARE(m_server.syncInteger({ "TTL", bloomKey }), qint64(-1));
 
-    // No false negatives.
+    // The build reads ids only (no rows): every id, ascending.
     QList<qint64> ids;
     for (qint64 id = 1; id <= 5000; ++id)
         ids << id;
+    const auto listed = awaitStore([&](QObject *ctx, StoreCallback cb) { f->env->repo->listIds(ctx, cb); });
+    QVERIFY(listed && listed->ok());
+    QCOMPARE(listed->ids, ids);
+    QVERIFY(listed->products.isEmpty());
+
+    // No false negatives.
     const auto answers = askMany(*f->filter, ids);
     QCOMPARE(answers.size(), ids.size());
     for (qsizetype i = 0; i < answers.size(); ++i)
@@ -317,8 +349,8 @@ void TestExistenceFilter::missingFilterIsUnsureAndRebuilt()
     QCOMPARE(ask(*f->filter, 99999), ExistenceFilter::Answer::No);
 
     // Evicted / deleted: the filter must not answer "never created" from an empty key.
-    const CacheKeys keys;
-    m_server.syncInteger({ "DEL", keys.bloom() });
+    const QByteArray bloomKey = f->filter->key();
+    m_server.syncInteger({ "DEL", bloomKey });
     QSignalSpy built(f->filter.get(), &ExistenceFilter::buildFinished);
     const auto r = get(*f, 99999);
     EXPECT_STATUS(r, ServiceStatus::NotFound);
@@ -329,7 +361,7 @@ void TestExistenceFilter::missingFilterIsUnsureAndRebuilt()
     // ... and it is rebuilt, after which it short-circuits again.
     QVERIFY(built.count() > 0 || built.wait(WaitMs));
     QCOMPARE(built.last().at(0).toBool(), true);
-    QCOMPARE(m_server.syncInteger({ "EXISTS", keys.bloom() }), qint64(1));
+    QCOMPARE(m_server.syncInteger({ "EXISTS", bloomKey }), qint64(1));
     const auto again = get(*f, 99998);
     EXPECT_STATUS(again, ServiceStatus::NotFound);
     QCOMPARE(again->trace.count(TraceSystem::Sql), 0);
@@ -337,7 +369,7 @@ void TestExistenceFilter::missingFilterIsUnsureAndRebuilt()
     // FLUSHALL (filter and sizes gone) is the same story.
     m_server.syncString({ "FLUSHALL" });
     QCOMPARE(ask(*f->filter, 99997), ExistenceFilter::Answer::Unsure);
-    QTRY_COMPARE_WITH_TIMEOUT(m_server.syncInteger({ "EXISTS", keys.bloom() }), qint64(1), WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server.syncInteger({ "EXISTS", bloomKey }), qint64(1), WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(f->filter->isReady(), WaitMs);
     QCOMPARE(ask(*f->filter, 99997), ExistenceFilter::Answer::No);
     QCOMPARE(ask(*f->filter, 1), ExistenceFilter::Answer::Maybe);
@@ -348,16 +380,16 @@ void TestExistenceFilter::redisErrorMeansMayExist()
     auto f = make(100);
     QVERIFY2(f, qPrintable(m_error));
     f->env->service->setStrategy(StrategyKind::CacheAside);
-    const CacheKeys keys;
+    const QByteArray bloomKey = f->filter->key();
     // The filter key holds the wrong type: every GETBIT fails inside the script.
-    m_server.syncInteger({ "DEL", keys.bloom() });
-    m_server.syncInteger({ "HSET", keys.bloom(), "not", "a bitmap" });
+    m_server.syncInteger({ "DEL", bloomKey });
+    m_server.syncInteger({ "HSET", bloomKey, "not", "a bitmap" });
     const auto r = get(*f, 42);
     EXPECT_OK(r);
     QCOMPARE(r->product->id, qint64(42));
     QVERIFY2(hasNote(r->trace, QStringLiteral("Redis error")), qPrintable(r->trace.toText()));
     // The broken key is replaced by a rebuild.
-    QTRY_COMPARE_WITH_TIMEOUT(m_server.syncString({ "TYPE", keys.bloom() }), QByteArray("string"), WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server.syncString({ "TYPE", bloomKey }), QByteArray("string"), WaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(ask(*f->filter, 99999), ExistenceFilter::Answer::No, WaitMs);
 }
 
@@ -398,6 +430,127 @@ void TestExistenceFilter::falsePositiveRateNearTarget()
         qPrintable(QStringLiteral("measured %1, target %2").arg(measured).arg(settings.falsePositiveRate)));
 }
 
+void TestExistenceFilter::rebuildKeepsIdsAnotherInstanceAdded()
+{
+    auto a = make(50);
+    QVERIFY2(a, qPrintable(m_error));
+    auto b = second(*a);
+    QVERIFY2(b, qPrintable(m_error));
+    QCOMPARE(b->filter->key(), a->filter->key());
+    constexpr qint64 Outside = 777777; // not in SQLite: only the live filter will know it
+    QCOMPARE(ask(*a->filter, Outside), ExistenceFilter::Answer::No);
+
+    // B's rebuild has read SQLite and written its temporary key; hold the swap.
+    std::function<void()> proceed;
+    b->filter->setSwapGateForTest([&proceed](std::function<void()> go) { proceed = std::move(go); });
+    QSignalSpy built(b->filter.get(), &ExistenceFilter::buildFinished);
+    b->filter->rebuild();
+    QVERIFY(QTest::qWaitFor([&] { return bool(proceed); }, WaitMs));
+    QCOMPARE(a->filter->stats().bits, b->filter->stats().bits); // same sizes: mergeable
+
+    // Meanwhile A adds an id to the live filter.
+    a->filter->add(Outside);
+    QTRY_COMPARE_WITH_TIMEOUT(ask(*a->filter, Outside), ExistenceFilter::Answer::Maybe, WaitMs);
+    QCOMPARE(built.count(), 0);
+
+    // B's swap must not drop it.
+    proceed();
+    QVERIFY(built.count() > 0 || built.wait(WaitMs));
+    QCOMPARE(built.last().at(0).toBool(), true);
+    QCOMPARE(ask(*b->filter, Outside), ExistenceFilter::Answer::Maybe);
+    QCOMPARE(ask(*a->filter, Outside), ExistenceFilter::Answer::Maybe);
+    QCOMPARE(ask(*b->filter, 888888), ExistenceFilter::Answer::No); // still a real filter
+    QCOMPARE(m_server.syncList({ "KEYS", "*build*" }).size(), 0);
+}
+
+void TestExistenceFilter::addAdoptsAnotherInstancesSizes()
+{
+    auto a = make(50);
+    QVERIFY2(a, qPrintable(m_error));
+    const quint64 builds = a->filter->stats().builds;
+    const qint64 ownBits = a->filter->stats().bits;
+
+    // B builds the shared filter with other sizes; A still believes its own.
+    ExistenceFilter::Settings bigger;
+    bigger.expectedItems = 40000;
+    auto b = second(*a, bigger);
+    QVERIFY2(b, qPrintable(m_error));
+    const qint64 otherBits = b->filter->stats().bits;
+    QVERIFY(otherBits != ownBits);
+
+    // A's add sees the size mismatch: it adopts B's sizes and adds again,
+    // without replacing B's filter by a rebuild.
+    constexpr qint64 Outside = 777777;
+    a->filter->add(Outside);
+    QTRY_COMPARE_WITH_TIMEOUT(a->filter->stats().bits, otherBits, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(ask(*b->filter, Outside), ExistenceFilter::Answer::Maybe, WaitMs);
+    QCOMPARE(a->filter->stats().builds, builds);
+    QVERIFY(a->filter->isReady());
+    QCOMPARE(hash(m_server, a->filter->metaKey()).value("m").toLongLong(), otherBits);
+    QCOMPARE(ask(*a->filter, Outside), ExistenceFilter::Answer::Maybe);
+    QCOMPARE(ask(*a->filter, 888888), ExistenceFilter::Answer::No);
+}
+
+void TestExistenceFilter::instancesOnOneDatabaseShareTheFilter()
+{
+    auto a = make(50);
+    QVERIFY2(a, qPrintable(m_error));
+    // The key names the database (sha1 of its absolute path), not the prefix.
+    const QString path = QDir::cleanPath(QFileInfo(a->env->repo->path()).absoluteFilePath());
+    const QByteArray expected
+        = "cachelab:bloom:" + QCryptographicHash::hash(path.toUtf8(), QCryptographicHash::Sha1).toHex().left(12);
+    QCOMPARE(a->filter->key(), expected);
+    QCOMPARE(a->filter->metaKey(), expected + ":meta");
+
+    // A window with another key prefix on the same file shares that filter:
+    // what it adds, the first one knows at once (no SQLite poll involved).
+    CacheSettings other;
+    other.keyPrefix = QStringLiteral("other:");
+    auto b = second(*a, {}, other);
+    QVERIFY2(b, qPrintable(m_error));
+    QCOMPARE(b->filter->key(), a->filter->key());
+    constexpr qint64 Outside = 777777;
+    QCOMPARE(ask(*a->filter, Outside), ExistenceFilter::Answer::No);
+    b->filter->add(Outside);
+    QTRY_COMPARE_WITH_TIMEOUT(ask(*b->filter, Outside), ExistenceFilter::Answer::Maybe, WaitMs);
+    QCOMPARE(ask(*a->filter, Outside), ExistenceFilter::Answer::Maybe);
+
+    // Another database gets its own filter.
+    auto c = make(10);
+    QVERIFY2(c, qPrintable(m_error));
+    QVERIFY(c->filter->key() != a->filter->key());
+    QCOMPARE(ask(*c->filter, Outside), ExistenceFilter::Answer::No);
+}
+
+void TestExistenceFilter::refusedSwapCleansUpAndStopsRetrying()
+{
+    auto f = make(50);
+    QVERIFY2(f, qPrintable(m_error));
+    // The Redis user may not RENAME: the swap script is refused.
+    QCOMPARE(m_server.syncString({ "ACL", "SETUSER", "default", "-rename" }), QByteArray("OK"));
+    auto restore = qScopeGuard([this] { m_server.syncString({ "ACL", "SETUSER", "default", "+rename" }); });
+    QSignalSpy built(f->filter.get(), &ExistenceFilter::buildFinished);
+    f->filter->rebuild();
+    QVERIFY(built.wait(WaitMs));
+    QCOMPARE(built.last().at(0).toBool(), false);
+    const QString error = f->filter->stats().lastError;
+    QVERIFY2(error.contains(QLatin1String("not retried")), qPrintable(error));
+    // The full-size temporary keys are deleted at once, not left to their TTL ...
+    QTRY_COMPARE_WITH_TIMEOUT(m_server.syncList({ "KEYS", "*build*" }).size(), 0, WaitMs);
+    // ... and no retry is scheduled: it cannot succeed until the ACL changes.
+    QVERIFY(!f->filter->retryScheduled());
+    QCOMPARE(built.count(), 1);
+
+    // Once allowed, a rebuild by hand works again.
+    restore.dismiss();
+    QCOMPARE(m_server.syncString({ "ACL", "SETUSER", "default", "+rename" }), QByteArray("OK"));
+    f->filter->rebuild();
+    QVERIFY(built.wait(WaitMs));
+    QCOMPARE(built.last().at(0).toBool(), true);
+    QVERIFY(f->filter->stats().lastError.isEmpty());
+    QCOMPARE(ask(*f->filter, 1), ExistenceFilter::Answer::Maybe);
+}
+
 void TestExistenceFilter::moduleModeWhenAvailable()
 {
     const QList<QByteArray> modules = m_server.syncList({ "MODULE", "LIST" });
@@ -419,9 +572,9 @@ void TestExistenceFilter::moduleModeWhenAvailable()
     const auto r = get(*f, 99999);
     EXPECT_STATUS(r, ServiceStatus::NotFound);
     QCOMPARE(r->trace.count(TraceSystem::Sql), 0);
-    m_server.syncInteger({ "DEL", CacheKeys().bloom() });
+    m_server.syncInteger({ "DEL", f->filter->key() });
     QCOMPARE(ask(*f->filter, 99998), ExistenceFilter::Answer::Unsure);
-    QTRY_VERIFY_WITH_TIMEOUT(m_server.syncInteger({ "EXISTS", CacheKeys().bloom() }) == 1, WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(m_server.syncInteger({ "EXISTS", f->filter->key() }) == 1, WaitMs);
 }
 
 void TestExistenceFilter::redisDownGetsStillWork()
