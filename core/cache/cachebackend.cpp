@@ -12,6 +12,35 @@
 
 namespace {
 
+// updated_at as the fill writes it: "yyyy-MM-ddTHH:mm:ss.zzzZ". Parsed by
+// hand because every cache hit reads it and QDateTime::fromString costs
+// more than the rest of the hash; anything else goes to fromString, which
+// gives the same QDateTime for this layout too.
+QDateTime parseUtcTimestamp(const QByteArray &text)
+{
+    const auto num = [&text](int from, int len, int *out) {
+        int v = 0;
+        for (int i = from; i < from + len; ++i) {
+            const char c = text.at(i);
+            if (c < '0' || c > '9')
+                return false;
+            v = v * 10 + (c - '0');
+        }
+        *out = v;
+        return true;
+    };
+    int y, mo, d, h, mi, s, ms;
+    if (text.size() == 24 && text.at(4) == '-' && text.at(7) == '-' && text.at(10) == 'T' && text.at(13) == ':'
+        && text.at(16) == ':' && text.at(19) == '.' && text.at(23) == 'Z' && num(0, 4, &y) && num(5, 2, &mo)
+        && num(8, 2, &d) && num(11, 2, &h) && num(14, 2, &mi) && num(17, 2, &s) && num(20, 3, &ms)) {
+        const QDate date(y, mo, d);
+        const QTime time(h, mi, s, ms);
+        if (date.isValid() && time.isValid())
+            return QDateTime(date, time, Qt::UTC);
+    }
+    return QDateTime::fromString(QString::fromLatin1(text), Qt::ISODateWithMs);
+}
+
 TraceOutcome outcomeOfStore(const StoreResult &r)
 {
     switch (r.status) {
@@ -58,6 +87,16 @@ qint64 nowMs()
 }
 
 } // namespace
+
+TraceOutcome CacheBackend::storeOutcome(const StoreResult &r)
+{
+    return outcomeOfStore(r);
+}
+
+TraceOutcome CacheBackend::redisErrorOutcome(const RedisReply &r)
+{
+    return outcomeOfError(r);
+}
 
 CacheBackend::CacheBackend(RedisClient *redis, ProductRepository *repository, QObject *parent)
     : QObject(parent)
@@ -269,7 +308,7 @@ Product CacheBackend::productFromHash(qint64 id, const QList<QPair<QByteArray, Q
         else if (field == "version")
             p.version = value.toLongLong();
         else if (field == "updated_at")
-            p.updatedAt = QDateTime::fromString(QString::fromLatin1(value), Qt::ISODateWithMs);
+            p.updatedAt = parseUtcTimestamp(value);
         else if (entry && field == "dirty")
             entry->dirty = true;
         else if (entry && field == "delta")
@@ -705,12 +744,29 @@ void CacheBackend::sendRecentView(const OperationPtr &op, qint64 id)
     // views of the next few milliseconds in one MULTI, so a burst of gets
     // costs one extra round trip in total instead of one each.
     if (op && !op->isFinished()) {
-        op->step(TraceSystem::Redis,
-            QStringLiteral("view of %1 batched: LREM/LPUSH/LTRIM %2, ZINCRBY %3, PFADD %4")
-                .arg(id)
-                .arg(QString::fromUtf8(m_keys.recent()), QString::fromUtf8(m_keys.views()),
-                    QString::fromUtf8(m_keys.viewers(id))),
-            TraceOutcome::Ok, 0, QStringLiteral("sent with the views of the next %1 ms in one MULTI").arg(ViewBatchMs));
+        // This runs on every cache hit, and the text only depends on the id
+        // and the key prefix: keep the recent ones (per thread, per prefix)
+        // instead of formatting the same string again. The detail never changes.
+        static const QString detail
+            = QStringLiteral("sent with the views of the next %1 ms in one MULTI").arg(ViewBatchMs);
+        struct TextCache
+        {
+            QByteArray recentKey;
+            QHash<qint64, QString> texts;
+        };
+        thread_local TextCache cache;
+        const QByteArray recentKey = m_keys.recent();
+        if (cache.recentKey != recentKey || cache.texts.size() >= 1024) {
+            cache.recentKey = recentKey;
+            cache.texts.clear();
+        }
+        QString &text = cache.texts[id];
+        if (text.isEmpty()) {
+            text = QStringLiteral("view of ") + QString::number(id) + QStringLiteral(" batched: LREM/LPUSH/LTRIM ")
+                + QString::fromUtf8(recentKey) + QStringLiteral(", ZINCRBY ") + QString::fromUtf8(m_keys.views())
+                + QStringLiteral(", PFADD ") + QString::fromUtf8(m_keys.viewers(id));
+        }
+        op->step(TraceSystem::Redis, text, TraceOutcome::Ok, 0, detail);
     }
     if (m_views.size() >= ViewBatchMax)
         flushViews();
@@ -723,19 +779,30 @@ QList<RedisCommand> CacheBackend::viewCommands(const QList<View> &views) const
     // Recent list: only the newest view of each id decides its place, so
     // replaying the batch oldest-first with LREM+LPUSH for each id's last
     // view gives the same list as one transaction per view.
-    QList<qint64> order;
+    // The order is that of each id's last view, found with one hash pass
+    // (a batch holds up to ViewBatchMax views).
+    QHash<qint64, qsizetype> last;
     QHash<qint64, qint64> counts;
     QHash<qint64, QList<QByteArray>> viewers;
-    for (const View &v : views) {
-        order.removeOne(v.id);
-        order.append(v.id);
+    last.reserve(64);
+    for (qsizetype i = 0; i < views.size(); ++i) {
+        const View &v = views.at(i);
+        last.insert(v.id, i);
         ++counts[v.id];
         QList<QByteArray> &who = viewers[v.id];
         if (!v.viewer.isEmpty() && !who.contains(v.viewer))
             who.append(v.viewer);
     }
+    QList<qint64> order;
+    order.reserve(last.size());
+    for (qsizetype i = 0; i < views.size(); ++i) {
+        if (last.value(views.at(i).id) == i)
+            order.append(views.at(i).id);
+    }
     const QByteArray recent = m_keys.recent();
+    const QByteArray viewsKey = m_keys.views();
     QList<RedisCommand> cmds;
+    cmds.reserve(order.size() * 4 + 1);
     for (qint64 id : std::as_const(order)) {
         const QByteArray value = QByteArray::number(id);
         cmds.append({ QByteArrayLiteral("LREM"), recent, QByteArrayLiteral("0"), value });
@@ -744,8 +811,8 @@ QList<RedisCommand> CacheBackend::viewCommands(const QList<View> &views) const
     cmds.append({ QByteArrayLiteral("LTRIM"), recent, QByteArrayLiteral("0"),
         QByteArray::number(m_settings.recentLimit - 1) });
     for (qint64 id : std::as_const(order)) {
-        cmds.append({ QByteArrayLiteral("ZINCRBY"), m_keys.views(), QByteArray::number(counts.value(id)),
-            QByteArray::number(id) });
+        cmds.append(
+            { QByteArrayLiteral("ZINCRBY"), viewsKey, QByteArray::number(counts.value(id)), QByteArray::number(id) });
         const QList<QByteArray> &who = viewers[id];
         if (!who.isEmpty())
             cmds.append(RedisCommand { QByteArrayLiteral("PFADD"), m_keys.viewers(id) } + who);

@@ -126,7 +126,10 @@ public:
     /// A deleted product leaves the leaderboard and its viewer count.
     void forgetViews(qint64 id);
     static constexpr int ViewBatchMs = 20;
-    static constexpr int ViewBatchMax = 256;
+    // Large enough that a burst of hits sends one MULTI per ViewBatchMs
+    // (its size depends on the distinct ids, not the views); small enough
+    // to bound a batch held in memory and one transaction.
+    static constexpr int ViewBatchMax = 1024;
 
     /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
     /// For deletes the guard is DeletedGuard; else the new row version.
@@ -134,6 +137,10 @@ public:
     /// SQL list with its trace step.
     void dbList(const OperationPtr &op, std::function<void(const StoreResult &)> then);
     static ServiceResult fromStore(const StoreResult &r);
+    /// The trace outcome of a store result / of a Redis error reply (a
+    /// client-side error means Redis is unreachable). Shared with core/catalog.
+    static TraceOutcome storeOutcome(const StoreResult &r);
+    static TraceOutcome redisErrorOutcome(const RedisReply &r);
     /// Ends a get: records the view in the recent list when found.
     void finishGet(const OperationPtr &op, qint64 id, const LoadResult &r);
 

@@ -130,8 +130,49 @@ QString OperationTrace::toText() const
     return out;
 }
 
+namespace {
+// True when the slow path below would print every argument unchanged: no
+// secret-bearing command, and each argument non-empty, at most 48 bytes and
+// plain printable ASCII without a quote (so no quoting, eliding or escaping).
+bool isPlainCommand(const QList<QByteArray> &args)
+{
+    if (args.isEmpty())
+        return false;
+    const QByteArray &name = args.first();
+    if (name.compare("AUTH", Qt::CaseInsensitive) == 0 || name.compare("HELLO", Qt::CaseInsensitive) == 0
+        || name.compare("CONFIG", Qt::CaseInsensitive) == 0)
+        return false;
+    for (const QByteArray &a : args) {
+        if (a.isEmpty() || a.size() > 48)
+            return false;
+        for (const char c : a) {
+            if (c <= ' ' || c > '~' || c == '"')
+                return false;
+        }
+    }
+    return true;
+}
+} // namespace
+
 QString redactedCommandText(const QList<QByteArray> &args, int maxChars)
 {
+    // Every traced Redis command comes through here, so the common case
+    // (short plain arguments) is joined directly into one string.
+    if (isPlainCommand(args)) {
+        qsizetype total = args.size() - 1;
+        for (const QByteArray &a : args)
+            total += a.size();
+        QString out;
+        out.reserve(total);
+        for (qsizetype i = 0; i < args.size(); ++i) {
+            if (i > 0)
+                out += QLatin1Char(' ');
+            out += QLatin1StringView(args.at(i));
+        }
+        if (out.size() > maxChars)
+            out = out.left(maxChars - 3) + QStringLiteral("...");
+        return out;
+    }
     QStringList parts;
     const QByteArray name = args.isEmpty() ? QByteArray() : args.first().toUpper();
     for (qsizetype i = 0; i < args.size(); ++i) {

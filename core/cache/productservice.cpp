@@ -200,14 +200,16 @@ void ProductService::finish(Operation &op, ServiceResult result)
         }
     }
 
-    auto deliver
-        = [this, trace = t, result, done = std::move(op.done), context = op.context, hasContext = op.hasContext] {
-              emit traceRecorded(trace);
-              if (done && (!hasContext || context))
-                  done(result);
-          };
+    // The result carries the trace, so the deferred call needs no second
+    // copy of it; the result itself is moved in, not copied.
+    auto deliver = [this, result = std::move(result), done = std::move(op.done), context = op.context,
+                       hasContext = op.hasContext] {
+        emit traceRecorded(result.trace);
+        if (done && (!hasContext || context))
+            done(result);
+    };
     if (m_inCall > 0)
-        QTimer::singleShot(0, this, deliver);
+        QTimer::singleShot(0, this, std::move(deliver));
     else
         deliver();
 }
@@ -384,13 +386,33 @@ void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObjec
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
     afterPendingWrites(op, [this, op, id, clean, price] {
-        if (op->kind() == StrategyKind::WriteBehind) {
-            op->strategy->update(op, id, clean, price, 0);
-            return;
-        }
         const QString what = QStringLiteral("UPSERT product %1").arg(id);
         const CacheBackend::StoreCall call = [id, clean, price](ProductRepository &repo, QObject *ctx,
                                                   StoreCallback cb) { repo.upsert(id, clean, price, ctx, std::move(cb)); };
+        if (op->kind() == StrategyKind::WriteBehind) {
+            // An existing row is a queued update. The queue cannot create a
+            // row under an id the caller chose, so a missing id is inserted
+            // in SQLite directly, after the queue has drained (a queued
+            // delete of that id must not land after the insert).
+            auto update = beginChild(op, QStringLiteral("update"), [this, op, id, what, call](ServiceResult r) {
+                if (r.status != ServiceStatus::NotFound) {
+                    op->finish(std::move(r));
+                    return;
+                }
+                op->note(QStringLiteral("product %1 does not exist: write-behind queues updates of existing rows only, "
+                                        "so it is inserted in SQLite now, once the queue has drained")
+                             .arg(id));
+                m_queue->drain([this, op, what, call](const ServiceResult &drained) {
+                    if (!drained.ok()) {
+                        op->fail(drained.status, drained.error);
+                        return;
+                    }
+                    m_backend->writeThenInvalidate(op, what, call, false);
+                });
+            });
+            op->strategy->update(update, id, clean, price, 0);
+            return;
+        }
         if (op->kind() == StrategyKind::None)
             m_backend->sql(op, true, what, call, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
         else

@@ -102,7 +102,8 @@ public:
     void create(const QString &name, qint64 price, QObject *context, ServiceCallback done);
     /// The article's upsert (HTTP POST /product with an id): inserts a row
     /// with this id or replaces it (version +1), then invalidates. Under
-    /// write-behind it is a queued update (NotFound for an id that does not exist).
+    /// write-behind an existing row gets a queued update; a missing id is
+    /// inserted in SQLite directly once the queue has drained.
     void upsert(qint64 id, const QString &name, qint64 price, QObject *context, ServiceCallback done);
     /// expectedVersion > 0 makes it a compare-and-set (Conflict when stale).
     void update(

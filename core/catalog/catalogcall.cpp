@@ -1,6 +1,7 @@
 // CatalogCall: trace steps and result delivery for the catalog features.
 #include "catalogcall.h"
 
+#include "cachebackend.h"
 #include "productrepository.h"
 #include "productservice.h"
 
@@ -12,24 +13,12 @@ namespace {
 
 TraceOutcome outcomeOfStore(const StoreResult &r)
 {
-    switch (r.status) {
-    case StoreStatus::Ok:
-        return TraceOutcome::Ok;
-    case StoreStatus::NotFound:
-        return TraceOutcome::NotFound;
-    case StoreStatus::Invalid:
-        return TraceOutcome::Invalid;
-    case StoreStatus::Conflict:
-        return TraceOutcome::Conflict;
-    case StoreStatus::Error:
-        return TraceOutcome::Error;
-    }
-    return TraceOutcome::Error;
+    return CacheBackend::storeOutcome(r);
 }
 
 TraceOutcome outcomeOfError(const RedisReply &r)
 {
-    return r.isClientError() ? TraceOutcome::Unavailable : TraceOutcome::Error;
+    return CacheBackend::redisErrorOutcome(r);
 }
 
 QString commandsText(const QList<RedisCommand> &cmds, const QString &label, const QString &open, const QString &close)

@@ -142,6 +142,12 @@ void RedisClient::flushHeld()
 
 void RedisClient::command(const RedisCommand &args, QObject *context, RedisCallback callback)
 {
+    // The common case straight to the connection (what submit() would do,
+    // without building two one-element lists and a vector per command).
+    if (!m_watchRunning && !args.isEmpty() && m_conn->state() == State::Connected) {
+        m_conn->sendOne(args, RedisPending(std::move(callback), context));
+        return;
+    }
     submit({ args }, { std::move(callback) }, context);
 }
 

@@ -23,6 +23,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -112,22 +113,28 @@ RedisConnection::~RedisConnection()
 
 QByteArray RedisConnection::encode(const RedisCommand &args)
 {
+    // RESP written straight into one buffer: the same bytes hiredis's
+    // redisFormatCommandArgv produces, without its argv arrays and copies.
     if (args.isEmpty())
         return QByteArray();
-    std::vector<const char *> argv;
-    std::vector<size_t> argvlen;
-    argv.reserve(size_t(args.size()));
-    argvlen.reserve(size_t(args.size()));
+    qsizetype total = 16;
+    for (const QByteArray &arg : args)
+        total += arg.size() + 16;
+    QByteArray out;
+    out.reserve(total);
+    const auto header = [&out](char type, qsizetype n) {
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+        out += type;
+        out.append(digits, end - digits);
+        out += "\r\n";
+    };
+    header('*', args.size());
     for (const QByteArray &arg : args) {
-        argv.push_back(arg.constData());
-        argvlen.push_back(size_t(arg.size()));
+        header('$', arg.size());
+        out += arg;
+        out += "\r\n";
     }
-    char *raw = nullptr;
-    const int len = redisFormatCommandArgv(&raw, int(args.size()), argv.data(), argvlen.data());
-    if (len < 0 || !raw)
-        return QByteArray();
-    QByteArray out(raw, len);
-    redisFreeCommand(raw);
     return out;
 }
 
@@ -460,7 +467,19 @@ void RedisConnection::send(const QList<RedisCommand> &commands, std::vector<Redi
         m_pending.push_back(std::move(p));
     }
     m_commandsSent += quint64(commands.size());
-    const bool idleBefore = m_pending.size() == replies.size();
+    writeQueued(bytes, m_pending.size() == replies.size());
+}
+
+void RedisConnection::sendOne(const RedisCommand &command, RedisPending reply)
+{
+    reply.queuedAtMs = now();
+    m_pending.push_back(std::move(reply));
+    ++m_commandsSent;
+    writeQueued(encode(command), m_pending.size() == 1);
+}
+
+void RedisConnection::writeQueued(const QByteArray &bytes, bool idleBefore)
+{
     if (!writeBytes(bytes, idleBefore)) {
         // Deferred: the caller must not see its callbacks run inside send().
         const QString reason = m_io ? m_io->errorString() : QStringLiteral("no socket");

@@ -82,6 +82,8 @@ public:
     /// Writes the commands in one write and queues one pending entry per
     /// command. Only valid while the transport is up (state Connected).
     void send(const QList<RedisCommand> &commands, std::vector<RedisPending> replies);
+    /// The same for one command (the common case), without the lists.
+    void sendOne(const RedisCommand &command, RedisPending reply);
     /// Writes commands whose answers arrive through the push handler.
     void sendUntracked(const QList<RedisCommand> &commands);
     /// Receives every reply that arrives while nothing is pending.
@@ -156,6 +158,9 @@ private:
     QString m_readerRefusal;
 
     std::deque<RedisPending> m_pending;
+    /// Writes encoded commands already queued in m_pending; a failed write
+    /// fails the connection on the next turn.
+    void writeQueued(const QByteArray &bytes, bool idleBefore);
     std::function<void(const RedisReply &)> m_pushHandler;
     quint64 m_commandsSent = 0;
 

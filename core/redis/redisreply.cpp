@@ -188,7 +188,7 @@ QString RedisReply::toDisplayString(int maxBytes) const
             return QStringLiteral("(empty array)");
         if (m_elements.size() == 1)
             return QStringLiteral("[1 item]");
-        return QStringLiteral("[%1 items]").arg(m_elements.size());
+        return QLatin1Char('[') + QString::number(m_elements.size()) + QStringLiteral(" items]");
     }
     return QString();
 }

@@ -293,6 +293,36 @@ private slots:
         QCOMPARE(row->version, p.version);
     }
 
+    // ------------------------------------------------- upsert, write-behind
+
+    void upsertUnderWriteBehindCreatesAMissingId()
+    {
+        const Product p = seed(repo(), 1).value(0);
+        svc().setStrategy(StrategyKind::WriteBehind);
+        // An existing row: a queued update.
+        const auto updated = await([&](QObject *c, ServiceCallback cb) {
+            svc().upsert(p.id, QStringLiteral("Renamed"), 700, c, cb);
+        });
+        EXPECT_OK(updated);
+        QCOMPARE(updated->product->version, p.version + 1);
+        QVERIFY(updated->trace.hasStep(TraceOutcome::Queue));
+        // A missing id: inserted in SQLite (the article's upsert), after the queue drained.
+        const auto created = await([&](QObject *c, ServiceCallback cb) {
+            svc().upsert(4242, QStringLiteral("Chosen id"), 900, c, cb);
+        });
+        EXPECT_OK(created);
+        QCOMPARE(created->product->id, 4242);
+        QCOMPARE(created->product->version, 1);
+        const auto row = dbRow(repo(), 4242);
+        QVERIFY(row);
+        QCOMPARE(row->name, QStringLiteral("Chosen id"));
+        // The queued update reached SQLite first.
+        QCOMPARE(dbRow(repo(), p.id)->name, QStringLiteral("Renamed"));
+        const auto again = get(4242);
+        EXPECT_OK(again);
+        QCOMPARE(again->product->price, 900);
+    }
+
     // ---------------------------------------------------- productWritten
 
     void productWrittenReportsEachAcknowledgedWrite()
