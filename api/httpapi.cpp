@@ -218,6 +218,7 @@ QByteArray viewerOf(const QHttpServerRequest &request)
 HttpApi::HttpApi(ProductService *service, QObject *parent)
     : QObject(parent)
     , m_service(service)
+    , m_viewStats(new ViewStats(service, this))
     , m_server(std::make_unique<QHttpServer>())
 {
     setupRoutes();
@@ -393,11 +394,9 @@ void HttpApi::setupRoutes()
                 });
         });
 
-    s.route(QStringLiteral("/most_viewed"), Method::Get, [service, ctx](QHttpServerResponder &&responder) {
+    s.route(QStringLiteral("/most_viewed"), Method::Get, [stats = m_viewStats, ctx](QHttpServerResponder &&responder) {
         auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
-        auto *stats = new ViewStats(service, ctx);
-        stats->top(10, ctx, [pending, stats](const QList<ViewCount> &top, const QString &error) {
-            stats->deleteLater();
+        stats->top(10, ctx, [pending](const QList<ViewCount> &top, const QString &error) {
             if (!error.isEmpty()) {
                 errorResponse(Status::ServiceUnavailable, QStringLiteral("Redis cannot answer: %1").arg(error))
                     .write(std::move(*pending));

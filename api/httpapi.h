@@ -15,6 +15,7 @@
 
 class ProductService;
 class QHttpServer;
+class ViewStats;
 
 class HttpApi final : public QObject
 {
@@ -39,6 +40,7 @@ private:
     void setupRoutes();
 
     ProductService *m_service = nullptr;
+    ViewStats *m_viewStats = nullptr; ///< reads the most-viewed leaderboard (child)
     std::unique_ptr<QHttpServer> m_server;
     QHostAddress m_address;
     quint16 m_port = 0;

@@ -122,16 +122,18 @@ void MostViewedPanel::render()
         item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
         item->setData(0, Qt::UserRole, c.id);
     }
-    const QString keys = m_backend
-        ? QStringLiteral("%1, %2{id}")
-              .arg(QString::fromUtf8(CacheKeys(m_backend->service()->settings().keyPrefix).views()),
-                  QString::fromUtf8(CacheKeys(m_backend->service()->settings().keyPrefix).viewers(0).chopped(1)))
-        : QString();
+    QString keys;
+    if (m_backend) {
+        const CacheKeys k(m_backend->service()->settings().keyPrefix);
+        keys = QStringLiteral("%1, %2{id}")
+                   .arg(QString::fromUtf8(k.views()),
+                       QString::fromUtf8(k.prefix()) + QStringLiteral("cachelab:viewers:"));
+    }
     if (!m_error.isEmpty())
         m_caption->setText(m_error);
     else if (m_rows.isEmpty())
         m_caption->setText(tr("Nothing viewed yet. Every get adds ZINCRBY and PFADD to its batched view update."));
     else
-        m_caption->setText(tr("Sorted set + HyperLogLog per product (%1). Each window and API client is one viewer.")
-                               .arg(keys));
+        m_caption->setText(
+            tr("Sorted set + HyperLogLog per product (%1). Each window and API client is one viewer.").arg(keys));
 }

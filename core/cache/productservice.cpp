@@ -143,7 +143,6 @@ std::shared_ptr<Operation> ProductService::beginWith(
     op->hasContext = context != nullptr;
     op->done = std::move(done);
     op->finisher = [this](Operation &o, ServiceResult r) { finish(o, std::move(r)); };
-    op->viewer = m_viewerId;
     return op;
 }
 
@@ -618,7 +617,7 @@ void ProductService::adjustAttempt(const std::shared_ptr<Operation> &op, qint64 
             });
         updateInTransactionNow(write, id, current.name, price, current.version);
     });
-    read->viewer.clear(); // reading in order to write is not a view
+    // (A child operation has no viewer: reading in order to write is not a view.)
     // A retry outside write-behind reads SQLite itself: the conflict may
     // have come from a cached copy that is older than the row (an outside
     // edit the change feed has not reported yet), and reading that copy

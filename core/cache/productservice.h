@@ -86,14 +86,12 @@ public:
 
     // --- product operations ---------------------------------------------------------
     /// One product. NotFound for a missing id (possibly from the negative cache).
-    /// The view is counted for this window's own viewer id (viewerId()).
+    /// The view is counted for this window's own viewer id (a per-process session id).
     void get(qint64 id, QObject *context, ServiceCallback done);
     /// The same, counted for another viewer (an HTTP API client's session):
     /// the recent list, the most-viewed sorted set and the product's
     /// unique-viewers HyperLogLog record the view.
     void get(qint64 id, const QByteArray &viewer, QObject *context, ServiceCallback done);
-    /// This window's session id for the unique-viewers count.
-    QByteArray viewerId() const { return m_viewerId; }
     /// All products, ordered by id. Under write-behind, unflushed writes are
     /// overlaid so a list never goes back in time.
     void list(QObject *context, ServiceCallback done);
