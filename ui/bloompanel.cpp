@@ -68,8 +68,10 @@ BloomPanel::BloomPanel(QWidget *parent)
     m_expected->setObjectName(QStringLiteral("bloomExpected"));
     m_expected->setRange(0, 10000000);
     m_expected->setSingleStep(1000);
-    m_expected->setSpecialValueText(tr("auto (2 × rows, at least 10,000)"));
-    m_expected->setToolTip(tr("Ids the filter is sized for; applied by Rebuild"));
+    // A short special text: the spin box's minimum width follows it, and a
+    // long one made this dock (and its column) 460 px wide at least.
+    m_expected->setSpecialValueText(tr("auto"));
+    m_expected->setToolTip(tr("Ids the filter is sized for (auto: 2 × the rows, at least 10,000); applied by Rebuild"));
     m_rebuild->setObjectName(QStringLiteral("bloomRebuild"));
     m_rebuild->setToolTip(tr("Read every id from SQLite into a new filter, then swap it in (RENAME)"));
     m_error->setWordWrap(true);

@@ -59,8 +59,17 @@ ChangeLogPanel::ChangeLogPanel(ChangeStream *stream, ProductService *service, QW
     m_list->setHeaderLabels(
         { tr("Time"), tr("Op"), tr("Id"), tr("Version"), tr("Origin"), tr("Strategy"), tr("Applied here") });
     m_list->header()->setStretchLastSection(true);
-    m_list->header()->resizeSection(
-        TimeColumn, m_list->fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 16);
+    // Narrow columns sized from their widest usual text, so at 1280x800 the
+    // origin shows too; strategy and "applied here" are a scroll away.
+    const QFontMetrics fm = m_list->fontMetrics();
+    QFont bold = m_list->font();
+    bold.setBold(true);
+    m_list->header()->resizeSection(TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00.000")) + 16);
+    m_list->header()->resizeSection(OpColumn, QFontMetrics(bold).horizontalAdvance(QStringLiteral("updated")) + 16);
+    m_list->header()->resizeSection(IdColumn, fm.horizontalAdvance(QStringLiteral("00000")) + 16);
+    m_list->header()->resizeSection(VersionColumn, fm.horizontalAdvance(tr("Version")) + 16);
+    m_list->header()->resizeSection(OriginColumn, fm.horizontalAdvance(tr("this window")) + 16);
+    m_list->header()->resizeSection(StrategyColumn, fm.horizontalAdvance(QStringLiteral("write-behind, queued")) + 16);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);

@@ -10,7 +10,6 @@
 #include <QComboBox>
 #include <QFormLayout>
 #include <QGridLayout>
-#include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -58,7 +57,7 @@ EditorPanel::EditorPanel(QWidget *parent)
     m_name->setObjectName(QStringLiteral("editorName"));
     m_name->setPlaceholderText(tr("e.g. Espresso beans 1 kg"));
     m_price->setObjectName(QStringLiteral("editorPrice"));
-    m_price->setPlaceholderText(tr("whole cents, e.g. 1299"));
+    m_price->setPlaceholderText(tr("cents, e.g. 1299"));
     m_version->setObjectName(QStringLiteral("editorVersion"));
     m_result->setObjectName(QStringLiteral("editorResult"));
     m_result->setWordWrap(true);
@@ -84,8 +83,6 @@ EditorPanel::EditorPanel(QWidget *parent)
     form->addRow(QString(), m_idError);
     form->addRow(label(tr("&Name:"), m_name), m_name);
     form->addRow(QString(), m_nameError);
-    form->addRow(label(tr("&Price:"), m_price), m_price);
-    form->addRow(QString(), m_priceError);
 
     const auto button = [this](const QString &objectName, const QString &text, const QString &tip, Action action) {
         auto *b = new QPushButton(text, this);
@@ -115,28 +112,40 @@ EditorPanel::EditorPanel(QWidget *parent)
     del->setIcon(style()->standardIcon(QStyle::SP_TrashIcon));
     grid->addWidget(del, 1, 2);
 
-    // Adjust price: a relative change with optimistic concurrency.
+    // Adjust price: a relative change with optimistic concurrency. It sits
+    // on the price row ("Adjust by [N]"), which keeps the editor short
+    // enough for the products table to show most rows at 1280x800.
     m_delta->setObjectName(QStringLiteral("adjustDelta"));
     m_delta->setRange(-1000000000, 1000000000);
     m_delta->setValue(100);
-    m_delta->setToolTip(tr("Cents to add (negative to subtract)"));
-    auto *adjust = new QPushButton(tr("&Adjust price"), this);
+    m_delta->setToolTip(tr("Cents to add to the price (negative to subtract)"));
+    m_delta->setAccessibleName(tr("Adjust price by, in cents"));
+    // The range allows ten digits; the usual deltas are short, so the box
+    // stays narrow and leaves the price field its room.
+    m_delta->setMaximumWidth(m_delta->fontMetrics().horizontalAdvance(QStringLiteral("-1000000")) + 36);
+    auto *adjust = new QPushButton(tr("&Adjust by"), this);
     adjust->setObjectName(QStringLiteral("adjustButton"));
-    adjust->setToolTip(tr("Add N to the price with WATCH/MULTI/EXEC or a version check, retrying on conflicts"));
+    adjust->setToolTip(tr("Add N cents to the price with WATCH/MULTI/EXEC or a version check, retrying on conflicts"));
     connect(adjust, &QPushButton::clicked, this, &EditorPanel::adjustPrice);
     m_buttons << adjust;
     m_adjustResult->setObjectName(QStringLiteral("adjustResult"));
     m_adjustResult->setWordWrap(true);
-    auto *adjustRow = new QHBoxLayout;
-    adjustRow->addWidget(new QLabel(tr("Adjust by"), this));
-    adjustRow->addWidget(m_delta, 1);
-    adjustRow->addWidget(adjust);
+    m_adjustResult->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_adjustResult->hide(); // shares the result line with m_result
+    auto *priceRow = new QHBoxLayout;
+    priceRow->addWidget(m_price, 1);
+    priceRow->addSpacing(6);
+    priceRow->addWidget(adjust);
+    priceRow->addWidget(m_delta);
+    form->addRow(label(tr("&Price:"), m_price), priceRow);
+    form->addRow(QString(), m_priceError);
 
-    // Tags: the field, its chips, every tag in use, and the products of one tag.
-    auto *tagsBox = new QGroupBox(tr("Tags (Redis sets)"), this);
+    // Tags: a form row (field and save), then the chips of this product with
+    // the combo of every tag in use, then the products of one tag.
     m_tags->setObjectName(QStringLiteral("editorTags"));
     m_tags->setPlaceholderText(tr("comma separated, e.g. kitchen, sale"));
-    auto *saveTags = new QPushButton(tr("Save ta&gs"), tagsBox);
+    m_tags->setToolTip(tr("Tags of this product, kept in SQLite and cached in Redis sets (tag:<name>)"));
+    auto *saveTags = new QPushButton(tr("Save ta&gs"), this);
     saveTags->setObjectName(QStringLiteral("saveTagsButton"));
     saveTags->setToolTip(tr("Write the tags to SQLite, then drop the affected tag sets from Redis"));
     connect(saveTags, &QPushButton::clicked, this, &EditorPanel::saveTags);
@@ -151,6 +160,8 @@ EditorPanel::EditorPanel(QWidget *parent)
     m_allTags->setObjectName(QStringLiteral("allTagsCombo"));
     m_allTags->setToolTip(tr("Every tag in use; pick one to list its products"));
     m_allTags->setPlaceholderText(tr("all tags…"));
+    m_allTags->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_allTags->setMinimumContentsLength(10);
     connect(m_allTags, &QComboBox::activated, this, [this](int index) {
         const QString tag = m_allTags->itemData(index).toString();
         if (!tag.isEmpty())
@@ -158,6 +169,7 @@ EditorPanel::EditorPanel(QWidget *parent)
     });
     m_taggedLabel->setObjectName(QStringLiteral("taggedLabel"));
     m_taggedLabel->setWordWrap(true);
+    m_taggedLabel->hide();
     m_tagged->setObjectName(QStringLiteral("taggedProducts"));
     m_tagged->setMaximumHeight(110);
     m_tagged->hide(); // shown once a tag is picked: the editor stays compact
@@ -169,22 +181,26 @@ EditorPanel::EditorPanel(QWidget *parent)
     auto *chipsRow = new QHBoxLayout;
     chipsRow->addLayout(m_chips, 1);
     chipsRow->addWidget(m_allTags);
-    auto *tagsLayout = new QVBoxLayout(tagsBox);
-    tagsLayout->setContentsMargins(6, 4, 6, 4);
-    tagsLayout->addLayout(tagsRow);
-    tagsLayout->addWidget(m_tagsError);
-    tagsLayout->addLayout(chipsRow);
-    tagsLayout->addWidget(m_taggedLabel);
-    tagsLayout->addWidget(m_tagged);
+
+    // One line under the buttons for the last result, kept even when empty
+    // so the tags below do not jump when a result arrives.
+    m_result->setMinimumHeight(m_result->fontMetrics().height());
+    m_adjustResult->setMinimumHeight(m_adjustResult->fontMetrics().height());
+
+    // One form, so the tags line up with ID, name and price; the buttons
+    // and the result line span both columns.
+    form->addRow(grid);
+    form->addRow(m_result);
+    form->addRow(m_adjustResult);
+    form->addRow(label(tr("Tags:"), m_tags), tagsRow);
+    form->addRow(QString(), m_tagsError);
+    form->addRow(QString(), chipsRow);
+    form->addRow(QString(), m_taggedLabel);
+    form->addRow(QString(), m_tagged);
 
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(8, 6, 8, 6);
+    layout->setContentsMargins(8, 4, 8, 4);
     layout->addLayout(form);
-    layout->addLayout(grid);
-    layout->addWidget(m_result);
-    layout->addLayout(adjustRow);
-    layout->addWidget(m_adjustResult);
-    layout->addWidget(tagsBox);
     layout->addStretch(1);
 
     for (QLineEdit *field : { m_id, m_name, m_price })
@@ -242,6 +258,16 @@ void EditorPanel::setError(QLabel *label, QLineEdit *field, const QString &text)
             ? QString()
             : QStringLiteral("QLineEdit { border: 1px solid %1; border-radius: 3px; padding: 2px; }")
                   .arg(label->palette().color(QPalette::WindowText).name()));
+}
+
+void EditorPanel::showLine(QLabel *line, const QString &text)
+{
+    // The price adjustment and the other actions report on the same line.
+    QLabel *other = line == m_result ? m_adjustResult : m_result;
+    other->hide();
+    other->clear();
+    line->setText(text);
+    line->show();
 }
 
 void EditorPanel::clearErrors()
@@ -316,7 +342,7 @@ void EditorPanel::run(Action action)
         && !readFields(&name, &price))
         return;
 
-    m_result->setText(tr("Working…"));
+    showLine(m_result, tr("Working…"));
     const auto done = [this, action](const ServiceResult &r) {
         static const char *const names[] = { "Create", "Save", "Save in transaction", "Delete", "Get", "Invalidate" };
         showResult(tr(names[int(action)]), r);
@@ -372,7 +398,7 @@ void EditorPanel::showResult(const QString &what, const ServiceResult &r)
     }
     for (const QString &w : r.warnings)
         text += QLatin1Char('\n') + w;
-    m_result->setText(text);
+    showLine(m_result, text);
     emit message(text);
 }
 
@@ -411,7 +437,7 @@ void EditorPanel::saveTags()
         m_tags->setFocus();
         return;
     }
-    m_result->setText(tr("Saving tags…"));
+    showLine(m_result, tr("Saving tags…"));
     tags->setTags(id, list, this, [this, id](const CatalogResult &r) {
         if (!r.ok()) {
             QString text = r.error;
@@ -421,7 +447,7 @@ void EditorPanel::saveTags()
                 setError(m_idError, m_id, tr("No product has this id."));
             else
                 setError(m_tagsError, m_tags, text);
-            m_result->setText(tr("Tags not saved: %1").arg(r.error));
+            showLine(m_result, tr("Tags not saved: %1").arg(r.error));
             return;
         }
         m_loadedId = id;
@@ -430,7 +456,7 @@ void EditorPanel::saveTags()
         const QString text = r.tags.isEmpty()
             ? tr("Tags cleared for product %1.").arg(id)
             : tr("Tags saved for product %1: %2.").arg(id).arg(r.tags.join(QStringLiteral(", ")));
-        m_result->setText(text);
+        showLine(m_result, text);
         emit message(text);
     });
 }
@@ -464,6 +490,7 @@ void EditorPanel::showTagged(const QString &tag)
     if (!tags)
         return;
     m_taggedLabel->setText(tr("Loading products tagged \"%1\"…").arg(tag));
+    m_taggedLabel->show();
     // Only the newest request may fill the list: an older miss answered
     // from SQLite can arrive after a newer hit.
     const quint64 request = ++m_taggedRequest;
@@ -514,7 +541,7 @@ void EditorPanel::adjustPrice()
     if (!readId(&id))
         return;
     const qint64 delta = m_delta->value();
-    m_adjustResult->setText(tr("Adjusting…"));
+    showLine(m_adjustResult, tr("Adjusting…"));
     m_backend->service()->adjustPrice(id, delta, this, [this, delta](const ServiceResult &r) {
         QString text;
         if (r.ok()) {
@@ -531,7 +558,7 @@ void EditorPanel::adjustPrice()
             if (r.status == ServiceStatus::Invalid)
                 showErrors(r.fieldErrors);
         }
-        m_adjustResult->setText(text);
+        showLine(m_adjustResult, text);
         emit message(text);
     });
 }

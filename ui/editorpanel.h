@@ -5,10 +5,12 @@
 // ProductValidator first: an error shows under the field it concerns and
 // nothing is sent; errors the service reports are shown the same way.
 //
-// Below the form: the product's tags (comma separated, saved with their own
-// button through ProductTags, each shown as a chip that lists the products
-// carrying it), a combo of every tag in use, and "adjust price by N"
-// (ProductService::adjustPrice, optimistic retries shown).
+// "Adjust by N" sits on the price row (ProductService::adjustPrice,
+// optimistic retries shown). Below the buttons: one result line, then the
+// product's tags (comma separated, saved with their own button through
+// ProductTags, each shown as a chip that lists the products carrying it)
+// and a combo of every tag in use. Kept short so the products table above
+// it keeps its rows at 1280x800.
 #pragma once
 
 #include "product.h"
@@ -52,6 +54,8 @@ private:
     void clearErrors();
     void setError(QLabel *label, QLineEdit *field, const QString &text);
     void showResult(const QString &what, const ServiceResult &result);
+    /// Shows text on the result line, in the result or the adjust label.
+    void showLine(QLabel *line, const QString &text);
     // tags and adjust-price
     void loadTags(qint64 id);
     void saveTags();

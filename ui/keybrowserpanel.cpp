@@ -19,6 +19,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableView>
 #include <QToolButton>
 #include <QTreeWidget>
@@ -61,6 +62,9 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->setWordWrap(false);
+    // Keys that differ only at the end (cachelab:bloom:<db> and its ":meta")
+    // must stay apart when the column is narrow; the tooltip has the full name.
+    m_view->setTextElideMode(Qt::ElideMiddle);
     m_view->setShowGrid(false);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
@@ -70,10 +74,14 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     h->setSectionResizeMode(KeyTableModel::TypeColumn, QHeaderView::Fixed);
     h->setSectionResizeMode(KeyTableModel::SizeColumn, QHeaderView::Fixed);
     h->setSectionResizeMode(KeyTableModel::TtlColumn, QHeaderView::Fixed);
-    const int em = m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
-    h->resizeSection(KeyTableModel::TypeColumn, em * 5);
-    h->resizeSection(KeyTableModel::SizeColumn, em * 5);
-    h->resizeSection(KeyTableModel::TtlColumn, em * 8);
+    // Fixed widths sized from the widest text each column shows, so "12.1 KB"
+    // is never cut and the key column gets the rest.
+    const QFontMetrics fm = m_view->fontMetrics();
+    const int pad = 2 * (m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1) + 6;
+    h->resizeSection(KeyTableModel::TypeColumn, fm.horizontalAdvance(QStringLiteral("stream")) + pad);
+    h->resizeSection(KeyTableModel::SizeColumn, fm.horizontalAdvance(QStringLiteral("999.9 KB")) + pad);
+    // The TTL delegate insets its bar and text by 8 px on each side.
+    h->resizeSection(KeyTableModel::TtlColumn, fm.horizontalAdvance(QStringLiteral("59 min 59 s")) + 16 + 4);
     h->setHighlightSections(false);
 
     m_preview->setObjectName(QStringLiteral("keyPreview"));

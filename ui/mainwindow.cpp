@@ -36,10 +36,14 @@
 #include <QProcessEnvironment>
 #include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
+#include <QTabBar>
 #include <QTimer>
+#include <QToolTip>
 
 namespace {
 constexpr int StateVersion = 2; // 2: the Redis feature panels
+constexpr char DescriptionProperty[] = "panelDescription";
 }
 
 MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *parent)
@@ -70,18 +74,34 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
     setTabPosition(Qt::AllDockWidgetAreas, QTabWidget::North);
 
-    addPanel(m_strategy, tr("Strategy"), QStringLiteral("strategyDock"));
-    addPanel(m_products, tr("Products (SQLite)"), QStringLiteral("productsDock"));
-    addPanel(m_editor, tr("Editor"), QStringLiteral("editorDock"));
-    addPanel(m_search, tr("Search"), QStringLiteral("searchDock"));
-    addPanel(m_keys, tr("Redis keys"), QStringLiteral("keysDock"));
-    addPanel(m_events, tr("Keyspace events"), QStringLiteral("eventsDock"));
-    addPanel(m_recent, tr("Recent products"), QStringLiteral("recentDock"));
-    addPanel(m_mostViewed, tr("Most viewed"), QStringLiteral("mostViewedDock"));
-    addPanel(m_trace, tr("Trace"), QStringLiteral("traceDock"));
-    addPanel(m_metrics, tr("Metrics"), QStringLiteral("metricsDock"));
-    addPanel(m_bloom, tr("Bloom filter"), QStringLiteral("bloomDock"));
-    addPanel(m_changeLog, tr("Change log"), QStringLiteral("changeLogDock"));
+    // Tab titles are short so the four tabs under the key browser fit a
+    // 400 px column without eliding; the View menu and the tab tooltips
+    // carry the longer names and what each panel shows.
+    addPanel(m_strategy, tr("Strategy"), QStringLiteral("strategyDock"), {},
+        tr("The caching strategy, TTL, stampede protection, database latency and Redis eviction"));
+    addPanel(m_products, tr("Products (SQLite)"), QStringLiteral("productsDock"), {},
+        tr("Every product in SQLite, live, with the version Redis holds for it"));
+    addPanel(m_editor, tr("Editor"), QStringLiteral("editorDock"), {},
+        tr("Get, create, save, invalidate or delete one product under the current strategy; tags and "
+           "price adjustments"));
+    addPanel(m_search, tr("Search"), QStringLiteral("searchDock"), {},
+        tr("Search products as you type (RediSearch, or SQLite FTS5 with results cached in Redis)"));
+    addPanel(m_keys, tr("Redis keys"), QStringLiteral("keysDock"), {},
+        tr("Every key in Redis (SCAN) with its type, size and a live TTL countdown"));
+    addPanel(m_events, tr("Events"), QStringLiteral("eventsDock"), tr("Keyspace events"),
+        tr("Keyspace events: what Redis reports as keys are written, expire, are evicted or deleted"));
+    addPanel(m_recent, tr("Recent"), QStringLiteral("recentDock"), tr("Recent products"),
+        tr("Recently viewed products: the recent_products list (LPUSH + LTRIM)"));
+    addPanel(m_mostViewed, tr("Most viewed"), QStringLiteral("mostViewedDock"), {},
+        tr("Most viewed products (a sorted set) and their unique viewers (HyperLogLog)"));
+    addPanel(m_trace, tr("Trace"), QStringLiteral("traceDock"), {},
+        tr("Every operation step by step across the app, Redis and SQLite"));
+    addPanel(m_metrics, tr("Metrics"), QStringLiteral("metricsDock"), {},
+        tr("Hit ratio, operations per second, latency per strategy, write-behind queue, Redis memory"));
+    addPanel(m_bloom, tr("Bloom filter"), QStringLiteral("bloomDock"), {},
+        tr("The Bloom filter that answers gets of ids that never existed without asking SQLite"));
+    addPanel(m_changeLog, tr("Change log"), QStringLiteral("changeLogDock"), {},
+        tr("The cachelab:changes stream: every product change, from this window and other instances"));
 
     m_connection->setObjectName(QStringLiteral("statusConnection"));
     m_strategyLabel->setObjectName(QStringLiteral("statusStrategy"));
@@ -119,15 +139,61 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
 
 MainWindow::~MainWindow() = default;
 
-QDockWidget *MainWindow::addPanel(QWidget *panel, const QString &title, const QString &objectName)
+QDockWidget *MainWindow::addPanel(QWidget *panel, const QString &title, const QString &objectName,
+    const QString &menuTitle, const QString &description)
 {
     auto *dock = new QDockWidget(title, this);
     dock->setObjectName(objectName);
     dock->setWidget(panel);
     dock->setFeatures(
         QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    dock->setProperty(DescriptionProperty, description);
+    // Set after the title: the dock only renames its action when the title changes.
+    if (!menuTitle.isEmpty())
+        dock->toggleViewAction()->setText(menuTitle);
+    dock->toggleViewAction()->setToolTip(description);
     m_docks << dock;
     return dock;
+}
+
+void MainWindow::childEvent(QChildEvent *event)
+{
+    QMainWindow::childEvent(event);
+    // QMainWindow makes (and reuses) a tab bar for every group of tabbed
+    // docks and sets it to elide. Polished means fully built, so it can be
+    // set up here whenever a new one appears.
+    if (event->type() == QEvent::ChildPolished) {
+        if (auto *bar = qobject_cast<QTabBar *>(event->child()))
+            setUpDockTabBar(bar);
+    }
+}
+
+void MainWindow::setUpDockTabBar(QTabBar *bar)
+{
+    bar->setElideMode(Qt::ElideNone); // titles stay whole; scroll arrows if a column gets too narrow
+    bar->setUsesScrollButtons(true);
+    bar->removeEventFilter(this);
+    bar->installEventFilter(this);
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // A dock tab's tooltip is the panel's description; QMainWindow would
+    // show the title again.
+    if (event->type() == QEvent::ToolTip && watched->parent() == this) {
+        if (auto *bar = qobject_cast<QTabBar *>(watched)) {
+            const auto *help = static_cast<QHelpEvent *>(event);
+            const int tab = bar->tabAt(help->pos());
+            for (QDockWidget *d : std::as_const(m_docks)) {
+                if (tab >= 0 && d->windowTitle() == bar->tabText(tab)) {
+                    QToolTip::showText(
+                        help->globalPos(), d->property(DescriptionProperty).toString(), bar, bar->tabRect(tab));
+                    return true;
+                }
+            }
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::resetLayout()
@@ -177,10 +243,29 @@ void MainWindow::resetLayout()
 void MainWindow::applyDefaultSizes()
 {
     const auto dock = [this](const char *name) { return findChild<QDockWidget *>(QLatin1String(name)); };
-    resizeDocks({ dock("strategyDock"), dock("keysDock"), dock("traceDock") }, { 400, 400, 480 }, Qt::Horizontal);
-    resizeDocks({ dock("strategyDock"), dock("productsDock"), dock("editorDock") }, { 226, 222, 312 }, Qt::Vertical);
-    resizeDocks({ dock("keysDock"), dock("eventsDock") }, { 430, 330 }, Qt::Vertical);
-    resizeDocks({ dock("traceDock"), dock("metricsDock") }, { 440, 320 }, Qt::Vertical);
+    // Three columns in 400:400:480 (the trace diagram wants the most width).
+    const int column = width() * 400 / 1280;
+    resizeDocks({ dock("strategyDock"), dock("keysDock"), dock("traceDock") }, { column, column, width() - 2 * column },
+        Qt::Horizontal);
+
+    // Heights: the strategy and the editor get what their content needs at
+    // the column's width, the products table everything else, so it shows
+    // as many rows as the window allows.
+    const int separator = style()->pixelMetric(QStyle::PM_DockWidgetSeparatorExtent, nullptr, this);
+    const int area = height() - menuBar()->sizeHint().height() - statusBar()->sizeHint().height();
+    const auto fit = [](QDockWidget *d, int columnWidth) {
+        QWidget *panel = d->widget();
+        const int title = d->sizeHint().height() - panel->sizeHint().height();
+        const int content
+            = panel->hasHeightForWidth() ? panel->heightForWidth(columnWidth) : panel->sizeHint().height();
+        return std::max(content, panel->minimumSizeHint().height()) + title;
+    };
+    const int strategy = fit(dock("strategyDock"), column);
+    const int editor = fit(dock("editorDock"), column);
+    resizeDocks({ dock("strategyDock"), dock("productsDock"), dock("editorDock") },
+        { strategy, area - strategy - editor - 2 * separator, editor }, Qt::Vertical);
+    resizeDocks({ dock("keysDock"), dock("eventsDock") }, { area * 57 / 100, area * 43 / 100 }, Qt::Vertical);
+    resizeDocks({ dock("traceDock"), dock("metricsDock") }, { area * 58 / 100, area * 42 / 100 }, Qt::Vertical);
 }
 
 void MainWindow::showEvent(QShowEvent *event)
@@ -247,6 +332,7 @@ void MainWindow::createMenus()
     });
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setToolTipsVisible(true);
     for (QDockWidget *d : std::as_const(m_docks))
         view->addAction(d->toggleViewAction());
     view->addSeparator();

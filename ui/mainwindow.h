@@ -1,10 +1,14 @@
 // MainWindow: the CacheLab dashboard's top-level window.
 //
-// Nine dock panels (products, editor, strategy, Redis keys, recent products,
-// events, trace, metrics) that the user can move, tab and hide; the layout
-// is saved in QSettings and restored on the next start (1280×800 the first
-// time). Menus follow desktop conventions; the status bar shows where Redis
-// is, its version, the strategy, the write-behind queue and degraded mode.
+// Dock panels (products, editor, strategy, Redis keys, events, recent and
+// most viewed products, trace, metrics, Bloom filter, change log, search)
+// that the user can move, tab and hide; the layout is saved in QSettings and
+// restored on the next start (1280×800 the first time, sized so the
+// products table gets the height the strategy and editor do not need).
+// Tabbed docks never elide their titles; the short ones get a longer name
+// in the View menu and a description as the tab's tooltip. Menus follow
+// desktop conventions; the status bar shows where Redis is, its version,
+// the strategy, the write-behind queue and degraded mode.
 #pragma once
 
 #include <QMainWindow>
@@ -24,6 +28,7 @@ class ProductsPanel;
 class QActionGroup;
 class QDockWidget;
 class QLabel;
+class QTabBar;
 class RecentPanel;
 class SearchPanel;
 class StrategyPanel;
@@ -57,10 +62,15 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void childEvent(QChildEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void showEvent(QShowEvent *event) override;
 
 private:
-    QDockWidget *addPanel(QWidget *panel, const QString &title, const QString &objectName);
+    /// menuTitle: the View menu's name when the tab title is a short form.
+    QDockWidget *addPanel(QWidget *panel, const QString &title, const QString &objectName, const QString &menuTitle,
+        const QString &description);
+    void setUpDockTabBar(QTabBar *bar);
     void createMenus();
     void applyDefaultSizes();
     void onReady();

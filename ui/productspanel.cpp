@@ -38,6 +38,8 @@ ProductsPanel::ProductsPanel(QWidget *parent)
 
     m_summary->setObjectName(QStringLiteral("productsSummary"));
     m_summary->setForegroundRole(QPalette::PlaceholderText);
+    // The database path can be long; it must not set the dock column's width.
+    m_summary->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -57,6 +59,25 @@ ProductsPanel::ProductsPanel(QWidget *parent)
             if (p)
                 emit productSelected(*p);
         });
+}
+
+void ProductsPanel::setSummary(const QString &text)
+{
+    m_summaryText = text;
+    m_summary->setToolTip(text);
+    elideSummary();
+}
+
+void ProductsPanel::elideSummary()
+{
+    m_summary->setText(
+        m_summary->fontMetrics().elidedText(m_summaryText, Qt::ElideMiddle, std::max(0, m_summary->width())));
+}
+
+void ProductsPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    elideSummary();
 }
 
 void ProductsPanel::attach(Backend *backend)
@@ -83,11 +104,10 @@ void ProductsPanel::reload()
         m_reloading = false;
         if (result.ok()) {
             m_model->setProducts(result.products);
-            m_summary->setText(
-                tr("%n product(s) in %1", nullptr, int(result.products.size())).arg(m_backend->databasePath()));
+            setSummary(tr("%n product(s) in %1", nullptr, int(result.products.size())).arg(m_backend->databasePath()));
             refreshCacheState();
         } else {
-            m_summary->setText(result.error);
+            setSummary(result.error);
         }
         if (m_reloadAgain) {
             m_reloadAgain = false;

@@ -36,13 +36,19 @@ signals:
     /// The user picked a row.
     void productSelected(const Product &product);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void onEvents(const QList<KeyspaceEvent> &events);
+    void setSummary(const QString &text);
+    void elideSummary();
 
     Backend *m_backend = nullptr;
     ProductsTableModel *m_model;
     QTableView *m_view;
     QLabel *m_summary;
+    QString m_summaryText; ///< in full; the label shows it elided in the middle
     QTimer m_cacheTimer;
     bool m_reloading = false;
     bool m_reloadAgain = false;

@@ -61,9 +61,11 @@ TracePanel::TracePanel(QWidget *parent)
     split->setObjectName(QStringLiteral("traceSplitter"));
     split->addWidget(m_view);
     split->addWidget(scroll);
+    // About six operations in the list at 1280x800; the diagram keeps the
+    // rest (a typical operation has three to eight steps).
     split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 3);
-    split->setSizes({ 120, 330 });
+    split->setStretchFactor(1, 2);
+    split->setSizes({ 150, 300 });
     split->setChildrenCollapsible(false);
 
     auto *layout = new QVBoxLayout(this);

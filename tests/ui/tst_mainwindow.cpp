@@ -34,6 +34,7 @@
 #include <QDockWidget>
 #include <QGraphicsScene>
 #include <QGraphicsTextItem>
+#include <QHeaderView>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -47,10 +48,12 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QTabBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolTip>
 #include <QTreeWidget>
 
 class TestMainWindow final : public QObject
@@ -60,6 +63,7 @@ class TestMainWindow final : public QObject
 private slots:
     void initTestCase();
     void cleanupTestCase();
+    void layoutFitsAt1280x800();
     void createInEditorAppearsInTable();
     void getCachesKeyWithCountdown();
     void oneSecondTtlExpires();
@@ -173,6 +177,78 @@ void TestMainWindow::cleanupTestCase()
     m_testers.clear();
     m_window.reset();
     m_backend.reset();
+}
+
+// The first-start layout at 1280x800: the last review found tab titles cut
+// to "Keyspace ev…", Bloom filter keys cut before their distinguishing
+// ":meta", and a products table five rows high under a grown editor.
+void TestMainWindow::layoutFitsAt1280x800()
+{
+    QCOMPARE(m_window->size(), QSize(1280, 800));
+
+    // Every group of tabbed docks shows each title whole, without scrolling.
+    int bars = 0;
+    int widest = 0;
+    for (QTabBar *bar : m_window->findChildren<QTabBar *>(Qt::FindDirectChildrenOnly)) {
+        if (!bar->isVisible())
+            continue;
+        ++bars;
+        widest = std::max(widest, bar->count());
+        QCOMPARE(bar->elideMode(), Qt::ElideNone);
+        for (int i = 0; i < bar->count(); ++i) {
+            const QRect tab = bar->tabRect(i);
+            QVERIFY2(bar->rect().contains(tab),
+                qPrintable(QStringLiteral("tab \"%1\" at %2..%3 in a bar %4 wide")
+                               .arg(bar->tabText(i))
+                               .arg(tab.left())
+                               .arg(tab.right())
+                               .arg(bar->width())));
+            QVERIFY(bar->fontMetrics().horizontalAdvance(bar->tabText(i)) < tab.width());
+        }
+    }
+    QCOMPARE(bars, 3); // products|search, events|recent|most viewed|change log, metrics|bloom
+    QCOMPARE(widest, 4);
+
+    // A short tab title still says what the panel is: its tooltip.
+    for (QTabBar *bar : m_window->findChildren<QTabBar *>(Qt::FindDirectChildrenOnly)) {
+        for (int i = 0; bar->isVisible() && i < bar->count(); ++i) {
+            if (bar->tabText(i) != QLatin1String("Events"))
+                continue;
+            const QPoint at = bar->tabRect(i).center();
+            QHelpEvent help(QEvent::ToolTip, at, bar->mapToGlobal(at));
+            QApplication::sendEvent(bar, &help);
+            QTRY_VERIFY(QToolTip::text().contains(QStringLiteral("Keyspace events")));
+            QToolTip::hideText();
+        }
+    }
+
+    // Every panel fits a 400 px column: none may widen its column.
+    for (QDockWidget *dock : m_window->findChildren<QDockWidget *>()) {
+        QVERIFY2(dock->widget()->minimumSizeHint().width() <= 400,
+            qPrintable(QStringLiteral("%1 needs %2 px")
+                           .arg(dock->objectName())
+                           .arg(dock->widget()->minimumSizeHint().width())));
+    }
+
+    // The products table shows most of the twelve demo products at once.
+    auto *products = widget<QTableView>("productsTable");
+    QVERIFY(products && products->isVisible());
+    const int rows = products->viewport()->height() / products->rowHeight(0);
+    QVERIFY2(rows >= 8, qPrintable(QStringLiteral("%1 rows visible").arg(rows)));
+
+    // The whole editor is on screen, down to the tag combo.
+    EditorPanel *editor = m_window->editorPanel();
+    auto *tags = widget<QComboBox>("allTagsCombo");
+    QVERIFY(tags && tags->isVisible());
+    QVERIFY(tags->mapTo(editor, QPoint(0, tags->height())).y() <= editor->height());
+
+    // Keys elide in the middle (the tail tells them apart, the tooltip has
+    // the whole name); the size column fits its widest figure.
+    auto *keys = widget<QTableView>("keyTable");
+    QVERIFY(keys);
+    QCOMPARE(keys->textElideMode(), Qt::ElideMiddle);
+    QVERIFY(keys->horizontalHeader()->sectionSize(KeyTableModel::SizeColumn)
+        > keys->fontMetrics().horizontalAdvance(QStringLiteral("999.9 KB")));
 }
 
 void TestMainWindow::createInEditorAppearsInTable()
