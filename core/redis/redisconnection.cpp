@@ -24,8 +24,10 @@
 #include <hiredis/hiredis.h>
 
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -34,6 +36,8 @@ Q_LOGGING_CATEGORY(lcRedis, "cachelab.redis")
 namespace {
 
 constexpr size_t kReaderMaxIdleBuffer = 64 * 1024;
+/// Bytes moved from the socket to the reader per read() call.
+constexpr qsizetype kReadChunkBytes = 64 * 1024;
 
 std::optional<QSslKey> loadKey(const QString &path, QString *error)
 {
@@ -54,12 +58,10 @@ std::optional<QSslKey> loadKey(const QString &path, QString *error)
     return std::nullopt;
 }
 
-// hiredis allocates an array's element table as soon as it reads the
-// header, so an absurd count must be refused here, before that allocation.
-// Returning null makes hiredis stop with an "out of memory" error; the
-// real reason is left on the connection (the reader's privdata).
-void *(*g_hiredisCreateArray)(const redisReadTask *, int) = nullptr;
-
+// An array's header says how many elements follow; an absurd count is
+// refused here, before anything is allocated for it. Returning null makes
+// hiredis stop with an "out of memory" error; the real reason is left on
+// the connection (the reader's privdata).
 void *guardedCreateArray(const redisReadTask *task, int elements)
 {
     if (elements > RedisConnection::kMaxArrayElements) {
@@ -69,19 +71,21 @@ void *guardedCreateArray(const redisReadTask *task, int elements)
                                        .arg(RedisConnection::kMaxArrayElements));
         return nullptr;
     }
-    return g_hiredisCreateArray(task, elements);
+    return RedisReply::readerFunctions().createArray(task, elements);
 }
 
+// The reader builds RedisReply values itself (see RedisReply::readerFunctions),
+// so each reply handed out is a heap RedisReply the caller owns.
 redisReader *createReader(RedisConnection *owner)
 {
-    redisReader *reader = redisReaderCreate();
-    static redisReplyObjectFunctions functions = [reader] {
-        redisReplyObjectFunctions copy = *reader->fn;
-        g_hiredisCreateArray = copy.createArray;
-        copy.createArray = guardedCreateArray;
-        return copy;
+    static redisReplyObjectFunctions functions = [] {
+        redisReplyObjectFunctions guarded = RedisReply::readerFunctions();
+        guarded.createArray = guardedCreateArray;
+        return guarded;
     }();
-    reader->fn = &functions;
+    redisReader *reader = redisReaderCreateWithFunctions(&functions);
+    if (!reader)
+        return nullptr;
     reader->privdata = owner;
     reader->maxbuf = kReaderMaxIdleBuffer;
     return reader;
@@ -115,26 +119,38 @@ QByteArray RedisConnection::encode(const RedisCommand &args)
 {
     // RESP written straight into one buffer: the same bytes hiredis's
     // redisFormatCommandArgv produces, without its argv arrays and copies.
+    // The exact size is known up front, so the bytes are placed with plain
+    // copies into one allocation (QByteArray's append checks per piece cost
+    // more than the copying itself).
     if (args.isEmpty())
         return QByteArray();
-    qsizetype total = 16;
+    const auto digits = [](qsizetype n) {
+        qsizetype d = 1;
+        for (; n >= 10; n /= 10)
+            ++d;
+        return d;
+    };
+    qsizetype total = 1 + digits(args.size()) + 2;
     for (const QByteArray &arg : args)
-        total += arg.size() + 16;
-    QByteArray out;
-    out.reserve(total);
-    const auto header = [&out](char type, qsizetype n) {
-        char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-        out += type;
-        out.append(digits, end - digits);
-        out += "\r\n";
+        total += 1 + digits(arg.size()) + 2 + arg.size() + 2;
+    QByteArray out(total, Qt::Uninitialized);
+    char *p = out.data();
+    const auto header = [&p](char type, qsizetype n) {
+        *p++ = type;
+        p = std::to_chars(p, p + 24, n).ptr;
+        *p++ = '\r';
+        *p++ = '\n';
     };
     header('*', args.size());
     for (const QByteArray &arg : args) {
         header('$', arg.size());
-        out += arg;
-        out += "\r\n";
+        if (!arg.isEmpty())
+            std::memcpy(p, arg.constData(), size_t(arg.size()));
+        p += arg.size();
+        *p++ = '\r';
+        *p++ = '\n';
     }
+    Q_ASSERT(p == out.constData() + total);
     return out;
 }
 
@@ -235,6 +251,10 @@ void RedisConnection::startAttempt()
 
     m_reader = createReader(this);
     m_readerRefusal.clear();
+    if (!m_reader) {
+        fail(QStringLiteral("cannot create the Redis reply reader (out of memory)"));
+        return;
+    }
 
     switch (m_url.transport) {
     case RedisUrl::Transport::Unix: {
@@ -542,13 +562,23 @@ void RedisConnection::onReadyRead()
 {
     if (!m_io || !m_reader)
         return;
-    const QByteArray data = m_io->readAll();
-    if (data.isEmpty())
-        return;
-    if (redisReaderFeed(m_reader, data.constData(), size_t(data.size())) != REDIS_OK) {
-        fail(QStringLiteral("protocol error: %1").arg(QString::fromUtf8(m_reader->errstr)));
-        return;
+    // Socket -> one reused buffer -> hiredis, in chunks, instead of a fresh
+    // QByteArray per readyRead.
+    bool fed = false;
+    for (qint64 available = m_io->bytesAvailable(); available > 0; available = m_io->bytesAvailable()) {
+        if (m_readBuffer.isEmpty())
+            m_readBuffer.resize(kReadChunkBytes);
+        const qint64 got = m_io->read(m_readBuffer.data(), qMin<qint64>(available, m_readBuffer.size()));
+        if (got <= 0)
+            break;
+        if (redisReaderFeed(m_reader, m_readBuffer.constData(), size_t(got)) != REDIS_OK) {
+            fail(QStringLiteral("protocol error: %1").arg(QString::fromUtf8(m_reader->errstr)));
+            return;
+        }
+        fed = true;
     }
+    if (!fed)
+        return;
 
     QPointer<RedisConnection> self(this);
     const quint64 generation = m_generation;
@@ -561,19 +591,20 @@ void RedisConnection::onReadyRead()
         }
         if (!raw)
             break;
-        // Copy out at once; no hiredis pointer survives this block.
-        const RedisReply reply = RedisReply::fromHiredis(static_cast<const redisReply *>(raw));
-        freeReplyObject(raw);
+        // The reader built the RedisReply itself; we own it from here on.
+        const std::unique_ptr<const RedisReply> reply(static_cast<const RedisReply *>(raw));
 
         if (!m_pending.empty()) {
+            // Moved out first: a callback may fail() the connection, which
+            // empties the queue while the callback is still running.
             const RedisPending pending = std::move(m_pending.front());
             m_pending.pop_front();
             // The timeout timer is left running when the queue empties: it
             // notices the empty queue when it fires, which is cheaper than
             // stopping and restarting a timer for every command.
-            pending.deliver(reply);
+            pending.deliver(*reply);
         } else if (m_pushHandler) {
-            m_pushHandler(reply);
+            m_pushHandler(*reply);
         } else {
             fail(QStringLiteral("protocol error: unexpected reply from %1 with no command waiting for it")
                      .arg(m_url.endpoint()));

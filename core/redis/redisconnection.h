@@ -156,6 +156,7 @@ private:
     QStringList m_sslErrors;
     redisReader *m_reader = nullptr;
     QString m_readerRefusal;
+    QByteArray m_readBuffer; ///< reused for every socket read (allocated on first use)
 
     std::deque<RedisPending> m_pending;
     /// Writes encoded commands already queued in m_pending; a failed write

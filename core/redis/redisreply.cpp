@@ -1,8 +1,11 @@
-// RedisReply: construction from hiredis replies, conversions and the short
-// display form used by traces and logs.
+// RedisReply: construction (from hiredis replies, or built directly by the
+// reader callbacks), conversions and the short display form used by traces
+// and logs.
 #include "redisreply.h"
 
 #include <hiredis/hiredis.h>
+
+#include <new>
 
 RedisReply RedisReply::nil()
 {
@@ -84,6 +87,87 @@ RedisReply RedisReply::fromHiredis(const redisReply *reply)
     default:
         return nil();
     }
+}
+
+// The reader callbacks. hiredis calls one per value once its bytes are all
+// there; task->parent is the enclosing array's task (its obj is the
+// RedisReply returned for that array) and task->idx the slot. Children come
+// in index order, and an array does not move while its own children are
+// read (its parent only grows once it is complete), so appending to the
+// parent's list is safe. Only top-level values are allocated on their own;
+// hiredis frees only those (on errors and reader teardown), children go
+// with them.
+struct RedisReplyBuilder
+{
+    // An array header can claim far more elements than will ever arrive, so
+    // reserve at most this many up front and let the list grow with the data.
+    static constexpr int kMaxReserve = 4096;
+
+    static RedisReply *node(const redisReadTask *task)
+    {
+        if (!task->parent)
+            return new (std::nothrow) RedisReply; // null = out of memory for hiredis
+        auto *parent = static_cast<RedisReply *>(task->parent->obj);
+        Q_ASSERT(parent->m_elements.size() == task->idx);
+        return &parent->m_elements.emplaceBack();
+    }
+
+    static void *createString(const redisReadTask *task, char *str, size_t len)
+    {
+        RedisReply *r = node(task);
+        if (!r)
+            return nullptr;
+        switch (task->type) {
+        case REDIS_REPLY_ERROR:
+            r->m_type = RedisReply::Type::Error;
+            break;
+        case REDIS_REPLY_STATUS:
+            r->m_type = RedisReply::Type::Status;
+            break;
+        default:
+            r->m_type = RedisReply::Type::String;
+            break;
+        }
+        r->m_bytes = QByteArray(str, qsizetype(len));
+        return r;
+    }
+
+    static void *createArray(const redisReadTask *task, int elements)
+    {
+        RedisReply *r = node(task);
+        if (!r)
+            return nullptr;
+        r->m_type = RedisReply::Type::Array;
+        if (elements > 0)
+            r->m_elements.reserve(qMin(elements, kMaxReserve));
+        return r;
+    }
+
+    static void *createInteger(const redisReadTask *task, long long value)
+    {
+        RedisReply *r = node(task);
+        if (!r)
+            return nullptr;
+        r->m_type = RedisReply::Type::Integer;
+        r->m_integer = value;
+        return r;
+    }
+
+    static void *createNil(const redisReadTask *task) { return node(task); }
+
+    static void freeObject(void *object) { delete static_cast<RedisReply *>(object); }
+};
+
+const redisReplyObjectFunctions &RedisReply::readerFunctions()
+{
+    static const redisReplyObjectFunctions functions {
+        .createString = &RedisReplyBuilder::createString,
+        .createArray = &RedisReplyBuilder::createArray,
+        .createInteger = &RedisReplyBuilder::createInteger,
+        .createNil = &RedisReplyBuilder::createNil,
+        .freeObject = &RedisReplyBuilder::freeObject,
+    };
+    return functions;
 }
 
 qint64 RedisReply::toInteger(bool *ok) const

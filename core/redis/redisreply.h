@@ -1,9 +1,9 @@
-// RedisReply: an owned copy of one Redis reply.
+// RedisReply: an owned value holding one Redis reply.
 //
-// hiredis hands out replies that live only as long as its reader says so.
-// CacheLab copies every reply into this value type the moment it is read, so
-// no hiredis pointer ever outlives the parser callback. The type is cheap to
-// copy (implicitly shared QByteArray / QList) and binary safe.
+// The hiredis reader decodes; with readerFunctions() it builds RedisReply
+// nodes directly instead of hiredis redisReply objects, so a reply is decoded
+// once and never copied, and no hiredis pointer outlives the parser. The type
+// is cheap to copy (implicitly shared QByteArray / QList) and binary safe.
 #pragma once
 
 #include <QByteArray>
@@ -12,6 +12,7 @@
 #include <QString>
 
 struct redisReply;
+struct redisReplyObjectFunctions;
 
 class RedisReply final
 {
@@ -39,6 +40,13 @@ public:
 
     /// Deep copy of a hiredis reply. Safe on nullptr (gives Nil).
     static RedisReply fromHiredis(const redisReply *reply);
+
+    /// Object functions for a hiredis redisReader that make it build
+    /// RedisReply values in place (RESP2: the five hiredis 0.14 types). A
+    /// reader using them hands out each top-level reply as a `RedisReply *`
+    /// allocated with new: the caller owns it (delete it, or move out of it).
+    /// Children are stored straight into their parent's element list.
+    static const redisReplyObjectFunctions &readerFunctions();
 
     Type type() const { return m_type; }
     bool isNil() const { return m_type == Type::Nil; }
@@ -70,6 +78,8 @@ public:
     bool operator!=(const RedisReply &other) const { return !(*this == other); }
 
 private:
+    friend struct RedisReplyBuilder; // the reader callbacks (redisreply.cpp)
+
     Type m_type = Type::Nil;
     bool m_clientError = false;
     qint64 m_integer = 0;

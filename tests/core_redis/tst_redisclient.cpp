@@ -181,6 +181,69 @@ private slots:
         QCOMPARE(*call(*client, { "STRLEN", key }), RedisReply::integer(11));
     }
 
+    void nestedNilEmptyAndBinaryInArrays()
+    {
+        // Replies are decoded straight into RedisReply by the reader
+        // callbacks; these shapes are where a misplaced child, a lost nil or
+        // a length-less copy of binary bytes would show.
+        auto client = connected(m_server->url());
+        QVERIFY(client);
+        const QByteArray bin("\0a\r\n*1\r\n\0", 9);
+        const QByteArray empty("");
+        QCOMPARE(*call(*client, { "SET", "b1", bin }), RedisReply::status("OK"));
+        QCOMPARE(*call(*client, { "SET", "b2", empty }), RedisReply::status("OK"));
+
+        // Flat: nil bulk and empty bulk inside an array.
+        QCOMPARE(*call(*client, { "MGET", "b1", "missing", "b2" }),
+            RedisReply::array({ RedisReply::string(bin), RedisReply::nil(), RedisReply::string(empty) }));
+
+        // Nested, with empty arrays at every level and binary ARGV echoed back.
+        const std::optional<RedisReply> nested = call(
+            *client, { "EVAL", "return {{}, {ARGV[1], {}, {{}, ARGV[2]}}, false, {}, ARGV[1]}", "0", bin, empty });
+        QVERIFY(nested);
+        QCOMPARE(*nested,
+            RedisReply::array({ RedisReply::array({}),
+                RedisReply::array({ RedisReply::string(bin), RedisReply::array({}),
+                    RedisReply::array({ RedisReply::array({}), RedisReply::string(empty) }) }),
+                RedisReply::nil(), RedisReply::array({}), RedisReply::string(bin) }));
+
+        // A nil *array* (*-1) inside an array: BLPOP inside MULTI does not
+        // block and answers *-1, so EXEC carries it between other types.
+        std::optional<RedisReply> exec;
+        client->transaction({ { "BLPOP", "nolist", "1" }, { "LRANGE", "nolist", "0", "-1" }, { "GET", "b1" } }, this,
+            [&exec](const RedisReply &r) { exec = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(exec.has_value(), 5000);
+        QCOMPARE(*exec, RedisReply::array({ RedisReply::nil(), RedisReply::array({}), RedisReply::string(bin) }));
+
+        // One large nested reply that arrives in many socket reads, with more
+        // elements than the reader reserves up front, pipelined behind and in
+        // front of small ones.
+        constexpr int count = 6000;
+        QList<RedisReply> items;
+        RedisCommand rpush { "RPUSH", "big" };
+        for (int i = 0; i < count; ++i) {
+            const QByteArray item = QByteArray::number(i) + bin + QByteArray(200, char('a' + i % 26));
+            rpush.append(item);
+            items.append(RedisReply::string(item));
+        }
+        QCOMPARE(*call(*client, rpush), RedisReply::integer(count));
+        QList<RedisReply> replies;
+        const auto collect = [&replies](const RedisReply &r) { replies.append(r); };
+        client->command({ "GET", "b1" }, this, collect);
+        client->command(
+            { "EVAL", "return {redis.call('LRANGE', KEYS[1], 0, -1), {}, false}", "1", "big" }, this, collect);
+        client->command({ "MGET", "missing", "b1" }, this, collect);
+        QTRY_COMPARE_WITH_TIMEOUT(replies.size(), 3, 15000);
+        QCOMPARE(replies.at(0), RedisReply::string(bin));
+        QVERIFY(replies.at(1).isArray());
+        QCOMPARE(replies.at(1).size(), 3);
+        QCOMPARE(replies.at(1).at(0).size(), count);
+        QCOMPARE(replies.at(1).at(0), RedisReply::array(items));
+        QCOMPARE(replies.at(1).at(1), RedisReply::array({}));
+        QCOMPARE(replies.at(1).at(2), RedisReply::nil());
+        QCOMPARE(replies.at(2), RedisReply::array({ RedisReply::nil(), RedisReply::string(bin) }));
+    }
+
     void tenMegabyteValue()
     {
         auto client = connected(m_server->url());

@@ -79,6 +79,28 @@ private slots:
         QVERIFY(out.connectedAfter);
     }
 
+    void nestedShapesDecode()
+    {
+        // Shapes a real server rarely sends in one reply: a nil array (*-1)
+        // and empty arrays inside arrays, binary bulk strings with NUL bytes.
+        const QByteArray bin("\0\r\n\0", 4);
+        const Outcome out = run("*4\r\n*-1\r\n*0\r\n*2\r\n$-1\r\n*1\r\n*0\r\n$4\r\n" + bin + "\r\n");
+        QCOMPARE(out.replies.size(), 2);
+        QCOMPARE(out.replies.at(0),
+            RedisReply::array({ RedisReply::nil(), RedisReply::array({}),
+                RedisReply::array({ RedisReply::nil(), RedisReply::array({ RedisReply::array({}) }) }),
+                RedisReply::string(bin) }));
+        QCOMPARE(out.replies.at(1), RedisReply::status("PONG"));
+        QVERIFY(out.errors.isEmpty());
+        QVERIFY(out.connectedAfter);
+    }
+
+    void garbageInsideArray()
+    {
+        // The half-built reply is thrown away, nothing partial is delivered.
+        verifyProtocolError(run("*3\r\n$1\r\na\r\n*2\r\n:1\r\n?x\r\n"), QStringLiteral("reply type byte"));
+    }
+
     void garbageTypeByte() { verifyProtocolError(run("?what is this\r\n"), QStringLiteral("reply type byte")); }
 
     void badInteger() { verifyProtocolError(run(":12x\r\n"), QStringLiteral("integer")); }

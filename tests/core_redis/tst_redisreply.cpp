@@ -1,11 +1,15 @@
 // Tests for RedisReply: every reply type built from real hiredis replies
-// (a redisReader fed raw RESP bytes), nesting, binary data, equality and the
+// (a redisReader fed raw RESP bytes), the same built directly by the reader
+// callbacks (readerFunctions), nesting, binary data, equality and the
 // display form.
 #include "redisreply.h"
 
 #include <QtTest>
 
 #include <hiredis/hiredis.h>
+
+#include <limits>
+#include <memory>
 
 class TestRedisReply final : public QObject
 {
@@ -28,7 +32,117 @@ private:
         return reply;
     }
 
+    // The same bytes through a reader that builds RedisReply values itself
+    // (RedisReply::readerFunctions, what RedisConnection uses), fed in pieces
+    // of `chunk` bytes so values are built across several feeds.
+    static QList<RedisReply> parseDirect(const QByteArray &resp, qsizetype chunk, QString *readerError = nullptr)
+    {
+        redisReplyObjectFunctions functions = RedisReply::readerFunctions();
+        redisReader *reader = redisReaderCreateWithFunctions(&functions);
+        QList<RedisReply> replies;
+        for (qsizetype offset = 0; offset < resp.size(); offset += chunk) {
+            const qsizetype n = qMin(chunk, resp.size() - offset);
+            redisReaderFeed(reader, resp.constData() + offset, size_t(n));
+            for (;;) {
+                void *raw = nullptr;
+                if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
+                    if (readerError)
+                        *readerError = QString::fromUtf8(reader->errstr);
+                    redisReaderFree(reader);
+                    return replies;
+                }
+                if (!raw)
+                    break;
+                const std::unique_ptr<RedisReply> reply(static_cast<RedisReply *>(raw));
+                replies.append(std::move(*reply));
+            }
+        }
+        redisReaderFree(reader);
+        return replies;
+    }
+
 private slots:
+    void directReaderMatchesCopy_data()
+    {
+        QTest::addColumn<QByteArray>("resp");
+        QTest::addColumn<RedisReply>("expected");
+        using R = RedisReply;
+        const QByteArray binary("a\0b\r\n$3\r\n\xff\0", 11);
+        QTest::newRow("nil bulk") << QByteArray("$-1\r\n") << R::nil();
+        QTest::newRow("nil array") << QByteArray("*-1\r\n") << R::nil();
+        QTest::newRow("status") << QByteArray("+OK\r\n") << R::status("OK");
+        QTest::newRow("error") << QByteArray("-ERR bad thing\r\n") << R::error("ERR bad thing");
+        QTest::newRow("integer") << QByteArray(":-9223372036854775808\r\n")
+                                 << R::integer(std::numeric_limits<qint64>::min());
+        QTest::newRow("empty bulk") << QByteArray("$0\r\n\r\n") << R::string(QByteArray(""));
+        QTest::newRow("binary bulk") << QByteArray("$11\r\n" + binary + "\r\n") << R::string(binary);
+        QTest::newRow("empty array") << QByteArray("*0\r\n") << R::array({});
+        QTest::newRow("every type inside")
+            << QByteArray("*6\r\n$11\r\n" + binary + "\r\n$-1\r\n*-1\r\n:42\r\n+PONG\r\n-WRONGTYPE no\r\n")
+            << R::array({ R::string(binary), R::nil(), R::nil(), R::integer(42), R::status("PONG"),
+                   R::error("WRONGTYPE no") });
+        QTest::newRow("nested, empty and nil arrays")
+            << QByteArray("*4\r\n*0\r\n*2\r\n*0\r\n*1\r\n$1\r\nx\r\n*-1\r\n*3\r\n:1\r\n*1\r\n$0\r\n\r\n$-1\r\n")
+            << R::array({ R::array({}), R::array({ R::array({}), R::array({ R::string("x") }) }), R::nil(),
+                   R::array({ R::integer(1), R::array({ R::string(QByteArray("")) }), R::nil() }) });
+        QTest::newRow("seven levels") << QByteArray("*2\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*2\r\n:5\r\n*0\r\n$1\r\nx\r\n")
+                                      << R::array({ R::array({ R::array({ R::array({ R::array({ R::array(
+                                                        { R::array({ R::integer(5), R::array({}) }) }) }) }) }) }),
+                                             R::string("x") });
+        // More elements than the reader reserves up front (4096).
+        QByteArray many = "*5000\r\n";
+        QList<R> manyExpected;
+        for (int i = 0; i < 5000; ++i) {
+            const QByteArray item = QByteArray::number(i) + QByteArray(1, '\0');
+            many += "$" + QByteArray::number(item.size()) + "\r\n" + item + "\r\n";
+            manyExpected.append(R::string(item));
+        }
+        QTest::newRow("5000 elements") << many << R::array(manyExpected);
+    }
+
+    void directReaderMatchesCopy()
+    {
+        QFETCH(QByteArray, resp);
+        QFETCH(RedisReply, expected);
+        // The hand-written value, the copy from a hiredis reply, and the
+        // directly built value must all agree, whether the bytes arrive at
+        // once or one at a time.
+        QCOMPARE(parse(resp), expected);
+        for (const qsizetype chunk : { resp.size(), qsizetype(1), qsizetype(7) }) {
+            QString error;
+            const QList<RedisReply> direct = parseDirect(resp, chunk, &error);
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            QCOMPARE(direct.size(), 1);
+            QCOMPARE(direct.first(), expected);
+        }
+    }
+
+    void directReaderManyRepliesInOneFeed()
+    {
+        const QList<RedisReply> replies = parseDirect("*2\r\n:1\r\n*0\r\n$2\r\nhi\r\n*-1\r\n-ERR x\r\n", 1 << 20);
+        QCOMPARE(replies.size(), 4);
+        QCOMPARE(replies.at(0), RedisReply::array({ RedisReply::integer(1), RedisReply::array({}) }));
+        QCOMPARE(replies.at(1), RedisReply::string("hi"));
+        QCOMPARE(replies.at(2), RedisReply::nil());
+        QCOMPARE(replies.at(3), RedisReply::error("ERR x"));
+        QVERIFY(!replies.at(3).isClientError());
+    }
+
+    void directReaderErrorMidArray()
+    {
+        // A bad byte deep inside a half-built reply: hiredis frees the
+        // partial tree through our freeObject (ASan/valgrind see any leak or
+        // double free) and reports the error; nothing is handed out.
+        QString error;
+        const QList<RedisReply> replies = parseDirect("*3\r\n$1\r\na\r\n*2\r\n:1\r\n?bad\r\n", 4, &error);
+        QVERIFY(replies.isEmpty());
+        QVERIFY2(error.contains(QLatin1String("reply type byte")), qPrintable(error));
+
+        error.clear();
+        QVERIFY(parseDirect(QByteArray("*1\r\n").repeated(9) + ":1\r\n", 3, &error).isEmpty());
+        QVERIFY2(error.contains(QLatin1String("nested")), qPrintable(error));
+    }
+
     void nil()
     {
         const RedisReply r = parse("$-1\r\n");
