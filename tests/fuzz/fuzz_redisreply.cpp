@@ -1,16 +1,21 @@
 // libFuzzer target: RESP bytes through the hiredis reader and into RedisReply.
 //
 // The first input byte picks a chunk size, so one input is also fed the
-// way a socket delivers it: in pieces. The reader is set up like
-// RedisConnection's (array element limit, idle buffer size). Every complete
-// reply is copied with RedisReply::fromHiredis and exercised: display
-// string, pairs, integer conversion, equality with its own copy.
+// way a socket delivers it: in pieces. Two readers get the same pieces: one
+// building RedisReply values in place (RedisReply::readerFunctions, what
+// RedisConnection uses) and one building hiredis's own objects, copied with
+// RedisReply::fromHiredis. Both are set up like RedisConnection's reader
+// (array element limit, idle buffer size). They must agree on every reply
+// and on where the input turns bad (differential check); every reply is
+// also exercised: display string, pairs, integer conversion, equality with
+// its own copy.
 #include "redisreply.h"
 
 #include <hiredis/hiredis.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 
 namespace {
 
@@ -18,12 +23,20 @@ namespace {
 constexpr long long MaxArrayElements = 64LL * 1024 * 1024;
 
 void *(*g_createArray)(const redisReadTask *, int) = nullptr;
+void *(*g_createDirectArray)(const redisReadTask *, int) = nullptr;
 
 void *guardedCreateArray(const redisReadTask *task, int elements)
 {
     if (elements > MaxArrayElements)
         return nullptr;
     return g_createArray(task, elements);
+}
+
+void *guardedCreateDirectArray(const redisReadTask *task, int elements)
+{
+    if (elements > MaxArrayElements)
+        return nullptr;
+    return g_createDirectArray(task, elements);
 }
 
 redisReader *makeReader()
@@ -36,6 +49,19 @@ redisReader *makeReader()
         return copy;
     }();
     reader->fn = &functions;
+    reader->maxbuf = 64 * 1024;
+    return reader;
+}
+
+redisReader *makeDirectReader()
+{
+    static redisReplyObjectFunctions functions = [] {
+        redisReplyObjectFunctions copy = RedisReply::readerFunctions();
+        g_createDirectArray = copy.createArray;
+        copy.createArray = guardedCreateDirectArray;
+        return copy;
+    }();
+    redisReader *reader = redisReaderCreateWithFunctions(&functions);
     reader->maxbuf = 64 * 1024;
     return reader;
 }
@@ -68,14 +94,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ++data;
     --size;
     redisReader *reader = makeReader();
+    redisReader *direct = makeDirectReader();
     bool failed = false;
     for (size_t offset = 0; offset < size && !failed; offset += chunk) {
         const size_t n = offset + chunk <= size ? chunk : size - offset;
-        if (redisReaderFeed(reader, reinterpret_cast<const char *>(data + offset), n) != REDIS_OK)
+        const char *bytes = reinterpret_cast<const char *>(data + offset);
+        const bool fed = redisReaderFeed(reader, bytes, n) == REDIS_OK;
+        if (fed != (redisReaderFeed(direct, bytes, n) == REDIS_OK))
+            abort();
+        if (!fed)
             break;
         for (;;) {
             void *raw = nullptr;
-            if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
+            void *built = nullptr;
+            const bool ok = redisReaderGetReply(reader, &raw) == REDIS_OK;
+            const bool directOk = redisReaderGetReply(direct, &built) == REDIS_OK;
+            const std::unique_ptr<RedisReply> own(static_cast<RedisReply *>(built));
+            if (ok != directOk || (raw == nullptr) != (built == nullptr))
+                abort();
+            if (!ok) {
                 failed = true;
                 break;
             }
@@ -83,9 +120,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             const RedisReply reply = RedisReply::fromHiredis(static_cast<const redisReply *>(raw));
             freeReplyObject(raw);
+            if (!(reply == *own))
+                abort();
             exercise(reply);
         }
     }
     redisReaderFree(reader);
+    redisReaderFree(direct);
     return 0;
 }
