@@ -3,8 +3,11 @@
 
 #include "benchloop.h"
 #include "benchserver.h"
+#include "cachekeys.h"
+#include "cachescripts.h"
 #include "productfixture.h"
 #include "productservice.h"
+#include "rawredis.h"
 #include "sqlitedb.h"
 
 #include <QDateTime>
@@ -12,6 +15,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 
+#include <hiredis/hiredis.h>
 #include <sqlite3.h>
 
 namespace {
@@ -103,10 +107,56 @@ Sample WbDrainScenario::runBaseline(int round)
     return s;
 }
 
+double WbDrainScenario::redisCeiling(QString *error) const
+{
+    RawRedis raw;
+    if (!m_ctx.server->flush(error) || !raw.connect(m_ctx.server->url(), error))
+        return 0;
+    const RedisScript &script = CacheScripts::wbWrite();
+    QByteArray loaded;
+    if (!raw.exec({ "SCRIPT", "LOAD", script.source() }, &loaded)) {
+        *error = QStringLiteral("SCRIPT LOAD wb-write: %1").arg(raw.lastError());
+        return 0;
+    }
+    const CacheKeys keys;
+    const qint64 n = m_ctx.n;
+    const qint64 idCount = ids();
+    const QByteArray stamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
+    // The arguments CacheLab sends for update k; db_version "1" stands in
+    // for the row's version (CacheLab asks SQLite for it once per id).
+    const auto send = [&](qint64 k) {
+        const qint64 id = 1 + k % idCount;
+        const QByteArray idText = QByteArray::number(id);
+        return raw.append({ "EVALSHA", script.sha(), "4", keys.product(id), keys.queue(), keys.processing(),
+            keys.queued(), idText, "0", "1", "0", "p" + QByteArray::number(k), QByteArray::number(k), stamp });
+    };
+    QElapsedTimer clock;
+    clock.start();
+    qint64 issued = 0;
+    for (; issued < std::min<qint64>(n, Window); ++issued)
+        send(issued);
+    for (qint64 done = 0; done < n; ++done) {
+        RawReplyPtr r = raw.read();
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 4 || r->element[0]->integer != 1) {
+            *error = QStringLiteral("raw wb-write %1 failed: %2")
+                         .arg(done)
+                         .arg(r && r->type == REDIS_REPLY_ERROR ? QString::fromUtf8(r->str, int(r->len))
+                                                                : raw.lastError());
+            return 0;
+        }
+        if (issued < n)
+            send(issued++);
+    }
+    return double(n) / (double(clock.nsecsElapsed()) / 1e9);
+}
+
 Sample WbDrainScenario::runCacheLab(int round)
 {
     QString path;
     QString error;
+    const double ceiling = redisCeiling(&error);
+    if (ceiling <= 0)
+        return Sample::failed(error);
     if (!freshCopy(QStringLiteral("wb-lab-%1.sqlite").arg(round), &path, &error) || !m_ctx.server->flush(&error))
         return Sample::failed(error);
 
@@ -177,6 +227,8 @@ Sample WbDrainScenario::runCacheLab(int round)
     const MetricsSnapshot m = service->metrics();
     Sample s = Sample::throughput(n, seconds);
     s.extra.insert(QStringLiteral("accepted_seconds"), double(acceptedMs) / 1000.0);
+    s.extra.insert(QStringLiteral("redis_ceiling_ops_s"), ceiling);
+    s.extra.insert(QStringLiteral("coalesced_writes"), qint64(m.writeBehindCoalesced));
     s.extra.insert(QStringLiteral("flushed_items"), qint64(m.writeBehindFlushed));
     s.extra.insert(QStringLiteral("db_writes"), qint64(m.dbWrites));
     s.extra.insert(QStringLiteral("db_reads"), qint64(m.dbReads));
@@ -184,4 +236,19 @@ Sample WbDrainScenario::runCacheLab(int round)
     reader.close();
     fixture.shutdown();
     return s;
+}
+
+Evaluation WbDrainScenario::evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const
+{
+    Evaluation e = Scenario::evaluate(baseline, cachelab);
+    QList<double> ceilings;
+    for (const Sample &s : cachelab)
+        ceilings << s.extra.value(QStringLiteral("redis_ceiling_ops_s")).toDouble();
+    const double ceiling = medianOf(ceilings);
+    const double base = median(baseline);
+    const double bound = base > 0 ? ceiling / base : 0;
+    e.fields.insert(QStringLiteral("redis_ceiling_ops_s"), ceiling);
+    e.fields.insert(QStringLiteral("ceiling_ratio"), bound);
+    e.notes << QStringLiteral("Redis alone: %1 k/s = ratio %2 at most").arg(ceiling / 1000, 0, 'f', 0).arg(bound, 0, 'f', 2);
+    return e;
 }

@@ -3,6 +3,12 @@
 // upserted with the sqlite3 C API in batched transactions (same statement
 // as the repository's versioned upsert). Both figures are N updates divided
 // by the time to reach the final state. Goal: ratio >= 0.50.
+//
+// Each CacheLab round also measures a ceiling: the same N writes sent as the
+// very script CacheLab runs (wb-write) over raw hiredis, 64 in flight, with
+// no service, no trace and no SQLite. No client of this design can accept the
+// writes faster than Redis runs that script, so ceiling / baseline bounds the
+// ratio any implementation could reach on this machine.
 #pragma once
 
 #include "scenario.h"
@@ -22,8 +28,11 @@ public:
     bool setUp(const BenchContext &ctx, QString *error) override;
     Sample runBaseline(int round) override;
     Sample runCacheLab(int round) override;
+    Evaluation evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const override;
 
 private:
+    /// Raw hiredis, EVALSHA wb-write pipelined Window deep: updates per second.
+    double redisCeiling(QString *error) const;
     qint64 ids() const { return std::max<qint64>(1, m_ctx.n / 10); }
     /// Update k writes id 1 + k % ids with price k, so the final price of
     /// every id is >= n - ids and every earlier one is below.

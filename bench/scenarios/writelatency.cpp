@@ -3,10 +3,16 @@
 
 #include "benchloop.h"
 #include "benchserver.h"
+#include "cachekeys.h"
+#include "cachescripts.h"
 #include "productservice.h"
+#include "rawredis.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
+
+#include <hiredis/hiredis.h>
 
 #include <algorithm>
 #include <vector>
@@ -87,9 +93,66 @@ Sample WriteLatencyScenario::runBaseline(int)
     return runSaves(StrategyKind::WriteThrough);
 }
 
+double WriteLatencyScenario::scriptRoundTripP50(QString *error)
+{
+    RawRedis raw;
+    if (!raw.connect(m_ctx.server->url(), error))
+        return 0;
+    const RedisScript &script = CacheScripts::wbWrite();
+    if (!raw.exec({ "SCRIPT", "LOAD", script.source() })) {
+        *error = QStringLiteral("SCRIPT LOAD wb-write: %1").arg(raw.lastError());
+        return 0;
+    }
+    const CacheKeys keys(QStringLiteral("floor:"));
+    const QByteArray stamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
+    std::vector<qint64> latencies;
+    latencies.reserve(size_t(m_ctx.n));
+    QElapsedTimer call;
+    for (qint64 k = 0; k < m_ctx.n; ++k) {
+        const QByteArray id = QByteArray::number(1 + k % Rows);
+        call.start();
+        RawReplyPtr r = raw.command({ "EVALSHA", script.sha(), "4", keys.product(id.toLongLong()), keys.queue(),
+            keys.processing(), keys.queued(), id, "0", "1", "0", "save " + QByteArray::number(k),
+            QByteArray::number(k), stamp });
+        latencies.push_back(call.nsecsElapsed() / 1000);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            *error = QStringLiteral("raw wb-write failed: %1").arg(raw.lastError());
+            return 0;
+        }
+    }
+    // Leave nothing behind: the floor's keys are not CacheLab's.
+    QList<QList<QByteArray>> drops { { "DEL", keys.queue(), keys.queued(), keys.processing() } };
+    for (qint64 id = 1; id <= Rows; ++id)
+        drops.append({ "DEL", keys.product(id) });
+    raw.execPipelined(drops);
+    std::sort(latencies.begin(), latencies.end());
+    return double(latencies.at(latencies.size() / 2));
+}
+
 Sample WriteLatencyScenario::runCacheLab(int)
 {
-    return runSaves(StrategyKind::WriteBehind);
+    QString error;
+    const double floor = scriptRoundTripP50(&error);
+    if (floor <= 0)
+        return Sample::failed(error);
+    Sample s = runSaves(StrategyKind::WriteBehind);
+    s.extra.insert(QStringLiteral("script_rtt_p50_us"), floor);
+    return s;
+}
+
+Evaluation WriteLatencyScenario::evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const
+{
+    Evaluation e = Scenario::evaluate(baseline, cachelab);
+    QList<double> floors;
+    for (const Sample &s : cachelab)
+        floors << s.extra.value(QStringLiteral("script_rtt_p50_us")).toDouble();
+    const double floor = medianOf(floors);
+    const double base = median(baseline);
+    const double bound = base > 0 ? floor / base : 0;
+    e.fields.insert(QStringLiteral("script_rtt_p50_us"), floor);
+    e.fields.insert(QStringLiteral("floor_ratio"), bound);
+    e.notes << QStringLiteral("one raw wb-write round trip: %1 us = ratio %2 at least").arg(floor, 0, 'f', 0).arg(bound, 0, 'f', 2);
+    return e;
 }
 
 void WriteLatencyScenario::tearDown()

@@ -1,6 +1,13 @@
 // write-latency: p50 of a ProductService::update() call under write-behind
 // against the p50 under write-through, same service, same file DB, one call
 // at a time. Goal: ratio <= 0.20 (lower is better).
+//
+// Each CacheLab round also measures a floor: the p50 of the same wb-write
+// script called one at a time over raw hiredis (under its own key prefix, so
+// CacheLab's worker never sees those writes). A write-behind save is one
+// such round trip, so floor / baseline is the lowest ratio any client of
+// this design could reach on this machine: on an idle box a loopback round
+// trip alone can take 100 us.
 #pragma once
 
 #include "productfixture.h"
@@ -21,9 +28,12 @@ public:
     Sample runBaseline(int round) override;
     Sample runCacheLab(int round) override;
     void tearDown() override;
+    Evaluation evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const override;
 
 private:
     Sample runSaves(StrategyKind strategy);
+    /// p50 in microseconds of raw EVALSHA wb-write round trips; <= 0 on error.
+    double scriptRoundTripP50(QString *error);
 
     BenchContext m_ctx;
     ProductFixture m_fixture;

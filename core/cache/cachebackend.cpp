@@ -41,6 +41,40 @@ QDateTime parseUtcTimestamp(const QByteArray &text)
     return QDateTime::fromString(QString::fromLatin1(text), Qt::ISODateWithMs);
 }
 
+// The inverse for the fill: the same text QDateTime::toString(Qt::ISODateWithMs)
+// gives for a UTC time, written by hand (every miss formats one, and
+// toString costs more than the rest of the fill's arguments together).
+QByteArray formatUtcTimestamp(const QDateTime &when)
+{
+    if (!when.isValid())
+        return {};
+    const QDateTime utc = when.timeSpec() == Qt::UTC ? when : when.toUTC();
+    const QDate date = utc.date();
+    const QTime time = utc.time();
+    if (date.year() < 0 || date.year() > 9999)
+        return utc.toString(Qt::ISODateWithMs).toLatin1();
+    char buf[24];
+    const auto put = [&buf](int at, int value, int digits) {
+        for (int i = at + digits - 1; i >= at; --i, value /= 10)
+            buf[i] = char('0' + value % 10);
+    };
+    put(0, date.year(), 4);
+    buf[4] = '-';
+    put(5, date.month(), 2);
+    buf[7] = '-';
+    put(8, date.day(), 2);
+    buf[10] = 'T';
+    put(11, time.hour(), 2);
+    buf[13] = ':';
+    put(14, time.minute(), 2);
+    buf[16] = ':';
+    put(17, time.second(), 2);
+    buf[19] = '.';
+    put(20, time.msec(), 3);
+    buf[23] = 'Z';
+    return QByteArray(buf, sizeof buf);
+}
+
 TraceOutcome outcomeOfStore(const StoreResult &r)
 {
     switch (r.status) {
@@ -63,11 +97,60 @@ TraceOutcome outcomeOfError(const RedisReply &r)
     return r.isClientError() ? TraceOutcome::Unavailable : TraceOutcome::Error;
 }
 
+// The arguments part of scriptText(): what redactedCommandText(keys + args,
+// 140) gives, built directly when every argument is printable ASCII (a fill
+// carries a product name, which usually has a space and so missed that
+// function's own fast path). Anything else goes to redactedCommandText.
+QString scriptArgsText(const QList<QByteArray> &keys, const QList<QByteArray> &args)
+{
+    constexpr int MaxChars = 140;
+    constexpr qsizetype MaxArg = 48;
+    const QByteArray first = keys.isEmpty() ? (args.isEmpty() ? QByteArray() : args.first()) : keys.first();
+    bool plain = first.compare("AUTH", Qt::CaseInsensitive) != 0 && first.compare("HELLO", Qt::CaseInsensitive) != 0
+        && first.compare("CONFIG", Qt::CaseInsensitive) != 0;
+    const auto printable = [](const QByteArray &a) {
+        for (const char c : a) {
+            if (c < ' ' || c > '~')
+                return false;
+        }
+        return true;
+    };
+    for (qsizetype i = 0; plain && i < keys.size() + args.size(); ++i)
+        plain = printable(i < keys.size() ? keys.at(i) : args.at(i - keys.size()));
+    if (!plain)
+        return redactedCommandText(keys + args, MaxChars);
+    QString out;
+    out.reserve(MaxChars + 64);
+    for (qsizetype i = 0; i < keys.size() + args.size(); ++i) {
+        const QByteArray &a = i < keys.size() ? keys.at(i) : args.at(i - keys.size());
+        if (i > 0)
+            out += QLatin1Char(' ');
+        const bool elided = a.size() > MaxArg;
+        const QByteArray shown = elided ? a.left(MaxArg - 3) + "..." : a;
+        if (shown.isEmpty() || shown.contains(' ') || shown.contains('"')) {
+            out += QLatin1Char('"');
+            for (const char c : shown) {
+                if (c == '"')
+                    out += QLatin1Char('\\');
+                out += QLatin1Char(c);
+            }
+            out += QLatin1Char('"');
+        } else {
+            out += QLatin1StringView(shown);
+        }
+        if (out.size() > MaxChars + 48)
+            break; // the rest would be cut off below anyway
+    }
+    if (out.size() > MaxChars)
+        out = out.left(MaxChars - 3) + QStringLiteral("...");
+    return out;
+}
+
 QString scriptText(
     const QByteArray &sha, const QString &name, const QList<QByteArray> &keys, const QList<QByteArray> &args)
 {
-    return QStringLiteral("EVALSHA %1.. (%2) ").arg(QString::fromLatin1(sha.left(8)), name)
-        + redactedCommandText(keys + args, 140);
+    return QStringLiteral("EVALSHA ") + QLatin1StringView(sha.left(8)) + QStringLiteral(".. (") + name
+        + QStringLiteral(") ") + scriptArgsText(keys, args);
 }
 
 // "label: MULTI | cmd | ... | EXEC", the trace text of a transaction.
@@ -87,6 +170,11 @@ qint64 nowMs()
 }
 
 } // namespace
+
+QByteArray CacheBackend::formatTimestamp(const QDateTime &when)
+{
+    return formatUtcTimestamp(when);
+}
 
 TraceOutcome CacheBackend::storeOutcome(const StoreResult &r)
 {
@@ -659,8 +747,8 @@ QPair<QList<QByteArray>, QList<QByteArray>> CacheBackend::fillCall(const Product
     const QList<QByteArray> keys { m_keys.product(product.id), m_keys.guard(product.id) };
     const QList<QByteArray> args { QByteArray::number(product.version), QByteArray::number(ttl),
         QByteArray::number(product.id), product.name.toUtf8(), QByteArray::number(product.price),
-        product.updatedAt.toUTC().toString(Qt::ISODateWithMs).toLatin1(), QByteArray::number(loadMs),
-        QByteArray::number(nowMs() + ttl), m_settings.staleSetGuard ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
+        formatUtcTimestamp(product.updatedAt), QByteArray::number(loadMs), QByteArray::number(nowMs() + ttl),
+        m_settings.staleSetGuard ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
     return { keys, args };
 }
 
@@ -801,10 +889,16 @@ QList<RedisCommand> CacheBackend::viewCommands(const QList<View> &views) const
     }
     const QByteArray recent = m_keys.recent();
     const QByteArray viewsKey = m_keys.views();
+    // The list keeps recentLimit ids, so only the last recentLimit ids of the
+    // batch can be in it afterwards: the LPUSHes of those alone already fill
+    // it, pushing every older entry (and any older id of the batch) past the
+    // LTRIM. A burst of misses over many ids then sends 2 commands per id
+    // here instead of 4, and the list ends up the same.
+    const qsizetype listed = std::min<qsizetype>(order.size(), std::max(1, m_settings.recentLimit));
     QList<RedisCommand> cmds;
-    cmds.reserve(order.size() * 4 + 1);
-    for (qint64 id : std::as_const(order)) {
-        const QByteArray value = QByteArray::number(id);
+    cmds.reserve(listed * 2 + order.size() * 2 + 1);
+    for (qsizetype i = order.size() - listed; i < order.size(); ++i) {
+        const QByteArray value = QByteArray::number(order.at(i));
         cmds.append({ QByteArrayLiteral("LREM"), recent, QByteArrayLiteral("0"), value });
         cmds.append({ QByteArrayLiteral("LPUSH"), recent, value });
     }

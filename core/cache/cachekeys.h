@@ -1,7 +1,8 @@
 // CacheKeys: every Redis key name CacheLab uses, in one place.
 //
 // With the default empty prefix the names are exactly "product:{id}",
-// "recent_products", "cachelab:wb:queue" and "cachelab:wb:processing".
+// "recent_products", "cachelab:wb:queue", "cachelab:wb:queued" and
+// "cachelab:wb:processing".
 #pragma once
 
 #include <QByteArray>
@@ -25,6 +26,9 @@ public:
     QByteArray recent() const { return m_prefix + "recent_products"; }
     QByteArray queue() const { return m_prefix + "cachelab:wb:queue"; }
     QByteArray processing() const { return m_prefix + "cachelab:wb:processing"; }
+    /// Set of the ids now in queue(): a write to an id already waiting there is
+    /// not queued twice (the worker flushes the hash's latest state anyway).
+    QByteArray queued() const { return m_prefix + "cachelab:wb:queued"; }
     QByteArray nextId() const { return m_prefix + "cachelab:wb:nextid"; }
     /// Invalidation guard: the lowest version a fill may still write.
     QByteArray guard(qint64 id) const { return m_prefix + "cachelab:guard:" + QByteArray::number(id); }

@@ -29,6 +29,7 @@ QJsonObject MetricsSnapshot::toJson() const
         { QStringLiteral("redisCommands"), qint64(redisCommands) },
         { QStringLiteral("writeBehindQueued"), qint64(writeBehindQueued) },
         { QStringLiteral("writeBehindFlushed"), qint64(writeBehindFlushed) },
+        { QStringLiteral("writeBehindCoalesced"), qint64(writeBehindCoalesced) },
         { QStringLiteral("queueDepth"), queueDepth }, { QStringLiteral("latencies"), lat } };
 }
 
@@ -68,6 +69,7 @@ MetricsSnapshot CacheMetrics::snapshot() const
     m.redisCommands = redisCommands;
     m.writeBehindQueued = writeBehindQueued;
     m.writeBehindFlushed = writeBehindFlushed;
+    m.writeBehindCoalesced = writeBehindCoalesced;
     m.queueDepth = queueDepth;
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
         LatencyStats l;

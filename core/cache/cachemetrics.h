@@ -41,6 +41,7 @@ struct MetricsSnapshot final
     quint64 redisCommands = 0;
     quint64 writeBehindQueued = 0;
     quint64 writeBehindFlushed = 0; ///< items written to SQLite by the worker
+    quint64 writeBehindCoalesced = 0; ///< accepted writes whose id was already queued
     int queueDepth = 0; ///< queue + processing, last seen
     QList<LatencyStats> latencies;
 
@@ -70,6 +71,7 @@ public:
     quint64 redisCommands = 0;
     quint64 writeBehindQueued = 0;
     quint64 writeBehindFlushed = 0;
+    quint64 writeBehindCoalesced = 0;
     int queueDepth = 0;
 
 private:

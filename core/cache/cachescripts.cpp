@@ -18,7 +18,8 @@ if ARGV[9] == '1' then
   if g and tonumber(g) > v then return -1 end
   if cur[1] and not cur[3] and tonumber(cur[1]) > v then return -3 end
 end
-if redis.call('HEXISTS', KEYS[1], 'absent') == 1 then redis.call('DEL', KEYS[1]) end
+-- cur[3] already says whether a negative entry is there: no HEXISTS.
+if cur[3] then redis.call('DEL', KEYS[1]) end
 redis.call('HSET', KEYS[1], 'id', ARGV[3], 'name', ARGV[4], 'price', ARGV[5], 'version', ARGV[1],
            'updated_at', ARGV[6], 'delta', ARGV[7], 'expires_at', ARGV[8])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -73,12 +74,13 @@ return 0
     return s;
 }
 
-// KEYS: hash, queue, processing. ARGV: id, expected_version (0 = any),
+// KEYS: hash, queue, processing, queued. ARGV: id, expected_version (0 = any),
 // db_version ('' = unknown, 0 = no row), delete ('1'/'0'), name, price, updated_at.
-// Returns {code, version, depth}: code 1 queued (version = the new one,
-// depth = queue + processing), 0 not cached and db_version unknown (ask
-// SQLite, call again), -1 no such product, -2 conflict (version = current).
-// Only a queued write changes anything.
+// Returns {code, version, depth, pushed}: code 1 accepted (version = the new
+// one, depth = queue + processing, pushed = 1 when the id joined the queue,
+// 0 when it was already waiting there: coalesced), 0 not cached and
+// db_version unknown (ask SQLite, call again), -1 no such product, -2
+// conflict (version = current). Only an accepted write changes anything.
 const RedisScript &wbWrite()
 {
     static const RedisScript s(QStringLiteral("wb-write"), QByteArrayLiteral(R"lua(
@@ -91,11 +93,11 @@ elseif ARGV[3] ~= '' then
   current = tonumber(ARGV[3]) or 0
   exists = current > 0
 else
-  return {0, 0, 0}
+  return {0, 0, 0, 0}
 end
-if not exists then return {-1, current, 0} end
+if not exists then return {-1, current, 0, 0} end
 local expected = tonumber(ARGV[2]) or 0
-if expected > 0 and expected ~= current then return {-2, current, 0} end
+if expected > 0 and expected ~= current then return {-2, current, 0, 0} end
 local v = string.format('%d', current + 1)
 if ARGV[4] == '1' then
   -- A tombstone: reads answer NotFound until the worker deletes the row.
@@ -108,8 +110,16 @@ else
 end
 -- No TTL while unflushed: a queued item must never expire.
 redis.call('PERSIST', KEYS[1])
-local depth = redis.call('RPUSH', KEYS[2], ARGV[1]) + redis.call('LLEN', KEYS[3])
-return {1, current + 1, depth}
+-- An id already waiting in the queue is not pushed again: the worker reads
+-- the hash when it flushes, so it writes this newest state anyway.
+local pushed = redis.call('SADD', KEYS[4], ARGV[1])
+local depth
+if pushed == 1 then
+  depth = redis.call('RPUSH', KEYS[2], ARGV[1]) + redis.call('LLEN', KEYS[3])
+else
+  depth = redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3])
+end
+return {1, current + 1, depth, pushed}
 )lua"));
     return s;
 }
@@ -133,20 +143,29 @@ return 1
     return s;
 }
 
-// KEYS: processing, queue. Moves every item back to the head of the queue,
-// keeping their order. Returns how many moved.
+// KEYS: processing, queue, queued. Moves every item back to the head of the
+// queue, keeping their order, and marks each as queued again. Returns how
+// many moved.
 const RedisScript &wbRecover()
 {
     static const RedisScript s(QStringLiteral("wb-recover"), QByteArrayLiteral(R"lua(
 local n = 0
-while redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT') do n = n + 1 end
+while true do
+  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not v then break end
+  redis.call('SADD', KEYS[3], v)
+  n = n + 1
+end
 return n
 )lua"));
     return s;
 }
 
-// KEYS: queue, processing. ARGV: max. LMOVE queue -> processing up to max
-// times in one round trip; returns the moved items in order.
+// KEYS: queue, processing, queued. ARGV: max. LMOVE queue -> processing up
+// to max times in one round trip, each moved id leaving the queued set (a
+// write after this point queues it again); returns the moved items in order.
+// An emptied queue empties the set too, so the two cannot drift apart for
+// long (a hand-deleted queue list, an evicted key).
 const RedisScript &wbTake()
 {
     static const RedisScript s(QStringLiteral("wb-take"), QByteArrayLiteral(R"lua(
@@ -154,8 +173,10 @@ local out = {}
 for i = 1, tonumber(ARGV[1]) do
   local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
   if not v then break end
+  redis.call('SREM', KEYS[3], v)
   out[#out + 1] = v
 end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[3]) end
 return out
 )lua"));
     return s;

@@ -12,7 +12,8 @@
 //              only if no newer write arrived meanwhile.
 //  wbWrite     accept one write-behind update or delete: version check
 //              (compare-and-set), HSET with the dirty mark, PERSIST, RPUSH
-//              to the queue - what WATCH + MULTI did, in one round trip.
+//              to the queue unless the id already waits there (coalescing) -
+//              what WATCH + MULTI did, in one round trip.
 //  wbTake      LMOVE queue -> processing up to the batch size, in one round trip.
 //  wbRecover   move everything in processing back to the queue (after a crash).
 //  idFloor     raise the write-behind id counter to at least a value.

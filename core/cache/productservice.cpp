@@ -687,11 +687,11 @@ void ProductService::scanKeys(const std::shared_ptr<Operation> &op, QList<QByteA
 void ProductService::dropKeys(
     const std::shared_ptr<Operation> &op, const QList<QByteArray> &keys, std::function<void(qint64, qint64)> then)
 {
-    // The queue lists and the id counter are never dropped, whatever the pattern.
+    // The queue keys and the id counter are never dropped, whatever the pattern.
     const CacheKeys &k = m_backend->keys();
     QList<QByteArray> droppable;
     for (const QByteArray &key : keys) {
-        if (key != k.queue() && key != k.processing() && key != k.nextId())
+        if (key != k.queue() && key != k.processing() && key != k.queued() && key != k.nextId())
             droppable << key;
     }
     if (droppable.isEmpty()) {

@@ -79,7 +79,7 @@ void WriteBehindQueue::recover()
     const CacheKeys &k = m_backend.keys();
     ++m_backend.metrics().redisCommands;
     CacheScripts::wbRecover().run(
-        m_backend.redis(), { k.processing(), k.queue() }, {}, this, [this](const RedisReply &r, bool) {
+        m_backend.redis(), { k.processing(), k.queue(), k.queued() }, {}, this, [this](const RedisReply &r, bool) {
             if (r.isInteger() && r.toInteger() > 0 && m_backend.beginBackground) {
                 OperationPtr op = m_backend.beginBackground(QStringLiteral("recover"), 0);
                 op->step(TraceSystem::Redis,
@@ -151,7 +151,7 @@ void WriteBehindQueue::runFlush()
 
     const int batch = settings.writeBehindBatchSize;
     auto classify = [](const RedisReply &r) { return r.size() > 0 ? TraceOutcome::Queue : TraceOutcome::Ok; };
-    m_backend.script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing() }, { QByteArray::number(batch) },
+    m_backend.script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing(), keys.queued() }, { QByteArray::number(batch) },
         classify, [this, op, keys, settings, batch](const RedisReply &reply) {
             if (!reply.isArray()) {
                 // Not "nothing to do": an error here must not look like an
@@ -294,7 +294,7 @@ void WriteBehindQueue::runFlush()
                             if (!r.ok()) {
                                 // Nothing was written: put the items back for a later try.
                                 m_backend.script(
-                                    op, CacheScripts::wbRecover(), { keys.processing(), keys.queue() }, {},
+                                    op, CacheScripts::wbRecover(), { keys.processing(), keys.queue(), keys.queued() }, {},
                                     [](const RedisReply &) { return TraceOutcome::Queue; },
                                     [this, op, r](const RedisReply &) {
                                         op->fail(ServiceStatus::Error,

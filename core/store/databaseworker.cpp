@@ -19,10 +19,13 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
 #include <QTimer>
+
+#include <sqlite3.h>
 
 namespace {
 
@@ -147,6 +150,34 @@ QString summarise(const QVariant &v)
     return v.toString();
 }
 
+// updated_at as this program and the schema's defaults write it
+// ("yyyy-MM-ddTHH:mm:ss.zzzZ"), read without QDateTime::fromString, which
+// costs more than the rest of the row. Any other layout goes to fromString.
+QDateTime parseUpdatedAt(QStringView text)
+{
+    const auto num = [text](int from, int len, int *out) {
+        int v = 0;
+        for (int i = from; i < from + len; ++i) {
+            const char16_t c = text[i].unicode();
+            if (c < u'0' || c > u'9')
+                return false;
+            v = v * 10 + (c - u'0');
+        }
+        *out = v;
+        return true;
+    };
+    int y, mo, d, h, mi, sec, ms;
+    if (text.size() == 24 && text[4] == u'-' && text[7] == u'-' && text[10] == u'T' && text[13] == u':'
+        && text[16] == u':' && text[19] == u'.' && text[23] == u'Z' && num(0, 4, &y) && num(5, 2, &mo) && num(8, 2, &d)
+        && num(11, 2, &h) && num(14, 2, &mi) && num(17, 2, &sec) && num(20, 3, &ms)) {
+        const QDate date(y, mo, d);
+        const QTime time(h, mi, sec, ms);
+        if (date.isValid() && time.isValid())
+            return QDateTime(date, time, Qt::UTC);
+    }
+    return QDateTime::fromString(text.toString(), Qt::ISODateWithMs).toUTC();
+}
+
 ProductChange::Kind kindFromText(const QString &kind)
 {
     if (kind == QLatin1String("insert"))
@@ -223,6 +254,10 @@ void DatabaseWorker::closeConnection()
 {
     // Prepared statements belong to the connection: drop them before it goes.
     m_statements.clear();
+    if (m_selectStmt)
+        sqlite3_finalize(m_selectStmt);
+    m_selectStmt = nullptr;
+    m_nativeState = NativeState::Unknown;
     if (!m_db.isValid())
         return;
     m_db.close();
@@ -242,7 +277,7 @@ Product DatabaseWorker::productFromQuery(const QSqlQuery &q)
     p.name = q.value(1).toString();
     p.price = q.value(2).toLongLong();
     p.version = q.value(3).toLongLong();
-    p.updatedAt = QDateTime::fromString(q.value(4).toString(), Qt::ISODateWithMs).toUTC();
+    p.updatedAt = parseUpdatedAt(q.value(4).toString());
     return p;
 }
 
@@ -367,9 +402,80 @@ DatabaseWorker::Statement DatabaseWorker::execCached(
     return Statement(std::move(q));
 }
 
+sqlite3_stmt *DatabaseWorker::nativeSelect()
+{
+    if (m_selectStmt || m_nativeState == NativeState::Unavailable)
+        return m_selectStmt;
+    // The handle is only safe to use when the driver runs the SQLite library
+    // this program links (a Qt with its own bundled copy would not): same
+    // handle type and the same library build (source id).
+    const QVariant handle = m_db.driver()->handle();
+    sqlite3 *db = nullptr;
+    if (qstrcmp(handle.typeName(), "sqlite3*") == 0)
+        db = *static_cast<sqlite3 *const *>(handle.constData());
+    if (db && m_nativeState == NativeState::Unknown) {
+        QSqlQuery q(m_db);
+        const bool same = q.exec(QStringLiteral("SELECT sqlite_source_id()")) && q.next()
+            && q.value(0).toString() == QLatin1String(sqlite3_sourceid());
+        m_nativeState = same ? NativeState::Checked : NativeState::Unavailable;
+    }
+    if (!db || m_nativeState != NativeState::Checked) {
+        m_nativeState = NativeState::Unavailable;
+        return nullptr;
+    }
+    const QByteArray sql = selectProductSql().toUtf8();
+    if (sqlite3_prepare_v3(db, sql.constData(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &m_selectStmt, nullptr)
+        != SQLITE_OK) {
+        // Not cached: the next read tries again; this one uses QSqlQuery,
+        // which reports the error in its usual words.
+        sqlite3_finalize(m_selectStmt);
+        m_selectStmt = nullptr;
+    }
+    return m_selectStmt;
+}
+
 bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreResult &r, const QString &action)
 {
-    const Statement q = execCached(selectProductSql(), { id }, r, action);
+    if (sqlite3_stmt *st = nativeSelect()) {
+        // The hottest statement (every cache miss) on the connection's own
+        // handle: QSqlQuery rebuilds its column record on every exec, which
+        // costs several times the lookup itself. Same SQL, same trace text.
+        r.sql << selectProductSql() + QStringLiteral("  -- ") + QString::number(id);
+        sqlite3_bind_int64(st, 1, id);
+        const int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const auto text = [st](int col) {
+                return QString::fromUtf8(
+                    reinterpret_cast<const char *>(sqlite3_column_text(st, col)), sqlite3_column_bytes(st, col));
+            };
+            Product p;
+            p.id = sqlite3_column_int64(st, 0);
+            p.name = text(1);
+            p.price = sqlite3_column_int64(st, 2);
+            p.version = sqlite3_column_int64(st, 3);
+            p.updatedAt = parseUpdatedAt(text(4));
+            *out = std::move(p);
+        } else if (rc == SQLITE_DONE) {
+            out->reset();
+        } else {
+            sqlite3 *db = sqlite3_db_handle(st);
+            const QSqlError error(QStringLiteral("Unable to fetch row"), QString::fromUtf8(sqlite3_errmsg(db)),
+                QSqlError::StatementError, QString::number(sqlite3_errcode(db)));
+            sqlite3_reset(st);
+            r.status = StoreStatus::Error;
+            r.error = describeError(error, action.isEmpty() ? QStringLiteral("Reading product %1").arg(id) : action);
+            r.product.reset();
+            r.products.clear();
+            r.rowsAffected = 0;
+            return false;
+        }
+        // Reset at once (as Statement does with finish()): no read stays
+        // open on the connection between jobs.
+        sqlite3_reset(st);
+        return true;
+    }
+    const Statement q = execCached(
+        selectProductSql(), { id }, r, action.isEmpty() ? QStringLiteral("Reading product %1").arg(id) : action);
     if (!q)
         return false;
     if (q->next())
@@ -642,7 +748,8 @@ StoreResult DatabaseWorker::get(qint64 id)
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    if (!readProduct(id, &r.product, r, QStringLiteral("Reading product %1").arg(id)))
+    // An empty action: "Reading product <id>", made only if it fails.
+    if (!readProduct(id, &r.product, r, QString()))
         return r;
     if (!r.product) {
         r.status = StoreStatus::NotFound;

@@ -22,6 +22,7 @@
 class QSqlQuery;
 class QSqlError;
 class QTimer;
+struct sqlite3_stmt;
 
 class DatabaseWorker final : public QObject
 {
@@ -103,7 +104,11 @@ private:
     /// body returns false to roll back (and sets r's status).
     StoreResult writeTransaction(const QString &action, const TxBody &body);
     bool readChanges(qint64 afterSeq, bool external, QList<ProductChange> *out, StoreResult &r);
+    /// An empty action reads as "Reading product <id>" in an error.
     bool readProduct(qint64 id, std::optional<Product> *out, StoreResult &r, const QString &action);
+    /// The product-by-id statement on the driver's sqlite3 handle, or null
+    /// when that handle cannot be used (readProduct then uses QSqlQuery).
+    sqlite3_stmt *nativeSelect();
     bool migrate(StoreResult &r);
     bool detectFullText(StoreResult &r);
     bool ensureFullTextIndex(StoreResult &r);
@@ -126,6 +131,9 @@ private:
     qint64 m_prunedUpTo = 0; ///< change rows <= this were deleted by us
     QList<ProductChange> m_jobChanges;
     QHash<QString, std::shared_ptr<QSqlQuery>> m_statements; ///< prepared, per SQL text; cleared on close
+    enum class NativeState { Unknown, Checked, Unavailable };
+    NativeState m_nativeState = NativeState::Unknown; ///< may the sqlite3 handle be used (per connection)
+    sqlite3_stmt *m_selectStmt = nullptr; ///< see nativeSelect(); finalized on close
     QString m_lastPollError;
     std::atomic_bool m_stopping { false };
 };

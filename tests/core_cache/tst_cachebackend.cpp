@@ -5,8 +5,12 @@
 // race (a slow reader filling old data after a delete or an update),
 // reproduced with the guard off and shown prevented with it on.
 #include "cachefixture.h"
+#include "cachekeys.h"
 #include "cachescripts.h"
+#include "operationtrace.h"
 
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QtTest>
 
 using namespace CacheTest;
@@ -246,6 +250,115 @@ private slots:
         QCOMPARE(m_server->syncString({ "HGET", "product:1", "version" }), QByteArray("3"));
         QCOMPARE(m_server->syncString({ "HGET", "product:1", "name" }), QByteArray("v3"));
         svc().setFillHookForTesting({});
+    }
+
+    // The fill writes updated_at as QDateTime::toString(Qt::ISODateWithMs)
+    // of the UTC time (formatted by hand), and its trace step shows the
+    // script's keys and arguments exactly as redactedCommandText would.
+    void fillTimestampsAndTraceText()
+    {
+        seed(repo(), 4);
+        QSignalSpy changed(&repo(), &ProductRepository::changed);
+        const QString longName = QStringLiteral("A very long product name that goes past the 48 characters shown");
+        const QList<QPair<QString, QString>> rows = {
+            { QStringLiteral("Say \"hi\" to all"), QStringLiteral("2024-02-29T23:59:59.007Z") },
+            { QStringLiteral("Plain"), QStringLiteral("0999-01-02T03:04:05.000Z") },
+            { longName, QStringLiteral("2024-03-01T10:20:30.500+01:00") }, // not UTC: filled as UTC
+            { QStringLiteral("Caf\u00e9 \u2615"), QStringLiteral("2030-12-31T00:00:00.999Z") }, // not ASCII
+        };
+        {
+            // Another program's edit; it moves version on itself, so the
+            // bump trigger leaves its updated_at alone.
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("side"));
+            db.setDatabaseName(repo().path());
+            QVERIFY(db.open());
+            for (int i = 0; i < rows.size(); ++i) {
+                QSqlQuery q(db);
+                q.prepare(
+                    QStringLiteral("UPDATE products SET name = ?, updated_at = ?, version = version + 1 WHERE id = ?"));
+                q.addBindValue(rows.at(i).first);
+                q.addBindValue(rows.at(i).second);
+                q.addBindValue(i + 1);
+                QVERIFY(q.exec());
+            }
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("side"));
+        // The change feed reports the edits and the service drops those ids
+        // from the cache; the gets below must come after that, or the
+        // invalidation would remove what they filled.
+        const auto external = [&changed] {
+            int n = 0;
+            for (const QList<QVariant> &args : changed) {
+                for (const ProductChange &c : args.at(0).value<QList<ProductChange>>())
+                    n += c.external ? 1 : 0;
+            }
+            return n;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(external(), int(rows.size()), WaitMs);
+
+        svc().setStrategy(StrategyKind::CacheAside);
+        const CacheKeys keys;
+        for (qint64 id = 1; id <= rows.size(); ++id) {
+            const auto r = get(id);
+            EXPECT_OK(r);
+            QVERIFY(!r->fromCache);
+            const QDateTime when = QDateTime::fromString(rows.at(id - 1).second, Qt::ISODateWithMs);
+            QVERIFY(when.isValid());
+            QCOMPARE(r->product->updatedAt, when);
+            const QHash<QByteArray, QByteArray> h = hash(*m_server, keys.product(id));
+            const QByteArray expectedText = when.toUTC().toString(Qt::ISODateWithMs).toLatin1();
+            QCOMPARE(h.value("updated_at"), expectedText);
+            if (id == 3)
+                QCOMPARE(expectedText, QByteArray("2024-03-01T09:20:30.500Z"));
+
+            // delta and expires_at are stored in the hash, so every argument is known.
+            const QList<QByteArray> args { h.value("version"),
+                QByteArray::number(qint64(svc().settings().ttlSeconds) * 1000), QByteArray::number(id),
+                rows.at(id - 1).first.toUtf8(), h.value("price"), expectedText, h.value("delta"), h.value("expires_at"),
+                "1" };
+            const QString expected = QStringLiteral("EVALSHA ")
+                + QString::fromLatin1(CacheScripts::fill().sha().left(8)) + QStringLiteral(".. (fill) ")
+                + redactedCommandText(QList<QByteArray> { keys.product(id), keys.guard(id) } + args, 140);
+            QStringList evalshas;
+            for (const TraceStep &s : r->trace.steps) {
+                if (s.text.startsWith(QLatin1String("EVALSHA")))
+                    evalshas << s.text;
+            }
+            QCOMPARE(evalshas, QStringList { expected });
+        }
+    }
+
+    // A burst of views over more ids than the recent list holds: the list
+    // ends as the newest recentLimit ids (an older entry pushed out), and
+    // every view still counts in the leaderboard and the viewer logs.
+    void viewBurstOverManyIds()
+    {
+        seed(repo(), 16);
+        svc().setStrategy(StrategyKind::CacheAside);
+        const CacheKeys keys;
+        EXPECT_OK(get(16));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            m_server->syncList({ "LRANGE", keys.recent(), "0", "-1" }), QList<QByteArray> { "16" }, WaitMs);
+        EXPECT_OK(await([&](QObject *c, ServiceCallback cb) { svc().warmUp(c, cb); }));
+
+        QList<qint64> ids;
+        for (qint64 id = 1; id <= 15; ++id)
+            ids << id;
+        ids << 3 << 1;
+        int done = 0;
+        for (qint64 id : std::as_const(ids)) // issued together: one view batch
+            svc().get(id, this, [&](const ServiceResult &r) { done += r.ok() && r.fromCache ? 1 : 0; });
+        QTRY_COMPARE_WITH_TIMEOUT(done, int(ids.size()), WaitMs);
+
+        const QList<QByteArray> expected { "1", "3", "15", "14", "13", "12", "11", "10", "9", "8" };
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->syncList({ "LRANGE", keys.recent(), "0", "-1" }), expected, WaitMs);
+        QCOMPARE(m_server->syncString({ "ZSCORE", keys.views(), "1" }), QByteArray("2"));
+        QCOMPARE(m_server->syncString({ "ZSCORE", keys.views(), "2" }), QByteArray("1"));
+        QCOMPARE(m_server->syncString({ "ZSCORE", keys.views(), "16" }), QByteArray("1"));
+        QCOMPARE(m_server->syncInteger({ "ZCARD", keys.views() }), 16);
+        QCOMPARE(m_server->syncInteger({ "PFCOUNT", keys.viewers(2) }), 1);
+        QCOMPARE(m_server->syncInteger({ "PFCOUNT", keys.viewers(1) }), 1);
     }
 };
 

@@ -1,6 +1,7 @@
 // Tests for WriteBehindQueue (the write-behind worker) with a real
 // redis-server and SQLite: coalescing, batching, the flush interval, live
-// queue depth, and crash recovery at both dangerous points (after LMOVE,
+// queue depth, coalescing at enqueue (an id waits in the queue once), and
+// crash recovery at both dangerous points (after LMOVE,
 // before the SQL commit; after the commit, before LREM): after a restart
 // every write lands exactly once (article bug 3, second half: LPOP before
 // the DB write lost the item).
@@ -82,16 +83,27 @@ private slots:
         queue().setPaused(true);
         for (int i = 1; i <= 10; ++i)
             EXPECT_OK(update(1, QStringLiteral("one v%1").arg(i), i));
-        for (int i = 1; i <= 5; ++i)
-            EXPECT_OK(update(2, QStringLiteral("two v%1").arg(i), i));
-        QCOMPARE(llen("cachelab:wb:queue"), 15);
-        QTRY_COMPARE_WITH_TIMEOUT(svc().queueDepth(), 15, WaitMs);
+        std::optional<ServiceResult> last;
+        for (int i = 1; i <= 5; ++i) {
+            last = update(2, QStringLiteral("two v%1").arg(i), i);
+            EXPECT_OK(last);
+        }
+        // Each id waits in the queue once; later writes only change its hash.
+        QCOMPARE(llen("cachelab:wb:queue"), 2);
+        QCOMPARE(m_server->syncInteger({ "SCARD", "cachelab:wb:queued" }), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(svc().queueDepth(), 2, WaitMs);
+        QCOMPARE(svc().metrics().writeBehindQueued, 15u);
+        QCOMPARE(svc().metrics().writeBehindCoalesced, 13u);
+        const QList<TraceStep> steps = last->trace.stepsOf(TraceSystem::Redis);
+        QCOMPARE(steps.size(), 1);
+        QCOMPARE(steps.first().outcome, TraceOutcome::Coalesced);
+        QVERIFY2(steps.first().text.contains(QStringLiteral("already queued")), qPrintable(steps.first().text));
+        QVERIFY2(!steps.first().text.contains(QStringLiteral("RPUSH cachelab")), qPrintable(steps.first().text));
         QSignalSpy flushed(&queue(), &WriteBehindQueue::flushed);
         svc().resetMetrics();
         const auto r = flush();
         EXPECT_OK(r);
         QCOMPARE(r->count, 2);
-        QVERIFY(r->trace.hasStep(TraceOutcome::Coalesced));
         QCOMPARE(r->trace.count(TraceSystem::Sql), 1); // one transaction for the batch
         QCOMPARE(svc().metrics().dbWrites, 1u);
         QCOMPARE(flushed.count(), 1);
@@ -100,9 +112,13 @@ private slots:
         QCOMPARE(dbRow(repo(), 2)->version, 6);
         QCOMPARE(llen("cachelab:wb:queue"), 0);
         QCOMPARE(llen("cachelab:wb:processing"), 0);
+        QCOMPARE(m_server->syncInteger({ "EXISTS", "cachelab:wb:queued" }), 0);
         QTRY_COMPARE_WITH_TIMEOUT(svc().queueDepth(), 0, WaitMs);
         QVERIFY(m_server->syncInteger({ "TTL", "product:1" }) > 0);
         QCOMPARE(m_server->syncInteger({ "HEXISTS", "product:1", "dirty" }), 0);
+        // Taken ids left the set: the next write queues the id again.
+        EXPECT_OK(update(1, QStringLiteral("one v11"), 11));
+        QCOMPARE(llen("cachelab:wb:queue"), 1);
     }
 
     void batchesAndInterval()
@@ -157,7 +173,7 @@ private slots:
             = await([&](QObject *c, ServiceCallback cb) { svc().create(QStringLiteral("c1"), 4, c, cb); });
         EXPECT_OK(created);
         QCOMPARE(created->product->id, 4);
-        QCOMPARE(llen("cachelab:wb:queue"), 5);
+        QCOMPARE(llen("cachelab:wb:queue"), 4); // id 1 once
 
         queue().setCrashPointForTesting(point);
         const auto crashed = flush();
@@ -165,7 +181,8 @@ private slots:
         QCOMPARE(crashed->status, ServiceStatus::Error);
         QVERIFY(queue().hasCrashed());
         QCOMPARE(llen("cachelab:wb:queue"), 0);
-        QCOMPARE(llen("cachelab:wb:processing"), 5); // the items are safe, not popped
+        QCOMPARE(llen("cachelab:wb:processing"), 4); // the items are safe, not popped
+        QCOMPARE(m_server->syncInteger({ "EXISTS", "cachelab:wb:queued" }), 0);
         if (point == WriteBehindQueue::CrashPoint::AfterMove) {
             QCOMPARE(dbRow(repo(), 1)->version, 1);
             QVERIFY(!dbRow(repo(), 4));
@@ -192,6 +209,35 @@ private slots:
             rowChanges += int(args.first().value<QList<ProductChange>>().size());
         QCOMPARE(rowChanges, point == WriteBehindQueue::CrashPoint::AfterMove ? 4 : 0);
         QVERIFY(m_server->syncInteger({ "TTL", "product:1" }) > 0);
+    }
+
+    // Items moved back by recovery count as queued again: a write to one of
+    // them is coalesced, not pushed a second time.
+    void recoveredItemsAreQueuedAgain()
+    {
+        seed(repo(), 2);
+        queue().setPaused(true);
+        EXPECT_OK(update(1, QStringLiteral("a"), 1));
+        EXPECT_OK(update(2, QStringLiteral("b"), 2));
+        queue().setCrashPointForTesting(WriteBehindQueue::CrashPoint::AfterMove);
+        QCOMPARE(flush()->status, ServiceStatus::Error);
+        QCOMPARE(llen("cachelab:wb:processing"), 2);
+        QCOMPARE(m_server->syncInteger({ "EXISTS", "cachelab:wb:queued" }), 0);
+
+        restartService();
+        queue().setPaused(true); // before the first connected turn: recover, but do not flush
+        QTRY_COMPARE_WITH_TIMEOUT(llen("cachelab:wb:queue"), 2, WaitMs);
+        QCOMPARE(llen("cachelab:wb:processing"), 0);
+        QCOMPARE(m_server->syncInteger({ "SISMEMBER", "cachelab:wb:queued", "1" }), 1);
+        QCOMPARE(m_server->syncInteger({ "SISMEMBER", "cachelab:wb:queued", "2" }), 1);
+        const auto r = update(1, QStringLiteral("a2"), 3);
+        EXPECT_OK(r);
+        QCOMPARE(r->trace.stepsOf(TraceSystem::Redis).first().outcome, TraceOutcome::Coalesced);
+        QCOMPARE(llen("cachelab:wb:queue"), 2);
+        queue().setPaused(false);
+        EXPECT_OK(flush());
+        QTRY_COMPARE_WITH_TIMEOUT(dbRow(repo(), 1)->name, QStringLiteral("a2"), WaitMs);
+        QCOMPARE(dbRow(repo(), 2)->name, QStringLiteral("b"));
     }
 
     // A write-behind create holds an id SQLite has not seen; a create under
@@ -299,16 +345,18 @@ private slots:
             qPrintable(r->trace.toText()));
         QCOMPARE(m_server->syncString({ "HGET", "product:1", "name" }), QByteArray("n"));
         QCOMPARE(llen("cachelab:wb:queue"), 2);
+        QCOMPARE(svc().metrics().writeBehindCoalesced, 0u);
 
         // A delete leaves a tombstone; a write to it is NotFound.
         r = await([&](QObject *c, ServiceCallback cb) { svc().remove(1, c, cb); });
         EXPECT_OK(r);
         QVERIFY2(r->trace.stepsOf(TraceSystem::Redis).first().text.contains(QStringLiteral("tombstone product:1")),
             qPrintable(r->trace.toText()));
+        QCOMPARE(r->trace.stepsOf(TraceSystem::Redis).first().outcome, TraceOutcome::Coalesced); // 1 waits already
         r = await([&](QObject *c, ServiceCallback cb) { svc().update(1, QStringLiteral("y"), 8, 0, c, cb); });
         EXPECT_STATUS(r, ServiceStatus::NotFound);
-        QCOMPARE(llen("cachelab:wb:queue"), 3);
-        QTRY_COMPARE_WITH_TIMEOUT(svc().queueDepth(), 3, WaitMs);
+        QCOMPARE(llen("cachelab:wb:queue"), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(svc().queueDepth(), 2, WaitMs);
     }
 
     // Writes pipeline (each is sent at once, nothing is held back on the
@@ -357,7 +405,7 @@ private slots:
         }
         QCOMPARE(won, 1);
         QCOMPARE(conflicts, int(cas.size()) - 1);
-        QCOMPARE(llen("cachelab:wb:queue"), N + 1);
+        QCOMPARE(llen("cachelab:wb:queue"), 1); // N + 1 writes to one id: queued once
         queue().setPaused(false);
         EXPECT_OK(flush());
         QTRY_COMPARE_WITH_TIMEOUT(dbRow(repo(), 1)->version, qint64(N + 2), WaitMs);
@@ -388,6 +436,7 @@ private slots:
         std::optional<ServiceResult> f;
         svc().flushWriteBehind(this, [&](const ServiceResult &r) { f = r; });
         EXPECT_OK(update(1, QStringLiteral("second"), 2));
+        QCOMPARE(llen("cachelab:wb:queue"), 1); // taken by the flush, so queued again
         QTRY_VERIFY_WITH_TIMEOUT(f.has_value(), WaitMs);
         svc().setArtificialDbLatency(0);
         QCOMPARE(m_server->syncString({ "HGET", "product:1", "name" }), QByteArray("second"));

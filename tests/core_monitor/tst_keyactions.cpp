@@ -285,14 +285,16 @@ void TestKeyActions::expireRefusedOnUnflushedWrites()
     QVERIFY2(plain.ok(), qPrintable(plain.message));
 }
 
-// The queue lists hold the writes themselves: never given a TTL, with or
+// The queue keys track the unflushed writes: never given a TTL, with or
 // without a key prefix; nothing is sent. PERSIST on them is fine.
 void TestKeyActions::expireRefusedOnQueueLists()
 {
     m_server.syncInteger({ "RPUSH", "cachelab:wb:queue", "{\"id\":1}" });
     m_server.syncInteger({ "RPUSH", "app2:cachelab:wb:processing", "{\"id\":2}" });
+    m_server.syncInteger({ "SADD", "cachelab:wb:queued", "1" });
     const quint64 sentBefore = m_client->commandsSent();
-    for (const QByteArray &key : { QByteArray("cachelab:wb:queue"), QByteArray("app2:cachelab:wb:processing") }) {
+    for (const QByteArray &key : { QByteArray("cachelab:wb:queue"), QByteArray("app2:cachelab:wb:processing"),
+             QByteArray("cachelab:wb:queued") }) {
         const auto r = runAndWait([&](KeyActions::Callback cb) { m_actions->setTtl(key, QStringLiteral("30"), cb); });
         QCOMPARE(r.status, KeyActionResult::Status::Refused);
         QVERIFY2(r.message.contains(QStringLiteral("not yet in SQLite")), qPrintable(r.message));

@@ -146,6 +146,7 @@ private slots:
     void applyVersionedInvalidBatchWritesNothing();
     void seedDemoDataOnlyWhenEmpty();
     void sqlTraceUsesPlaceholders();
+    void getReadsRowsAsStored();
     void artificialLatencyKeepsCallerResponsive();
     void artificialLatencyIsClamped();
     void callbacksInCallOrder();
@@ -477,6 +478,59 @@ void TestProductRepository::sqlTraceUsesPlaceholders()
     const auto listed = await([&](QObject *c, StoreCallback cb) { repo->list(c, cb); });
     EXPECT_STATUS(listed, StoreStatus::Ok);
     QCOMPARE(listed->products.size(), 1);
+}
+
+// get() reads on the driver's sqlite3 handle when it can: every column
+// comes back as list() (QSqlQuery) reads it, the trace shows the same
+// statement, and no read stays open after the call (a checkpoint that waits
+// for readers finds none).
+void TestProductRepository::getReadsRowsAsStored()
+{
+    auto repo = openRepo(dbPath());
+    QVERIFY(repo);
+    repo->setChangePollInterval(0); // no poll read in flight during the checkpoint
+    SideConnection side(dbPath());
+    QVERIFY(side.isOpen());
+    QString error;
+    const QString insert
+        = QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, ?, ?)");
+    QVERIFY2(side.exec(insert,
+                 { 7, QStringLiteral("Cr\u00e8me br\u00fbl\u00e9e \u2615"), 250, 3,
+                     QStringLiteral("2024-02-29T23:59:59.007Z") },
+                 &error),
+        qPrintable(error));
+    QVERIFY2(side.exec(insert, { 8, QStringLiteral("Offset"), 0, 1, QStringLiteral("2024-03-01T10:20:30.500+01:00") },
+                 &error),
+        qPrintable(error));
+
+    const auto seven = await([&](QObject *c, StoreCallback cb) { repo->get(7, c, cb); });
+    EXPECT_STATUS(seven, StoreStatus::Ok);
+    QCOMPARE(seven->product->id, 7);
+    QCOMPARE(seven->product->name, QStringLiteral("Cr\u00e8me br\u00fbl\u00e9e \u2615"));
+    QCOMPARE(seven->product->price, 250);
+    QCOMPARE(seven->product->version, 3);
+    QCOMPARE(seven->product->updatedAt, QDateTime(QDate(2024, 2, 29), QTime(23, 59, 59, 7), Qt::UTC));
+    QCOMPARE(seven->product->updatedAt.timeSpec(), Qt::UTC);
+    QCOMPARE(seven->sql,
+        QStringList { QStringLiteral("SELECT id, name, price, version, updated_at FROM products WHERE id = ?  -- 7") });
+
+    const auto eight = await([&](QObject *c, StoreCallback cb) { repo->get(8, c, cb); });
+    EXPECT_STATUS(eight, StoreStatus::Ok);
+    QCOMPARE(eight->product->updatedAt, QDateTime(QDate(2024, 3, 1), QTime(9, 20, 30, 500), Qt::UTC));
+    QCOMPARE(eight->product->updatedAt.timeSpec(), Qt::UTC);
+
+    const auto listed = await([&](QObject *c, StoreCallback cb) { repo->list(c, cb); });
+    EXPECT_STATUS(listed, StoreStatus::Ok);
+    QCOMPARE(listed->products.size(), 2);
+    for (const Product &p : { *seven->product, *eight->product }) {
+        const Product &l = listed->products.at(p.id == 7 ? 0 : 1);
+        QCOMPARE(l, p);
+        QCOMPARE(l.updatedAt, p.updatedAt);
+    }
+
+    EXPECT_STATUS(await([&](QObject *c, StoreCallback cb) { repo->get(9, c, cb); }), StoreStatus::NotFound);
+    // busy = 0: no reader holds a snapshot (an unreset statement would).
+    QCOMPARE(side.scalar(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")).toInt(), 0);
 }
 
 void TestProductRepository::artificialLatencyKeepsCallerResponsive()
