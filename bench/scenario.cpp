@@ -22,6 +22,22 @@ double Scenario::median(const QList<Sample> &samples)
     return medianOf(values);
 }
 
+double Scenario::addBound(Evaluation &e, const QList<Sample> &baseline, const QList<Sample> &cachelab,
+    const QString &key, const QString &ratioField)
+{
+    QList<double> values;
+    for (const Sample &s : cachelab) {
+        if (s.ok && s.extra.contains(key))
+            values << s.extra.value(key).toDouble();
+    }
+    const double bound = medianOf(values);
+    const double base = median(baseline);
+    const double ratio = base > 0 ? bound / base : 0;
+    e.fields.insert(key, bound);
+    e.fields.insert(ratioField, ratio);
+    return ratio;
+}
+
 Evaluation Scenario::evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const
 {
     Evaluation e;

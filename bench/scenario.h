@@ -115,6 +115,12 @@ public:
 
     static double median(const QList<Sample> &samples);
     static double medianOf(QList<double> values);
+    /// A bound measured in the same run (a raw-client ceiling or floor kept
+    /// in each CacheLab sample's extra[key]): its median goes into e.fields
+    /// under key, and its ratio to the baseline median, returned, under
+    /// ratioField.
+    static double addBound(Evaluation &e, const QList<Sample> &baseline, const QList<Sample> &cachelab,
+        const QString &key, const QString &ratioField);
 };
 
 using ScenarioFactory = std::function<std::unique_ptr<Scenario>()>;

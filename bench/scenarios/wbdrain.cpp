@@ -241,14 +241,10 @@ Sample WbDrainScenario::runCacheLab(int round)
 Evaluation WbDrainScenario::evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const
 {
     Evaluation e = Scenario::evaluate(baseline, cachelab);
-    QList<double> ceilings;
-    for (const Sample &s : cachelab)
-        ceilings << s.extra.value(QStringLiteral("redis_ceiling_ops_s")).toDouble();
-    const double ceiling = medianOf(ceilings);
-    const double base = median(baseline);
-    const double bound = base > 0 ? ceiling / base : 0;
-    e.fields.insert(QStringLiteral("redis_ceiling_ops_s"), ceiling);
-    e.fields.insert(QStringLiteral("ceiling_ratio"), bound);
-    e.notes << QStringLiteral("Redis alone: %1 k/s = ratio %2 at most").arg(ceiling / 1000, 0, 'f', 0).arg(bound, 0, 'f', 2);
+    const QString key = QStringLiteral("redis_ceiling_ops_s");
+    const double bound = addBound(e, baseline, cachelab, key, QStringLiteral("ceiling_ratio"));
+    e.notes << QStringLiteral("Redis alone: %1 k/s = ratio %2 at most")
+                   .arg(e.fields.value(key).toDouble() / 1000, 0, 'f', 0)
+                   .arg(bound, 0, 'f', 2);
     return e;
 }

@@ -111,9 +111,9 @@ double WriteLatencyScenario::scriptRoundTripP50(QString *error)
     for (qint64 k = 0; k < m_ctx.n; ++k) {
         const QByteArray id = QByteArray::number(1 + k % Rows);
         call.start();
-        RawReplyPtr r = raw.command({ "EVALSHA", script.sha(), "4", keys.product(id.toLongLong()), keys.queue(),
-            keys.processing(), keys.queued(), id, "0", "1", "0", "save " + QByteArray::number(k),
-            QByteArray::number(k), stamp });
+        RawReplyPtr r = raw.command(
+            { "EVALSHA", script.sha(), "4", keys.product(id.toLongLong()), keys.queue(), keys.processing(),
+                keys.queued(), id, "0", "1", "0", "save " + QByteArray::number(k), QByteArray::number(k), stamp });
         latencies.push_back(call.nsecsElapsed() / 1000);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             *error = QStringLiteral("raw wb-write failed: %1").arg(raw.lastError());
@@ -143,15 +143,11 @@ Sample WriteLatencyScenario::runCacheLab(int)
 Evaluation WriteLatencyScenario::evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const
 {
     Evaluation e = Scenario::evaluate(baseline, cachelab);
-    QList<double> floors;
-    for (const Sample &s : cachelab)
-        floors << s.extra.value(QStringLiteral("script_rtt_p50_us")).toDouble();
-    const double floor = medianOf(floors);
-    const double base = median(baseline);
-    const double bound = base > 0 ? floor / base : 0;
-    e.fields.insert(QStringLiteral("script_rtt_p50_us"), floor);
-    e.fields.insert(QStringLiteral("floor_ratio"), bound);
-    e.notes << QStringLiteral("one raw wb-write round trip: %1 us = ratio %2 at least").arg(floor, 0, 'f', 0).arg(bound, 0, 'f', 2);
+    const QString key = QStringLiteral("script_rtt_p50_us");
+    const double bound = addBound(e, baseline, cachelab, key, QStringLiteral("floor_ratio"));
+    e.notes << QStringLiteral("one raw wb-write round trip: %1 us = ratio %2 at least")
+                   .arg(e.fields.value(key).toDouble(), 0, 'f', 0)
+                   .arg(bound, 0, 'f', 2);
     return e;
 }
 

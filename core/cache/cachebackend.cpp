@@ -728,9 +728,7 @@ void CacheBackend::fill(const OperationPtr &op, const Product &product, qint64 l
                 why = QStringLiteral("the cache already holds a version newer than %1");
             if (why.contains(QLatin1String("%1")))
                 why = why.arg(product.version);
-            op->note(QStringLiteral("stale-set guard: fill of version %1 refused: %2")
-                         .arg(product.version)
-                         .arg(why),
+            op->note(QStringLiteral("stale-set guard: fill of version %1 refused: %2").arg(product.version).arg(why),
                 TraceOutcome::StaleSkip);
             then(false);
         });
@@ -902,8 +900,8 @@ QList<RedisCommand> CacheBackend::viewCommands(const QList<View> &views) const
         cmds.append({ QByteArrayLiteral("LREM"), recent, QByteArrayLiteral("0"), value });
         cmds.append({ QByteArrayLiteral("LPUSH"), recent, value });
     }
-    cmds.append({ QByteArrayLiteral("LTRIM"), recent, QByteArrayLiteral("0"),
-        QByteArray::number(m_settings.recentLimit - 1) });
+    cmds.append(
+        { QByteArrayLiteral("LTRIM"), recent, QByteArrayLiteral("0"), QByteArray::number(m_settings.recentLimit - 1) });
     for (qint64 id : std::as_const(order)) {
         cmds.append(
             { QByteArrayLiteral("ZINCRBY"), viewsKey, QByteArray::number(counts.value(id)), QByteArray::number(id) });
@@ -938,10 +936,11 @@ void CacheBackend::forgetViews(qint64 id)
     m_views.removeIf([id](const View &v) { return v.id == id; });
     if (!cacheUp())
         return;
-    m_redis->pipeline({ { QByteArrayLiteral("ZREM"), m_keys.views(), QByteArray::number(id) },
-                          { QByteArrayLiteral("DEL"), m_keys.viewers(id) },
-                          { QByteArrayLiteral("LREM"), m_keys.recent(), QByteArrayLiteral("0"), QByteArray::number(id) } },
-        this, [](const QList<RedisReply> &) { });
+    m_redis->pipeline(
+        { { QByteArrayLiteral("ZREM"), m_keys.views(), QByteArray::number(id) },
+            { QByteArrayLiteral("DEL"), m_keys.viewers(id) },
+            { QByteArrayLiteral("LREM"), m_keys.recent(), QByteArrayLiteral("0"), QByteArray::number(id) } },
+        this, [](const QList<RedisReply> &) {});
 }
 
 void CacheBackend::replayPendingInvalidations()

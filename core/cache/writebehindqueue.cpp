@@ -151,8 +151,8 @@ void WriteBehindQueue::runFlush()
 
     const int batch = settings.writeBehindBatchSize;
     auto classify = [](const RedisReply &r) { return r.size() > 0 ? TraceOutcome::Queue : TraceOutcome::Ok; };
-    m_backend.script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing(), keys.queued() }, { QByteArray::number(batch) },
-        classify, [this, op, keys, settings, batch](const RedisReply &reply) {
+    m_backend.script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing(), keys.queued() },
+        { QByteArray::number(batch) }, classify, [this, op, keys, settings, batch](const RedisReply &reply) {
             if (!reply.isArray()) {
                 // Not "nothing to do": an error here must not look like an
                 // empty queue (a drain would then report the queue flushed).
@@ -294,8 +294,8 @@ void WriteBehindQueue::runFlush()
                             if (!r.ok()) {
                                 // Nothing was written: put the items back for a later try.
                                 m_backend.script(
-                                    op, CacheScripts::wbRecover(), { keys.processing(), keys.queue(), keys.queued() }, {},
-                                    [](const RedisReply &) { return TraceOutcome::Queue; },
+                                    op, CacheScripts::wbRecover(), { keys.processing(), keys.queue(), keys.queued() },
+                                    {}, [](const RedisReply &) { return TraceOutcome::Queue; },
                                     [this, op, r](const RedisReply &) {
                                         op->fail(ServiceStatus::Error,
                                             QStringLiteral("Write-behind flush failed, items re-queued: %1")

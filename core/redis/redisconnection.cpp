@@ -24,8 +24,8 @@
 #include <hiredis/hiredis.h>
 
 #include <charconv>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>

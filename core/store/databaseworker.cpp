@@ -1068,9 +1068,8 @@ StoreResult DatabaseWorker::allTags()
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    const Statement q = execCached(
-        QStringLiteral("SELECT tag, COUNT(*) FROM product_tags GROUP BY tag ORDER BY tag"), {}, r,
-        QStringLiteral("Listing tags"));
+    const Statement q = execCached(QStringLiteral("SELECT tag, COUNT(*) FROM product_tags GROUP BY tag ORDER BY tag"),
+        {}, r, QStringLiteral("Listing tags"));
     if (!q)
         return r;
     while (q->next())
