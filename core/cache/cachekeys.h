@@ -30,6 +30,13 @@ public:
     /// not queued twice (the worker flushes the hash's latest state anyway).
     QByteArray queued() const { return m_prefix + "cachelab:wb:queued"; }
     QByteArray nextId() const { return m_prefix + "cachelab:wb:nextid"; }
+    /// The write-behind queue keys and id counter of any instance (any
+    /// prefix): never dropped, never given a TTL, whoever's they are.
+    static bool isWriteBehindKey(const QByteArray &key)
+    {
+        return key.endsWith("cachelab:wb:queue") || key.endsWith("cachelab:wb:processing")
+            || key.endsWith("cachelab:wb:queued") || key.endsWith("cachelab:wb:nextid");
+    }
     /// Invalidation guard: the lowest version a fill may still write.
     QByteArray guard(qint64 id) const { return m_prefix + "cachelab:guard:" + QByteArray::number(id); }
     QByteArray lock(qint64 id) const { return m_prefix + "cachelab:lock:" + QByteArray::number(id); }

@@ -164,11 +164,17 @@ return n
 // KEYS: queue, processing, queued. ARGV: max. LMOVE queue -> processing up
 // to max times in one round trip, each moved id leaving the queued set (a
 // write after this point queues it again); returns the moved items in order.
-// An emptied queue empties the set too, so the two cannot drift apart for
-// long (a hand-deleted queue list, an evicted key).
+// An id may stay in the set only while it is in the queue list, or a write
+// to it would be coalesced into nothing. When the list is empty but the set
+// is not, the list lost entries behind CacheLab's back (deleted by hand,
+// evicted, taken by an older build that does not know the set): those ids
+// are pushed again first, so no dirty hash is left without a queue entry.
 const RedisScript &wbTake()
 {
     static const RedisScript s(QStringLiteral("wb-take"), QByteArrayLiteral(R"lua(
+if redis.call('LLEN', KEYS[1]) == 0 then
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('RPUSH', KEYS[1], id) end
+end
 local out = {}
 for i = 1, tonumber(ARGV[1]) do
   local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
@@ -176,7 +182,6 @@ for i = 1, tonumber(ARGV[1]) do
   redis.call('SREM', KEYS[3], v)
   out[#out + 1] = v
 end
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[3]) end
 return out
 )lua"));
     return s;

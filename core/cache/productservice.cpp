@@ -386,8 +386,10 @@ void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObjec
         return rejectInvalid(op, errors);
     afterPendingWrites(op, [this, op, id, clean, price] {
         const QString what = QStringLiteral("UPSERT product %1").arg(id);
-        const CacheBackend::StoreCall call = [id, clean, price](ProductRepository &repo, QObject *ctx,
-                                                  StoreCallback cb) { repo.upsert(id, clean, price, ctx, std::move(cb)); };
+        const CacheBackend::StoreCall call
+            = [id, clean, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                  repo.upsert(id, clean, price, ctx, std::move(cb));
+              };
         if (op->kind() == StrategyKind::WriteBehind) {
             // An existing row is a queued update. The queue cannot create a
             // row under an id the caller chose, so a missing id is inserted
@@ -413,7 +415,8 @@ void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObjec
             return;
         }
         if (op->kind() == StrategyKind::None)
-            m_backend->sql(op, true, what, call, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
+            m_backend->sql(
+                op, true, what, call, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
         else
             m_backend->writeThenInvalidate(op, what, call, false);
     });
@@ -687,11 +690,12 @@ void ProductService::scanKeys(const std::shared_ptr<Operation> &op, QList<QByteA
 void ProductService::dropKeys(
     const std::shared_ptr<Operation> &op, const QList<QByteArray> &keys, std::function<void(qint64, qint64)> then)
 {
-    // The queue keys and the id counter are never dropped, whatever the pattern.
-    const CacheKeys &k = m_backend->keys();
+    // The queue keys and the id counter are never dropped, whatever the
+    // pattern - this instance's or another prefix's (an empty prefix's "*"
+    // matches them all).
     QList<QByteArray> droppable;
     for (const QByteArray &key : keys) {
-        if (key != k.queue() && key != k.processing() && key != k.queued() && key != k.nextId())
+        if (!CacheKeys::isWriteBehindKey(key))
             droppable << key;
     }
     if (droppable.isEmpty()) {

@@ -85,9 +85,7 @@ void KeyActions::setTtl(const QByteArray &key, const QString &seconds, Callback 
 bool KeyActions::isWriteBehindList(const QByteArray &key)
 {
     // Any prefix: another instance's queue on this Redis is just as unsafe.
-    const CacheKeys unprefixed;
-    return key.endsWith(unprefixed.queue()) || key.endsWith(unprefixed.processing())
-        || key.endsWith(unprefixed.queued());
+    return CacheKeys::isWriteBehindKey(key);
 }
 
 void KeyActions::setTtl(const QByteArray &key, qint64 seconds, Callback done)
@@ -101,7 +99,8 @@ void KeyActions::setTtl(const QByteArray &key, qint64 seconds, Callback done)
         r.status = KeyActionResult::Status::Refused;
         r.key = key;
         r.action = QStringLiteral("expire");
-        r.message = tr("%1 is a write-behind queue key tracking writes not yet in SQLite; a TTL could lose them. "
+        r.message = tr("%1 belongs to the write-behind queue (writes not yet in SQLite, or the ids they use); a TTL "
+                       "could lose them. "
                        "Nothing was changed.")
                         .arg(QString::fromUtf8(key));
         r.trace.operation = QStringLiteral("key-expire");

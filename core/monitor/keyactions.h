@@ -7,7 +7,7 @@
 // deletes the key, which is not what "set TTL" means) and small enough that
 // Redis can store the deadline. EXPIRE is refused (nothing changed) where
 // it could lose an acknowledged write-behind write: on the queue keys
-// "cachelab:wb:queue" / ":processing" / ":queued" under any prefix, and on a
+// "cachelab:wb:queue" / ":processing" / ":queued" / ":nextid" under any prefix, and on a
 // hash still holding a "dirty" field (checked atomically with the EXPIRE in
 // one script). PERSIST is always allowed. Every action yields an OperationTrace so the
 // dashboard's trace panel can show it beside the service's operations.
@@ -71,7 +71,7 @@ public:
     void setTtl(const QByteArray &key, qint64 seconds, Callback done = {});
     /// Validates the text first (see parseTtlSeconds).
     void setTtl(const QByteArray &key, const QString &seconds, Callback done = {});
-    /// "[prefix]cachelab:wb:queue", "...:processing" or "...:queued": never given a TTL.
+    /// "[prefix]cachelab:wb:queue", "...:processing", "...:queued" or "...:nextid": never given a TTL.
     static bool isWriteBehindList(const QByteArray &key);
     /// PERSIST key: the key no longer expires.
     void persist(const QByteArray &key, Callback done = {});

@@ -414,9 +414,26 @@ sqlite3_stmt *DatabaseWorker::nativeSelect()
     if (qstrcmp(handle.typeName(), "sqlite3*") == 0)
         db = *static_cast<sqlite3 *const *>(handle.constData());
     if (db && m_nativeState == NativeState::Unknown) {
+        // The same version is not enough: a Qt build whose driver carries
+        // its own copy of SQLite would have a separate allocator, mutexes and
+        // page cache. A process-wide setting tells copies apart: set the soft
+        // heap limit through the driver's connection and read it back
+        // through the library linked here (a value far above any real use,
+        // then put back).
         QSqlQuery q(m_db);
-        const bool same = q.exec(QStringLiteral("SELECT sqlite_source_id()")) && q.next()
+        bool same = q.exec(QStringLiteral("SELECT sqlite_source_id()")) && q.next()
             && q.value(0).toString() == QLatin1String(sqlite3_sourceid());
+        q.finish();
+        if (same) {
+            const sqlite3_int64 before = sqlite3_soft_heap_limit64(-1);
+            const sqlite3_int64 probe = before > 0 ? before + 4099 : (sqlite3_int64(1) << 40) + 4099;
+            same = q.exec(QStringLiteral("PRAGMA soft_heap_limit = %1").arg(probe))
+                && sqlite3_soft_heap_limit64(-1) == probe;
+            q.finish();
+            sqlite3_soft_heap_limit64(before);
+            q.exec(QStringLiteral("PRAGMA soft_heap_limit = %1").arg(before));
+            q.finish();
+        }
         m_nativeState = same ? NativeState::Checked : NativeState::Unavailable;
     }
     if (!db || m_nativeState != NativeState::Checked) {
@@ -445,13 +462,17 @@ bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreRe
         const int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             const auto text = [st](int col) {
-                return QString::fromUtf8(
-                    reinterpret_cast<const char *>(sqlite3_column_text(st, col)), sqlite3_column_bytes(st, col));
+                // Text first, then its size (the documented order).
+                const auto *bytes = reinterpret_cast<const char *>(sqlite3_column_text(st, col));
+                return QString::fromUtf8(bytes, sqlite3_column_bytes(st, col));
             };
             Product p;
             p.id = sqlite3_column_int64(st, 0);
             p.name = text(1);
-            p.price = sqlite3_column_int64(st, 2);
+            // A REAL stored from outside (12.5) rounds as QSqlQuery's
+            // toLongLong does on the other read paths, not truncates.
+            p.price = sqlite3_column_type(st, 2) == SQLITE_FLOAT ? qRound64(sqlite3_column_double(st, 2))
+                                                                 : sqlite3_column_int64(st, 2);
             p.version = sqlite3_column_int64(st, 3);
             p.updatedAt = parseUpdatedAt(text(4));
             *out = std::move(p);

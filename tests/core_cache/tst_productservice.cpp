@@ -494,6 +494,19 @@ private slots:
         QCOMPARE(lrange("cachelab:wb:queue"), QList<QByteArray>({ "11" }));
         EXPECT_STATUS(await([&](QObject *c, ServiceCallback cb) { svc().invalidatePattern(QString(), c, cb); }),
             ServiceStatus::Invalid);
+        // "*" matches another instance's queue keys too (a different prefix):
+        // they are not this instance's to drop either.
+        redis().syncInteger({ "RPUSH", "app2:cachelab:wb:queue", "5" });
+        redis().syncInteger({ "SADD", "app2:cachelab:wb:queued", "5" });
+        redis().syncString({ "SET", "app2:cachelab:wb:nextid", "40" });
+        redis().syncString({ "SET", "app2:plain", "x" });
+        r = await([&](QObject *c, ServiceCallback cb) { svc().invalidatePattern(QStringLiteral("*"), c, cb); });
+        EXPECT_OK(r);
+        QCOMPARE(exists("app2:plain"), 0);
+        QCOMPARE(exists("app2:cachelab:wb:queue"), 1);
+        QCOMPARE(exists("app2:cachelab:wb:queued"), 1);
+        QCOMPARE(exists("app2:cachelab:wb:nextid"), 1);
+        QCOMPARE(lrange("cachelab:wb:queue"), QList<QByteArray>({ "11" }));
         EXPECT_OK(flush());
         QCOMPARE(dbRow(repo(), 11)->name, QStringLiteral("Dirty"));
     }

@@ -240,6 +240,30 @@ private slots:
         QCOMPARE(dbRow(repo(), 2)->name, QStringLiteral("b"));
     }
 
+    // The queue list lost an entry behind CacheLab's back (deleted by hand,
+    // evicted, or taken by an older build that does not know the queued set)
+    // while the set still names the id. A later write to it is coalesced,
+    // yet must still reach SQLite: the next take pushes such ids again.
+    void orphanedQueuedIdIsStillFlushed()
+    {
+        seed(repo(), 2);
+        queue().setPaused(true);
+        EXPECT_OK(update(1, QStringLiteral("first"), 1));
+        m_server->syncInteger({ "DEL", "cachelab:wb:queue" });
+        QCOMPARE(m_server->syncInteger({ "SISMEMBER", "cachelab:wb:queued", "1" }), 1);
+        const auto r = update(1, QStringLiteral("second"), 2);
+        EXPECT_OK(r);
+        QCOMPARE(r->trace.stepsOf(TraceSystem::Redis).first().outcome, TraceOutcome::Coalesced);
+        QCOMPARE(llen("cachelab:wb:queue"), 0);
+        queue().setPaused(false);
+        const auto f = flush();
+        EXPECT_OK(f);
+        QCOMPARE(f->count, 1);
+        QCOMPARE(dbRow(repo(), 1)->name, QStringLiteral("second"));
+        QCOMPARE(m_server->syncInteger({ "HEXISTS", "product:1", "dirty" }), 0);
+        QCOMPARE(m_server->syncInteger({ "EXISTS", "cachelab:wb:queued" }), 0);
+    }
+
     // A write-behind create holds an id SQLite has not seen; a create under
     // another strategy must not be handed the same id.
     void createAfterSwitchDoesNotReuseQueuedId()

@@ -292,9 +292,10 @@ void TestKeyActions::expireRefusedOnQueueLists()
     m_server.syncInteger({ "RPUSH", "cachelab:wb:queue", "{\"id\":1}" });
     m_server.syncInteger({ "RPUSH", "app2:cachelab:wb:processing", "{\"id\":2}" });
     m_server.syncInteger({ "SADD", "cachelab:wb:queued", "1" });
+    m_server.syncString({ "SET", "app2:cachelab:wb:nextid", "12" });
     const quint64 sentBefore = m_client->commandsSent();
     for (const QByteArray &key : { QByteArray("cachelab:wb:queue"), QByteArray("app2:cachelab:wb:processing"),
-             QByteArray("cachelab:wb:queued") }) {
+             QByteArray("cachelab:wb:queued"), QByteArray("app2:cachelab:wb:nextid") }) {
         const auto r = runAndWait([&](KeyActions::Callback cb) { m_actions->setTtl(key, QStringLiteral("30"), cb); });
         QCOMPARE(r.status, KeyActionResult::Status::Refused);
         QVERIFY2(r.message.contains(QStringLiteral("not yet in SQLite")), qPrintable(r.message));

@@ -499,8 +499,10 @@ void TestProductRepository::getReadsRowsAsStored()
                      QStringLiteral("2024-02-29T23:59:59.007Z") },
                  &error),
         qPrintable(error));
-    QVERIFY2(side.exec(insert, { 8, QStringLiteral("Offset"), 0, 1, QStringLiteral("2024-03-01T10:20:30.500+01:00") },
-                 &error),
+    // A REAL price written from outside (the column's affinity keeps 12.5):
+    // every read path must turn it into the same whole number.
+    QVERIFY2(side.exec(insert,
+                 { 8, QStringLiteral("Offset"), 12.5, 1, QStringLiteral("2024-03-01T10:20:30.500+01:00") }, &error),
         qPrintable(error));
 
     const auto seven = await([&](QObject *c, StoreCallback cb) { repo->get(7, c, cb); });
@@ -518,6 +520,7 @@ void TestProductRepository::getReadsRowsAsStored()
     EXPECT_STATUS(eight, StoreStatus::Ok);
     QCOMPARE(eight->product->updatedAt, QDateTime(QDate(2024, 3, 1), QTime(9, 20, 30, 500), Qt::UTC));
     QCOMPARE(eight->product->updatedAt.timeSpec(), Qt::UTC);
+    QCOMPARE(eight->product->price, 13);
 
     const auto listed = await([&](QObject *c, StoreCallback cb) { repo->list(c, cb); });
     EXPECT_STATUS(listed, StoreStatus::Ok);
