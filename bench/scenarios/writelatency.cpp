@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QScopeGuard>
 
 #include <hiredis/hiredis.h>
 
@@ -104,6 +105,14 @@ double WriteLatencyScenario::scriptRoundTripP50(QString *error)
         return 0;
     }
     const CacheKeys keys(QStringLiteral("floor:"));
+    // Leave nothing behind, on every way out: the floor's keys (dirty hashes
+    // without a TTL, a queue) are not CacheLab's.
+    const auto cleanup = qScopeGuard([&] {
+        QList<QList<QByteArray>> drops { { "DEL", keys.queue(), keys.queued(), keys.processing() } };
+        for (qint64 id = 1; id <= Rows; ++id)
+            drops.append({ "DEL", keys.product(id) });
+        raw.execPipelined(drops);
+    });
     const QByteArray stamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
     std::vector<qint64> latencies;
     latencies.reserve(size_t(m_ctx.n));
@@ -120,11 +129,6 @@ double WriteLatencyScenario::scriptRoundTripP50(QString *error)
             return 0;
         }
     }
-    // Leave nothing behind: the floor's keys are not CacheLab's.
-    QList<QList<QByteArray>> drops { { "DEL", keys.queue(), keys.queued(), keys.processing() } };
-    for (qint64 id = 1; id <= Rows; ++id)
-        drops.append({ "DEL", keys.product(id) });
-    raw.execPipelined(drops);
     std::sort(latencies.begin(), latencies.end());
     return double(latencies.at(latencies.size() / 2));
 }

@@ -141,6 +141,16 @@ private slots:
         error.clear();
         QVERIFY(parseDirect(QByteArray("*1\r\n").repeated(9) + ":1\r\n", 3, &error).isEmpty());
         QVERIFY2(error.contains(QLatin1String("nested")), qPrintable(error));
+
+        // Element counts that do not fit the int hiredis passes to
+        // createArray (2^31 would turn negative, 2^32 + 1 into 1), inside an
+        // array too: refused before any array is made.
+        for (const QByteArray &header : { QByteArray("*2147483648\r\n"), QByteArray("*4294967297\r\n:1\r\n"),
+                 QByteArray("*2\r\n:1\r\n*4294967297\r\n"), QByteArray("*-2\r\n") }) {
+            error.clear();
+            QVERIFY(parseDirect(header, 5, &error).isEmpty());
+            QVERIFY2(error.contains(QLatin1String("out of range")), qPrintable(QString::fromLatin1(header) + error));
+        }
     }
 
     void nil()
