@@ -4,6 +4,7 @@
 
 #include "cachescripts.h"
 #include "productrepository.h"
+#include "timestamp.h"
 
 #include <cmath>
 #include <QDateTime>
@@ -11,69 +12,6 @@
 #include <QTimer>
 
 namespace {
-
-// updated_at as the fill writes it: "yyyy-MM-ddTHH:mm:ss.zzzZ". Parsed by
-// hand because every cache hit reads it and QDateTime::fromString costs
-// more than the rest of the hash; anything else goes to fromString, which
-// gives the same QDateTime for this layout too.
-QDateTime parseUtcTimestamp(const QByteArray &text)
-{
-    const auto num = [&text](int from, int len, int *out) {
-        int v = 0;
-        for (int i = from; i < from + len; ++i) {
-            const char c = text.at(i);
-            if (c < '0' || c > '9')
-                return false;
-            v = v * 10 + (c - '0');
-        }
-        *out = v;
-        return true;
-    };
-    int y, mo, d, h, mi, s, ms;
-    if (text.size() == 24 && text.at(4) == '-' && text.at(7) == '-' && text.at(10) == 'T' && text.at(13) == ':'
-        && text.at(16) == ':' && text.at(19) == '.' && text.at(23) == 'Z' && num(0, 4, &y) && num(5, 2, &mo)
-        && num(8, 2, &d) && num(11, 2, &h) && num(14, 2, &mi) && num(17, 2, &s) && num(20, 3, &ms)) {
-        const QDate date(y, mo, d);
-        const QTime time(h, mi, s, ms);
-        if (date.isValid() && time.isValid())
-            return QDateTime(date, time, Qt::UTC);
-    }
-    return QDateTime::fromString(QString::fromLatin1(text), Qt::ISODateWithMs);
-}
-
-// The inverse for the fill: the same text QDateTime::toString(Qt::ISODateWithMs)
-// gives for a UTC time, written by hand (every miss formats one, and
-// toString costs more than the rest of the fill's arguments together).
-QByteArray formatUtcTimestamp(const QDateTime &when)
-{
-    if (!when.isValid())
-        return {};
-    const QDateTime utc = when.timeSpec() == Qt::UTC ? when : when.toUTC();
-    const QDate date = utc.date();
-    const QTime time = utc.time();
-    if (date.year() < 0 || date.year() > 9999)
-        return utc.toString(Qt::ISODateWithMs).toLatin1();
-    char buf[24];
-    const auto put = [&buf](int at, int value, int digits) {
-        for (int i = at + digits - 1; i >= at; --i, value /= 10)
-            buf[i] = char('0' + value % 10);
-    };
-    put(0, date.year(), 4);
-    buf[4] = '-';
-    put(5, date.month(), 2);
-    buf[7] = '-';
-    put(8, date.day(), 2);
-    buf[10] = 'T';
-    put(11, time.hour(), 2);
-    buf[13] = ':';
-    put(14, time.minute(), 2);
-    buf[16] = ':';
-    put(17, time.second(), 2);
-    buf[19] = '.';
-    put(20, time.msec(), 3);
-    buf[23] = 'Z';
-    return QByteArray(buf, sizeof buf);
-}
 
 TraceOutcome outcomeOfStore(const StoreResult &r)
 {
@@ -170,11 +108,6 @@ qint64 nowMs()
 }
 
 } // namespace
-
-QByteArray CacheBackend::formatTimestamp(const QDateTime &when)
-{
-    return formatUtcTimestamp(when);
-}
 
 TraceOutcome CacheBackend::storeOutcome(const StoreResult &r)
 {
@@ -396,7 +329,7 @@ Product CacheBackend::productFromHash(qint64 id, const QList<QPair<QByteArray, Q
         else if (field == "version")
             p.version = value.toLongLong();
         else if (field == "updated_at")
-            p.updatedAt = parseUtcTimestamp(value);
+            p.updatedAt = Timestamp::parseUtc(value);
         else if (entry && field == "dirty")
             entry->dirty = true;
         else if (entry && field == "delta")
@@ -745,7 +678,7 @@ QPair<QList<QByteArray>, QList<QByteArray>> CacheBackend::fillCall(const Product
     const QList<QByteArray> keys { m_keys.product(product.id), m_keys.guard(product.id) };
     const QList<QByteArray> args { QByteArray::number(product.version), QByteArray::number(ttl),
         QByteArray::number(product.id), product.name.toUtf8(), QByteArray::number(product.price),
-        formatUtcTimestamp(product.updatedAt), QByteArray::number(loadMs), QByteArray::number(nowMs() + ttl),
+        Timestamp::formatUtc(product.updatedAt), QByteArray::number(loadMs), QByteArray::number(nowMs() + ttl),
         m_settings.staleSetGuard ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
     return { keys, args };
 }

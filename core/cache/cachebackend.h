@@ -148,10 +148,6 @@ public:
     qint64 ttlMs();
     static Product productFromHash(
         qint64 id, const QList<QPair<QByteArray, QByteArray>> &pairs, CacheEntry *entry = nullptr);
-    /// updated_at as CacheLab writes it to Redis ("yyyy-MM-ddTHH:mm:ss.zzzZ",
-    /// UTC): the text QDateTime::toString(Qt::ISODateWithMs) gives, made by hand
-    /// because every write and fill formats one.
-    static QByteArray formatTimestamp(const QDateTime &when);
 
     // --- deferred invalidations (Redis was down) -------------------------------------------
     QHash<qint64, qint64> pendingInvalidations() const { return m_pending; }

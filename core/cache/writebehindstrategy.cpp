@@ -4,6 +4,7 @@
 #include "cachebackend.h"
 #include "cachescripts.h"
 #include "productrepository.h"
+#include "timestamp.h"
 #include "writebehindqueue.h"
 
 #include <map>
@@ -14,7 +15,7 @@
 namespace {
 QByteArray stamp()
 {
-    return CacheBackend::formatTimestamp(QDateTime::currentDateTimeUtc());
+    return Timestamp::formatUtc(QDateTime::currentDateTimeUtc());
 }
 } // namespace
 
@@ -210,7 +211,7 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
     const QList<QByteArray> args { QByteArray::number(w.id), QByteArray::number(w.expectedVersion),
         dbVersion ? QByteArray::number(*dbVersion) : QByteArray(),
         w.isDelete ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), w.isDelete ? QByteArray() : w.name.toUtf8(),
-        QByteArray::number(w.isDelete ? 0 : w.price), CacheBackend::formatTimestamp(updatedAt) };
+        QByteArray::number(w.isDelete ? 0 : w.price), Timestamp::formatUtc(updatedAt) };
 
     QElapsedTimer clock;
     clock.start();

@@ -11,6 +11,7 @@
 #include "demoproducts.h"
 #include "searchquery.h"
 #include "tagvalidator.h"
+#include "timestamp.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
@@ -150,34 +151,6 @@ QString summarise(const QVariant &v)
     return v.toString();
 }
 
-// updated_at as this program and the schema's defaults write it
-// ("yyyy-MM-ddTHH:mm:ss.zzzZ"), read without QDateTime::fromString, which
-// costs more than the rest of the row. Any other layout goes to fromString.
-QDateTime parseUpdatedAt(QStringView text)
-{
-    const auto num = [text](int from, int len, int *out) {
-        int v = 0;
-        for (int i = from; i < from + len; ++i) {
-            const char16_t c = text[i].unicode();
-            if (c < u'0' || c > u'9')
-                return false;
-            v = v * 10 + (c - u'0');
-        }
-        *out = v;
-        return true;
-    };
-    int y, mo, d, h, mi, sec, ms;
-    if (text.size() == 24 && text[4] == u'-' && text[7] == u'-' && text[10] == u'T' && text[13] == u':'
-        && text[16] == u':' && text[19] == u'.' && text[23] == u'Z' && num(0, 4, &y) && num(5, 2, &mo) && num(8, 2, &d)
-        && num(11, 2, &h) && num(14, 2, &mi) && num(17, 2, &sec) && num(20, 3, &ms)) {
-        const QDate date(y, mo, d);
-        const QTime time(h, mi, sec, ms);
-        if (date.isValid() && time.isValid())
-            return QDateTime(date, time, Qt::UTC);
-    }
-    return QDateTime::fromString(text.toString(), Qt::ISODateWithMs).toUTC();
-}
-
 ProductChange::Kind kindFromText(const QString &kind)
 {
     if (kind == QLatin1String("insert"))
@@ -267,7 +240,7 @@ void DatabaseWorker::closeConnection()
 
 QString DatabaseWorker::now()
 {
-    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    return QString::fromLatin1(Timestamp::formatUtc(QDateTime::currentDateTimeUtc()));
 }
 
 Product DatabaseWorker::productFromQuery(const QSqlQuery &q)
@@ -277,7 +250,7 @@ Product DatabaseWorker::productFromQuery(const QSqlQuery &q)
     p.name = q.value(1).toString();
     p.price = q.value(2).toLongLong();
     p.version = q.value(3).toLongLong();
-    p.updatedAt = parseUpdatedAt(q.value(4).toString());
+    p.updatedAt = Timestamp::parseUtc(q.value(4).toString().toUtf8());
     return p;
 }
 
@@ -461,11 +434,12 @@ bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreRe
         sqlite3_bind_int64(st, 1, id);
         const int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-            const auto text = [st](int col) {
+            const auto utf8 = [st](int col) {
                 // Text first, then its size (the documented order).
                 const auto *bytes = reinterpret_cast<const char *>(sqlite3_column_text(st, col));
-                return QString::fromUtf8(bytes, sqlite3_column_bytes(st, col));
+                return QByteArrayView(bytes, sqlite3_column_bytes(st, col));
             };
+            const auto text = [&utf8](int col) { return QString::fromUtf8(utf8(col)); };
             Product p;
             p.id = sqlite3_column_int64(st, 0);
             p.name = text(1);
@@ -474,7 +448,7 @@ bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreRe
             p.price = sqlite3_column_type(st, 2) == SQLITE_FLOAT ? qRound64(sqlite3_column_double(st, 2))
                                                                  : sqlite3_column_int64(st, 2);
             p.version = sqlite3_column_int64(st, 3);
-            p.updatedAt = parseUpdatedAt(text(4));
+            p.updatedAt = Timestamp::parseUtc(utf8(4));
             *out = std::move(p);
         } else if (rc == SQLITE_DONE) {
             out->reset();
