@@ -433,7 +433,18 @@ void ProductService::afterPendingWrites(const std::shared_ptr<Operation> &op, st
     // queued create already uses, or a later flush of an older queued
     // version could be refused while the cache keeps it, or overwrite this write.
     op->note(QStringLiteral("write-behind items pending: flushing them before writing to SQLite"));
-    m_queue->drain([next = std::move(next)](const ServiceResult &) { next(); });
+    m_queue->drain([op, next = std::move(next)](const ServiceResult &r) {
+        if (r.ok()) {
+            next();
+            return;
+        }
+        // Writing now could let a queued older version overwrite this write
+        // later, or this write hide a queued one: refuse, change nothing.
+        op->fail(r.status == ServiceStatus::Unavailable ? ServiceStatus::Unavailable : ServiceStatus::Error,
+            QStringLiteral("Write-behind writes are still queued and could not be flushed first (%1). Nothing was "
+                           "changed; try again once the queue drains.")
+                .arg(r.error));
+    });
 }
 
 void ProductService::update(

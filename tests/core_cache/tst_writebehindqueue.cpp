@@ -319,6 +319,34 @@ private slots:
         }
     }
 
+    // After a switch away from write-behind a write waits for the queue to
+    // drain; when the drain fails the write is refused and changes nothing
+    // (writing anyway could let the queued older version overwrite it).
+    void writeAfterFailedDrainIsRefused()
+    {
+        seed(repo(), 1);
+        queue().setPaused(true);
+        EXPECT_OK(update(1, QStringLiteral("queued"), 5));
+        queue().setCrashPointForTesting(WriteBehindQueue::CrashPoint::AfterMove);
+        QCOMPARE(flush()->status, ServiceStatus::Error); // the worker is now stopped
+        svc().setStrategy(StrategyKind::WriteThrough);
+        const auto r = update(1, QStringLiteral("direct"), 7);
+        QVERIFY(r.has_value());
+        QCOMPARE(r->status, ServiceStatus::Unavailable);
+        QVERIFY2(r->error.contains(QStringLiteral("Nothing was changed")), qPrintable(r->error));
+        QCOMPARE(dbRow(repo(), 1)->name, QStringLiteral("Item 1"));
+        QCOMPARE(dbRow(repo(), 1)->version, 1);
+        QCOMPARE(m_server->syncString({ "HGET", "product:1", "name" }), QByteArray("queued"));
+
+        // After a restart the queue drains and the same write goes through.
+        restartService();
+        svc().setStrategy(StrategyKind::WriteThrough);
+        QTRY_COMPARE_WITH_TIMEOUT(llen("cachelab:wb:queue") + llen("cachelab:wb:processing"), 0, WaitMs);
+        EXPECT_OK(update(1, QStringLiteral("direct"), 7));
+        QCOMPARE(dbRow(repo(), 1)->name, QStringLiteral("direct"));
+        QCOMPARE(dbRow(repo(), 1)->version, 3);
+    }
+
     void refusedWhenRedisIsDown()
     {
         seed(repo(), 1);
