@@ -480,23 +480,35 @@ bool DatabaseWorker::readProduct(qint64 id, std::optional<Product> *out, StoreRe
     return true;
 }
 
+bool DatabaseWorker::eachRow(const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action,
+    const std::function<void(const QSqlQuery &)> &row)
+{
+    const Statement q = execCached(sql, binds, r, action);
+    if (!q)
+        return false;
+    while (q->next())
+        row(*q);
+    return true;
+}
+
+bool DatabaseWorker::readProducts(const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action)
+{
+    return eachRow(sql, binds, r, action, [&r](const QSqlQuery &q) { r.products.append(productFromQuery(q)); });
+}
+
 bool DatabaseWorker::readChanges(qint64 afterSeq, bool external, QList<ProductChange> *out, StoreResult &r)
 {
     static const QString sql = QStringLiteral("SELECT seq, product_id, kind, version FROM product_changes "
                                               "WHERE seq > ? ORDER BY seq");
-    const Statement q = execCached(sql, { afterSeq }, r, QStringLiteral("Reading the change feed"));
-    if (!q)
-        return false;
-    while (q->next()) {
+    return eachRow(sql, { afterSeq }, r, QStringLiteral("Reading the change feed"), [&](const QSqlQuery &q) {
         ProductChange c;
-        c.seq = q->value(0).toLongLong();
-        c.id = q->value(1).toLongLong();
-        c.kind = kindFromText(q->value(2).toString());
-        c.version = q->value(3).toLongLong();
+        c.seq = q.value(0).toLongLong();
+        c.id = q.value(1).toLongLong();
+        c.kind = kindFromText(q.value(2).toString());
+        c.version = q.value(3).toLongLong();
         c.external = external;
         out->append(c);
-    }
-    return true;
+    });
 }
 
 StoreResult DatabaseWorker::writeTransaction(const QString &action, const TxBody &body)
@@ -758,11 +770,7 @@ StoreResult DatabaseWorker::list()
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    const Statement q = execCached(listProductsSql(), {}, r, QStringLiteral("Listing products"));
-    if (!q)
-        return r;
-    while (q->next())
-        r.products.append(productFromQuery(*q));
+    readProducts(listProductsSql(), {}, r, QStringLiteral("Listing products"));
     return r;
 }
 
@@ -771,12 +779,8 @@ StoreResult DatabaseWorker::listIds()
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    const Statement q = execCached(
-        QStringLiteral("SELECT id FROM products ORDER BY id"), {}, r, QStringLiteral("Listing product ids"));
-    if (!q)
-        return r;
-    while (q->next())
-        r.ids.append(q->value(0).toLongLong());
+    eachRow(QStringLiteral("SELECT id FROM products ORDER BY id"), {}, r, QStringLiteral("Listing product ids"),
+        [&r](const QSqlQuery &q) { r.ids.append(q.value(0).toLongLong()); });
     return r;
 }
 
@@ -978,14 +982,9 @@ StoreResult DatabaseWorker::seedDemoData()
 
 bool DatabaseWorker::readTags(qint64 id, QStringList *out, StoreResult &r, const QString &action)
 {
-    const Statement q = execCached(
-        QStringLiteral("SELECT tag FROM product_tags WHERE product_id = ? ORDER BY tag"), { id }, r, action);
-    if (!q)
-        return false;
     out->clear();
-    while (q->next())
-        out->append(q->value(0).toString());
-    return true;
+    return eachRow(QStringLiteral("SELECT tag FROM product_tags WHERE product_id = ? ORDER BY tag"), { id }, r, action,
+        [out](const QSqlQuery &q) { out->append(q.value(0).toString()); });
 }
 
 StoreResult DatabaseWorker::setTags(qint64 id, QStringList tags)
@@ -1050,11 +1049,7 @@ StoreResult DatabaseWorker::productsWithTag(QString tag)
     static const QString sql = QStringLiteral("SELECT p.id, p.name, p.price, p.version, p.updated_at "
                                               "FROM product_tags t JOIN products p ON p.id = t.product_id "
                                               "WHERE t.tag = ? ORDER BY p.id");
-    const Statement q = execCached(sql, { tag }, r, QStringLiteral("Reading the products tagged %1").arg(tag));
-    if (!q)
-        return r;
-    while (q->next())
-        r.products.append(productFromQuery(*q));
+    readProducts(sql, { tag }, r, QStringLiteral("Reading the products tagged %1").arg(tag));
     return r;
 }
 
@@ -1063,12 +1058,10 @@ StoreResult DatabaseWorker::allTags()
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    const Statement q = execCached(QStringLiteral("SELECT tag, COUNT(*) FROM product_tags GROUP BY tag ORDER BY tag"),
-        {}, r, QStringLiteral("Listing tags"));
-    if (!q)
-        return r;
-    while (q->next())
-        r.tagCounts.append({ q->value(0).toString(), q->value(1).toLongLong() });
+    eachRow(QStringLiteral("SELECT tag, COUNT(*) FROM product_tags GROUP BY tag ORDER BY tag"), {}, r,
+        QStringLiteral("Listing tags"), [&r](const QSqlQuery &q) {
+            r.tagCounts.append({ q.value(0).toString(), q.value(1).toLongLong() });
+        });
     return r;
 }
 
@@ -1091,11 +1084,7 @@ StoreResult DatabaseWorker::productsByIds(const QList<qint64> &ids)
     static const QString sql = QStringLiteral("SELECT %1 FROM products WHERE id IN (SELECT value FROM json_each(?)) "
                                               "ORDER BY id")
                                    .arg(ProductColumns);
-    const Statement q = execCached(sql, { json }, r, QStringLiteral("Reading %1 product(s)").arg(ids.size()));
-    if (!q)
-        return r;
-    while (q->next())
-        r.products.append(productFromQuery(*q));
+    readProducts(sql, { json }, r, QStringLiteral("Reading %1 product(s)").arg(ids.size()));
     return r;
 }
 
@@ -1118,11 +1107,7 @@ StoreResult DatabaseWorker::search(const QString &text, int limit)
                                                   "FROM products_fts JOIN products p ON p.id = products_fts.rowid "
                                                   "WHERE products_fts MATCH ? ORDER BY products_fts.rank, p.id "
                                                   "LIMIT ?");
-        const Statement q = execCached(sql, { query.ftsExpression(), limit }, r, action);
-        if (!q)
-            return r;
-        while (q->next())
-            r.products.append(productFromQuery(*q));
+        readProducts(sql, { query.ftsExpression(), limit }, r, action);
         return r;
     }
     // Without FTS5: every word must appear somewhere in the name.
@@ -1135,11 +1120,7 @@ StoreResult DatabaseWorker::search(const QString &text, int limit)
     binds << limit;
     const QString sql = QStringLiteral("SELECT %1 FROM products WHERE %2 ORDER BY id LIMIT ?")
                             .arg(ProductColumns, clauses.join(QStringLiteral(" AND ")));
-    const Statement q = execCached(sql, binds, r, action);
-    if (!q)
-        return r;
-    while (q->next())
-        r.products.append(productFromQuery(*q));
+    readProducts(sql, binds, r, action);
     return r;
 }
 

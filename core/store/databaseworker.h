@@ -84,7 +84,9 @@ private:
     class Statement final
     {
     public:
-        explicit Statement(std::shared_ptr<QSqlQuery> q = {}) : m_q(std::move(q)) { }
+        explicit Statement(std::shared_ptr<QSqlQuery> q = {})
+            : m_q(std::move(q))
+        { }
         Statement(Statement &&other) noexcept = default;
         Statement(const Statement &) = delete;
         Statement &operator=(const Statement &) = delete;
@@ -100,6 +102,11 @@ private:
     /// Like exec() with the same trace text, on a cached prepared statement
     /// (forward-only). Empty on failure (r is then Error, as with exec()).
     Statement execCached(const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action);
+    /// execCached, then `row` for each result row; false when the statement failed.
+    bool eachRow(const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action,
+        const std::function<void(const QSqlQuery &)> &row);
+    /// eachRow for statements selecting the product columns: appends to r.products.
+    bool readProducts(const QString &sql, const QVariantList &binds, StoreResult &r, const QString &action);
     /// BEGIN IMMEDIATE, earlier outside changes, body, own changes, prune, COMMIT.
     /// body returns false to roll back (and sets r's status).
     StoreResult writeTransaction(const QString &action, const TxBody &body);
