@@ -101,6 +101,23 @@ inline std::unique_ptr<Env> makeEnv(
     return env;
 }
 
+/// For initTestCase(): the binary's one redis-server. Empty, or why it did not start.
+inline QString startServer(std::unique_ptr<TestRedisServer> &server)
+{
+    server = std::make_unique<TestRedisServer>();
+    QString error;
+    return server->start(&error) ? QString() : error;
+}
+
+/// For init(): an emptied Redis and a fresh Env on it. Empty, or what failed.
+inline QString freshEnv(TestRedisServer &server, std::unique_ptr<Env> &env)
+{
+    server.syncString({ "FLUSHALL" });
+    QString error;
+    env = makeEnv(server, &error);
+    return env ? QString() : error;
+}
+
 /// Creates rows directly in SQLite (bypassing the cache).
 inline QList<Product> seed(ProductRepository &repo, int count, const QString &stem = QStringLiteral("Item"))
 {

@@ -42,17 +42,14 @@ private:
 private slots:
     void initTestCase()
     {
-        m_server = std::make_unique<TestRedisServer>();
-        QString error;
-        QVERIFY2(m_server->start(&error), qPrintable(error));
+        const QString error = startServer(m_server);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     void init()
     {
-        m_server->syncString({ "FLUSHALL" });
-        QString error;
-        m_env = makeEnv(*m_server, &error);
-        QVERIFY2(m_env, qPrintable(error));
+        const QString error = freshEnv(*m_server, m_env);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     void cleanup() { m_env.reset(); }

@@ -99,9 +99,8 @@ private:
 private slots:
     void initTestCase()
     {
-        m_server = std::make_unique<TestRedisServer>();
-        QString error;
-        QVERIFY2(m_server->start(&error), qPrintable(error));
+        const QString error = startServer(m_server);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     void init()

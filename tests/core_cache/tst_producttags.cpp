@@ -49,17 +49,14 @@ private:
 private slots:
     void initTestCase()
     {
-        m_server = std::make_unique<TestRedisServer>();
-        QString error;
-        QVERIFY2(m_server->start(&error), qPrintable(error));
+        const QString error = startServer(m_server);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     void init()
     {
-        m_server->syncString({ "FLUSHALL" });
-        QString error;
-        m_env = makeEnv(*m_server, &error);
-        QVERIFY2(m_env, qPrintable(error));
+        const QString error = freshEnv(*m_server, m_env);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
         m_tags = std::make_unique<ProductTags>(m_env->service.get());
         m_products = seed(*m_env->repo, 3);
         QCOMPARE(m_products.size(), 3);
