@@ -23,7 +23,9 @@ void CacheAsideStrategy::list(const OperationPtr &op)
 void CacheAsideStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
     // A new id may have a negative-cache entry: the invalidation drops it.
-    m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), CacheBackend::createCall(name, price), false);
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+        m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), call, false);
+    });
 }
 
 void CacheAsideStrategy::update(
@@ -31,6 +33,12 @@ void CacheAsideStrategy::update(
 {
     m_backend.writeThenInvalidate(op, QStringLiteral("UPDATE product %1").arg(id),
         CacheBackend::updateCall(id, name, price, expectedVersion), false);
+}
+
+void CacheAsideStrategy::upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
+{
+    m_backend.writeThenInvalidate(
+        op, QStringLiteral("UPSERT product %1").arg(id), CacheBackend::upsertCall(id, name, price), false);
 }
 
 void CacheAsideStrategy::remove(const OperationPtr &op, qint64 id)

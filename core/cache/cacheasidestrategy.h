@@ -14,5 +14,6 @@ public:
     void list(const OperationPtr &op) override;
     void create(const OperationPtr &op, const QString &name, qint64 price) override;
     void update(const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion) override;
+    void upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price) override;
     void remove(const OperationPtr &op, qint64 id) override;
 };

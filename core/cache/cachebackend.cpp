@@ -3,12 +3,15 @@
 #include "cachebackend.h"
 
 #include "cachescripts.h"
+
+#include <QPointer>
 #include "productrepository.h"
 #include "timestamp.h"
 
 #include <cmath>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QTimer>
 
 namespace {
@@ -128,6 +131,9 @@ CacheBackend::CacheBackend(RedisClient *redis, ProductRepository *repository, QO
     m_viewTimer.setSingleShot(true);
     m_viewTimer.setInterval(ViewBatchMs);
     connect(&m_viewTimer, &QTimer::timeout, this, &CacheBackend::flushViews);
+    m_markTimer.setInterval(500);
+    connect(&m_markTimer, &QTimer::timeout, this, &CacheBackend::advanceWatermark);
+    m_markTimer.start();
 }
 
 void CacheBackend::setSettings(const CacheSettings &settings)
@@ -305,6 +311,221 @@ void CacheBackend::sql(const OperationPtr &op, bool write, const QString &what, 
         }
         then(r);
     });
+}
+
+void CacheBackend::writeSql(const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete,
+    std::function<void(const StoreResult &)> then)
+{
+    if (!op->hold)
+        holdWriteTicket(op);
+    sql(op, true, what, call, [this, op, isDelete, then = std::move(then)](const StoreResult &r) {
+        if (!r.ok() || !r.product || !cacheUp()) {
+            then(r);
+            return;
+        }
+        claimVersion(op, r, isDelete, then);
+    });
+}
+
+void CacheBackend::claimVersion(
+    const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then)
+{
+    // A delete is a write too: its version is one above the row's last one
+    // (what SQLite's product_versions keeps for the id's next life).
+    const qint64 id = r.product->id;
+    const qint64 version = r.product->version + (isDelete ? 1 : 0);
+    auto classify = [](const RedisReply &x) {
+        return x.size() == 2 && x.at(0).toInteger() == 1 ? TraceOutcome::Ok : TraceOutcome::Conflict;
+    };
+    advanceWatermark();
+    const qint64 ready = std::exchange(m_readyMark, 0);
+    script(op, CacheScripts::versionClaim(), { m_keys.versions(), watermarkKey() },
+        { QByteArray::number(id), QByteArray::number(version), QByteArray::number(r.seq), QByteArray::number(ready) },
+        classify,
+        [this, op, r, id, version, isDelete, then = std::move(then)](const RedisReply &reply) mutable {
+            if (reply.size() != 2 || reply.at(0).toInteger() == 1 || isDelete) {
+                // Claimed (or Redis failed: the change-log replay on the next
+                // connect raises the versions hash). A delete that lost the
+                // claim needs nothing more: the versions hash moved past it.
+                then(r);
+                return;
+            }
+            const qint64 fresh = reply.at(1).toInteger();
+            op->note(QStringLiteral("version %1 of product %2 was already given to another writer (a write-behind "
+                                    "write not yet in SQLite): moving the row to version %3")
+                         .arg(version)
+                         .arg(id)
+                         .arg(fresh),
+                TraceOutcome::Conflict);
+            sql(
+                op, true, QStringLiteral("UPDATE product %1 SET version %2").arg(id).arg(fresh),
+                [id, version, fresh](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                    repo.restamp(id, version, fresh, ctx, std::move(cb));
+                },
+                [op, r, then = std::move(then)](const StoreResult &moved) mutable {
+                    if (moved.ok() && moved.rowsAffected > 0 && moved.product)
+                        r.product = moved.product;
+                    else
+                        op->note(QStringLiteral("the row had moved on already; it keeps its newer version"));
+                    then(r);
+                });
+        });
+}
+
+void CacheBackend::holdWriteTicket(const OperationPtr &op)
+{
+    const quint64 ticket = m_nextTicket++;
+    m_activeTickets.insert(ticket);
+    QPointer<CacheBackend> self(this);
+    op->hold = std::shared_ptr<void>(new char(0), [self, ticket](void *p) {
+        delete static_cast<char *>(p);
+        if (self)
+            self->m_activeTickets.erase(ticket);
+    });
+}
+
+QByteArray CacheBackend::watermarkKey() const
+{
+    // Computed once: a private (":memory:") database gets a random tag.
+    if (m_watermarkKey.isEmpty() || !m_watermarkKey.startsWith(m_keys.prefix()))
+        m_watermarkKey = m_keys.invalidatedUpTo(m_repository ? m_repository->path() : QString());
+    return m_watermarkKey;
+}
+
+void CacheBackend::advanceWatermark()
+{
+    // The mark may move to a seq only once every change up to it has been
+    // invalidated by this instance: own writes by their cache step (tracked
+    // by tickets), everything else by the change feed. A candidate is taken
+    // now and published once every write that was running then has ended.
+    if (!cacheUp() || m_replaying || !m_pending.isEmpty())
+        return;
+    if (m_markCandidate.seq >= 0
+        && (m_activeTickets.empty() || *m_activeTickets.begin() >= m_markCandidate.ticket)) {
+        // Published by the next version claim (no round trip of its own).
+        const qint64 seq = m_markCandidate.seq;
+        m_markCandidate = {};
+        if (seq > m_publishedMark) {
+            m_publishedMark = seq;
+            m_readyMark = seq;
+        }
+    }
+    if (m_markCandidate.seq < 0 && m_seenSeq > m_publishedMark)
+        m_markCandidate = { m_seenSeq, m_nextTicket };
+}
+
+void CacheBackend::replayChangeLog()
+{
+    if (!cacheUp() || !m_repository || m_replaying || !beginBackground)
+        return;
+    m_replaying = true;
+    m_markCandidate = {};
+    OperationPtr op = beginBackground(QStringLiteral("change-log-replay"), 0);
+    holdWriteTicket(op);
+    command(op, { QByteArrayLiteral("GET"), watermarkKey() }, {}, [this, op](const RedisReply &mark) {
+        if (mark.isError()) {
+            endReplay(op, mark.errorMessage());
+            return;
+        }
+        replayChangesAfter(op, mark.isNil() ? -1 : mark.bytes().toLongLong(), 0);
+    });
+}
+
+void CacheBackend::endReplay(const OperationPtr &op, const QString &error)
+{
+    m_replaying = false;
+    const auto waiting = std::exchange(m_afterReplay, {});
+    if (error.isEmpty())
+        op->finish(ServiceResult {});
+    else
+        op->fail(ServiceStatus::Unavailable, error);
+    for (const auto &next : waiting)
+        next();
+}
+
+void CacheBackend::afterReplay(std::function<void()> next)
+{
+    if (!m_replaying) {
+        next();
+        return;
+    }
+    m_afterReplay.append(std::move(next));
+}
+
+void CacheBackend::replayChangesAfter(const OperationPtr &op, qint64 mark, int round)
+{
+    constexpr int Batch = 2000;
+    // Bookkeeping, not a product read: not counted in the DB-read metrics.
+    QElapsedTimer clock;
+    clock.start();
+    m_repository->changesAfter(std::max<qint64>(0, mark), Batch, this,
+        [this, op, mark, round, clock](const StoreResult &r) {
+            op->step(TraceSystem::Sql, QStringLiteral("SELECT changes after seq %1").arg(mark), outcomeOfStore(r),
+                clock.nsecsElapsed() / 1000, r.error);
+            if (!r.ok()) {
+                endReplay(op, r.error);
+                return;
+            }
+            noteChangesSeen(r.seq);
+            if (mark < 0) {
+                // No mark yet (a new Redis, or one that lost its data): there is
+                // nothing cached from before to correct. The next write's claim
+                // starts it.
+                op->note(QStringLiteral("no change-log mark in Redis yet: nothing to replay"));
+                m_publishedMark = r.seq;
+                endReplay(op, {});
+                return;
+            }
+            if (r.prunedUpTo > mark) {
+                // Changes after the mark were pruned: which ids they touched is
+                // unknown, so every product key goes (unflushed data is kept).
+                op->note(QStringLiteral("changes %1..%2 were pruned from SQLite before they were replayed: dropping "
+                                        "every cached product instead")
+                             .arg(mark + 1)
+                             .arg(r.prunedUpTo),
+                    TraceOutcome::Invalidate);
+                if (dropAll) {
+                    dropAll(op, [this, op, r] {
+                        m_publishedMark = std::max(m_publishedMark, r.prunedUpTo);
+                        script(op, CacheScripts::raiseMark(), { watermarkKey() }, { QByteArray::number(r.prunedUpTo) },
+                            {}, [this, op, r](const RedisReply &) { replayChangesAfter(op, r.prunedUpTo, 1); });
+                    });
+                    return;
+                }
+            }
+            if (r.changes.isEmpty()) {
+                if (round > 0)
+                    op->note(QStringLiteral("replayed the change log up to change %1").arg(mark));
+                endReplay(op, {});
+                return;
+            }
+            QList<QPair<QList<QByteArray>, QList<QByteArray>>> calls;
+            const QByteArray guardTtl = QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000);
+            for (const ProductChange &c : r.changes) {
+                const bool deleted = c.kind == ProductChange::Kind::Delete;
+                const qint64 guard = m_settings.staleSetGuard ? (deleted ? CacheScripts::DeletedGuard : c.version) : 0;
+                calls.append({ { m_keys.product(c.id), m_keys.guard(c.id), m_keys.versions() },
+                    { QByteArray::number(guard), guardTtl, QByteArrayLiteral("0"), QByteArray::number(c.id),
+                        QByteArray::number(c.version + (deleted ? 1 : 0)) } });
+            }
+            const qint64 last = r.changes.last().seq;
+            scriptPipeline(op, CacheScripts::invalidate(), calls,
+                QStringLiteral("pipeline %1 x EVALSHA (invalidate + raise versions): changes %2..%3 after the mark")
+                    .arg(calls.size())
+                    .arg(r.changes.first().seq)
+                    .arg(last),
+                [this, op, last, round](const QList<RedisReply> &replies) {
+                    for (const RedisReply &x : replies) {
+                        if (x.isError()) {
+                            endReplay(op, x.errorMessage());
+                            return;
+                        }
+                    }
+                    m_publishedMark = std::max(m_publishedMark, last);
+                    script(op, CacheScripts::raiseMark(), { watermarkKey() }, { QByteArray::number(last) }, {},
+                        [this, op, last, round](const RedisReply &) { replayChangesAfter(op, last, round + 1); });
+                });
+        });
 }
 
 void CacheBackend::dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then)
@@ -707,7 +928,7 @@ void CacheBackend::remember(qint64 id, qint64 guardVersion)
 }
 
 void CacheBackend::invalidateAfterWrite(
-    const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64)> then)
+    const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64)> then, qint64 raiseVersionTo)
 {
     const qint64 guard = m_settings.staleSetGuard ? guardVersion : 0;
     if (!cacheUp()) {
@@ -722,10 +943,14 @@ void CacheBackend::invalidateAfterWrite(
     auto classify
         = [](const RedisReply &r) { return r.toInteger() >= 0 ? TraceOutcome::Invalidate : TraceOutcome::Skipped; };
     const QByteArray key = m_keys.product(id);
-    script(op, CacheScripts::invalidate(), { key, m_keys.guard(id) },
-        { QByteArray::number(guard), QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000),
-            guardVersion == 1 ? QByteArrayLiteral("1") : QByteArrayLiteral("0") },
-        classify, [this, op, id, key, guardVersion, guard, then = std::move(then)](const RedisReply &r) {
+    QList<QByteArray> keys { key, m_keys.guard(id) };
+    QList<QByteArray> args { QByteArray::number(guard), QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000),
+        guardVersion == 1 ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
+    if (raiseVersionTo > 0) {
+        keys << m_keys.versions();
+        args << QByteArray::number(id) << QByteArray::number(raiseVersionTo);
+    }
+    script(op, CacheScripts::invalidate(), keys, args, classify, [this, op, id, key, guardVersion, guard, then = std::move(then)](const RedisReply &r) {
             if (r.isError()) {
                 // The write is committed; the stale copy must still go.
                 remember(id, guard);
@@ -963,7 +1188,7 @@ void CacheBackend::dbList(const OperationPtr &op, std::function<void(const Store
 void CacheBackend::writeThenInvalidate(
     const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete)
 {
-    sql(op, true, what, call, [this, op, isDelete](const StoreResult &r) {
+    writeSql(op, what, call, isDelete, [this, op, isDelete](const StoreResult &r) {
         ServiceResult res = fromStore(r);
         if (!r.ok()) {
             op->finish(res);
@@ -999,6 +1224,67 @@ CacheBackend::StoreCall CacheBackend::createCall(const QString &name, qint64 pri
 {
     return [name, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
         repo.create(name, price, ctx, std::move(cb));
+    };
+}
+
+void CacheBackend::allocateId(const OperationPtr &op, std::function<void(qint64)> then)
+{
+    auto incr = [this, op, then] {
+        command(op, { QByteArrayLiteral("INCR"), m_keys.nextId() }, {},
+            [then](const RedisReply &r) { then(r.isInteger() ? r.toInteger() : 0); });
+    };
+    if (m_idFloorReady) {
+        incr();
+        return;
+    }
+    // Ids must not collide with rows SQLite has or had: raise the counter
+    // to the highest id there first (again after outside inserts).
+    sql(
+        op, false, QStringLiteral("SELECT highest product id"),
+        [](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.highestId(ctx, std::move(cb)); },
+        [this, op, incr, then](const StoreResult &r) {
+            if (!r.ok()) {
+                then(0);
+                return;
+            }
+            script(op, CacheScripts::idFloor(), { m_keys.nextId() }, { QByteArray::number(r.lastVersion) }, {},
+                [this, incr, then](const RedisReply &fr) {
+                    if (fr.isError()) {
+                        then(0);
+                        return;
+                    }
+                    m_idFloorReady = true;
+                    incr();
+                });
+        });
+}
+
+void CacheBackend::newProductCall(
+    const OperationPtr &op, const QString &name, qint64 price, std::function<void(const StoreCall &)> then)
+{
+    if (!cacheUp()) {
+        // SQLite picks the id; the shared counter must pass it before the
+        // next allocation.
+        resetIdFloor();
+        then(createCall(name, price));
+        return;
+    }
+    allocateId(op, [op, name, price, then = std::move(then)](qint64 id) {
+        if (id <= 0) {
+            op->fail(ServiceStatus::Error, QStringLiteral("Could not allocate an id for the new product."));
+            return;
+        }
+        op->trace.productId = id;
+        then([id, name, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+            repo.insert(id, name, price, ctx, std::move(cb));
+        });
+    });
+}
+
+CacheBackend::StoreCall CacheBackend::upsertCall(qint64 id, const QString &name, qint64 price)
+{
+    return [id, name, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+        repo.upsert(id, name, price, ctx, std::move(cb));
     };
 }
 

@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <QHash>
 #include <QObject>
 #include <QRandomGenerator>
@@ -88,7 +89,28 @@ public:
     void sql(const OperationPtr &op, bool write, const QString &what, const StoreCall &call,
         std::function<void(const StoreResult &)> then);
     void dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then);
+    /// A product write in SQLite (create, update, upsert, delete; never the
+    /// write-behind flush), then its version claimed in the versions hash
+    /// (CacheScripts::versionClaim). When another writer already holds that
+    /// version (a write-behind write on another instance), the row is moved
+    /// to a fresh one, so no two acknowledged writes share an id and version;
+    /// `then` sees the row as it ends up. With Redis down the claim is left
+    /// to the change-log replay on reconnect.
+    void writeSql(const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete,
+        std::function<void(const StoreResult &)> then);
+    /// The next id for a new product from the counter every instance shares
+    /// (raised first to the highest id SQLite ever had). then(0) on failure.
+    void allocateId(const OperationPtr &op, std::function<void(qint64)> then);
+    /// The next allocation re-reads SQLite's highest id first (after an
+    /// insert reported by the change feed, and on every connect).
+    void resetIdFloor() { m_idFloorReady = false; }
+    /// The SQL call that creates a product: with Redis up, an INSERT under
+    /// an id from allocateId() (so write-behind creates on other instances
+    /// can never take the same id); with Redis down, SQLite picks the id.
+    void newProductCall(const OperationPtr &op, const QString &name, qint64 price,
+        std::function<void(const StoreCall &)> then);
     static StoreCall createCall(const QString &name, qint64 price);
+    static StoreCall upsertCall(qint64 id, const QString &name, qint64 price);
     static StoreCall updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion);
     static StoreCall removeCall(qint64 id);
     /// The loader read-through caches use: a SQLite read with its trace step.
@@ -112,8 +134,10 @@ public:
     /// After a committed SQL write: DEL + guard (guardVersion 0 = none,
     /// DeletedGuard for deletes). When Redis is down the id is remembered
     /// and invalidated on reconnect. Publishes on the invalidation channel.
-    void invalidateAfterWrite(
-        const OperationPtr &op, qint64 id, qint64 guardVersion, std::function<void(qint64 removed)> then);
+    /// raiseVersionTo > 0 also raises the versions hash (a change made by
+    /// another writer: nobody may be given that version again).
+    void invalidateAfterWrite(const OperationPtr &op, qint64 id, qint64 guardVersion,
+        std::function<void(qint64 removed)> then, qint64 raiseVersionTo = 0);
     /// Records a view of a product by op->viewer: the recent list (LREM +
     /// LPUSH + LTRIM), the most-viewed sorted set (ZINCRBY) and the
     /// product's unique-viewers HyperLogLog (PFADD). Views are batched for
@@ -153,6 +177,26 @@ public:
     QHash<qint64, qint64> pendingInvalidations() const { return m_pending; }
     void replayPendingInvalidations();
 
+    // --- durable invalidation (the change-log watermark) ------------------------------------
+    /// On every connect: invalidates (with guards) every change in SQLite's
+    /// change table after the watermark and raises the versions hash to
+    /// each, so a write whose invalidation died with its process is still
+    /// applied. A gap (changes pruned past the mark) drops every product key.
+    void replayChangeLog();
+    /// The change feed saw changes up to seq (own or not).
+    void noteChangesSeen(qint64 seq) { m_seenSeq = std::max(m_seenSeq, seq); }
+    /// Makes op hold a write ticket (see Operation::hold).
+    void holdWriteTicket(const OperationPtr &op);
+    QByteArray watermarkKey() const;
+    /// Runs next() once a running change-log replay has finished (at once
+    /// otherwise): write-behind writes wait for it after a reconnect, so no
+    /// version is derived from a cached copy the replay is about to correct.
+    void afterReplay(std::function<void()> next);
+    bool isReplaying() const { return m_replaying; }
+    /// Set by the service: drops every droppable product key (used when the
+    /// change log has a gap). then() runs when done.
+    std::function<void(const OperationPtr &, std::function<void()>)> dropAll;
+
     /// Called by InvalidationBus / the service to publish. Set by the service.
     std::function<void(const QList<qint64> &ids, const QList<qint64> &versions, bool all)> publish;
 
@@ -179,6 +223,26 @@ private:
     void plainLoad(
         const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
     void remember(qint64 id, qint64 guardVersion);
+    void claimVersion(const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
+    void replayChangesAfter(const OperationPtr &op, qint64 mark, int round);
+    void advanceWatermark();
+    void endReplay(const OperationPtr &op, const QString &error);
+    QList<std::function<void()>> m_afterReplay;
+    bool m_idFloorReady = false;
+    qint64 m_publishedMark = -1;
+    qint64 m_readyMark = 0;
+    std::set<quint64> m_activeTickets;
+    quint64 m_nextTicket = 1;
+    qint64 m_seenSeq = 0;
+    struct MarkCandidate
+    {
+        qint64 seq = -1;
+        quint64 ticket = 0;
+    };
+    MarkCandidate m_markCandidate;
+    QTimer m_markTimer;
+    bool m_replaying = false;
+    mutable QByteArray m_watermarkKey;
 
     RedisClient *m_redis;
     ProductRepository *m_repository;

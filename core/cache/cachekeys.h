@@ -30,12 +30,25 @@ public:
     /// not queued twice (the worker flushes the hash's latest state anyway).
     QByteArray queued() const { return m_prefix + "cachelab:wb:queued"; }
     QByteArray nextId() const { return m_prefix + "cachelab:wb:nextid"; }
+    /// Hash: product id -> the highest version any writer was given for it
+    /// (write-behind writes and SQL writes alike). Never dropped, never given
+    /// a TTL: it is what keeps a version from being handed out twice.
+    QByteArray versions() const { return m_prefix + "cachelab:wb:versions"; }
+    /// String: every change in SQLite's change table up to this seq has been
+    /// invalidated in Redis (by some instance); one per database file. A
+    /// process that dies before its invalidation reached Redis leaves the
+    /// mark behind it, and the next connect replays the changes after it.
+    QByteArray invalidatedUpTo(const QString &databasePath) const
+    {
+        return m_prefix + "cachelab:wb:invalidated:" + databaseTag(databasePath);
+    }
     /// The write-behind queue keys and id counter of any instance (any
     /// prefix): never dropped, never given a TTL, whoever's they are.
     static bool isWriteBehindKey(const QByteArray &key)
     {
         return key.endsWith("cachelab:wb:queue") || key.endsWith("cachelab:wb:processing")
-            || key.endsWith("cachelab:wb:queued") || key.endsWith("cachelab:wb:nextid");
+            || key.endsWith("cachelab:wb:queued") || key.endsWith("cachelab:wb:nextid")
+            || key.endsWith("cachelab:wb:versions") || key.contains("cachelab:wb:invalidated:");
     }
     /// Invalidation guard: the lowest version a fill may still write.
     QByteArray guard(qint64 id) const { return m_prefix + "cachelab:guard:" + QByteArray::number(id); }
@@ -61,17 +74,16 @@ public:
     /// (BF.* or a bitmap; its sizes at ":meta"). Keyed by the database, not
     /// the prefix: every instance on that file shares it, whatever its
     /// prefix. ":memory:" databases are private, so they get a per-call token.
-    static QByteArray bloomFor(const QString &databasePath)
+    static QByteArray bloomFor(const QString &databasePath) { return "cachelab:bloom:" + databaseTag(databasePath); }
+    /// First 12 hex digits of the SHA-1 of the database file's absolute path.
+    static QByteArray databaseTag(const QString &databasePath)
     {
-        QByteArray tag;
         if (databasePath.isEmpty() || databasePath == QLatin1String(":memory:"))
-            tag = "mem" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
-        else
-            tag = QCryptographicHash::hash(
-                QDir::cleanPath(QFileInfo(databasePath).absoluteFilePath()).toUtf8(), QCryptographicHash::Sha1)
-                      .toHex()
-                      .left(12);
-        return "cachelab:bloom:" + tag;
+            return "mem" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
+        return QCryptographicHash::hash(
+            QDir::cleanPath(QFileInfo(databasePath).absoluteFilePath()).toUtf8(), QCryptographicHash::Sha1)
+            .toHex()
+            .left(12);
     }
     /// The change-log stream all instances on this Redis share (not prefixed:
     /// instances with different prefixes read each other's changes from it).

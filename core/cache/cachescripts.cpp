@@ -43,11 +43,18 @@ return 1
     return s;
 }
 
-// KEYS: hash, guard. ARGV: guard_version (0 = none), guard_ttl_ms, force (1 = set, 0 = raise only).
+// KEYS: hash, guard[, versions]. ARGV: guard_version (0 = none), guard_ttl_ms,
+// force (1 = set, 0 = raise only)[, id, version]. With the third key the
+// versions hash is raised to `version` too (a change replayed from SQLite's
+// change table: nobody may be given that version again).
 // Returns the number of keys removed (0/1), or -2 when unflushed write-behind data was kept.
 const RedisScript &invalidate()
 {
     static const RedisScript s(QStringLiteral("invalidate"), QByteArrayLiteral(R"lua(
+if KEYS[3] then
+  local top = tonumber(redis.call('HGET', KEYS[3], ARGV[4]) or '0') or 0
+  if tonumber(ARGV[5]) > top then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+end
 if redis.call('HEXISTS', KEYS[1], 'dirty') == 1 then return -2 end
 local removed = redis.call('DEL', KEYS[1])
 local n = tonumber(ARGV[1])
@@ -74,13 +81,24 @@ return 0
     return s;
 }
 
-// KEYS: hash, queue, processing, queued. ARGV: id, expected_version (0 = any),
-// db_version ('' = unknown, 0 = no row), delete ('1'/'0'), name, price, updated_at.
+// KEYS: hash, queue, processing, queued, versions. ARGV: id,
+// expected_version (0 = any), db_version ('' = unknown; else the highest
+// version SQLite ever gave the id, deleted rows included), mode ('0' update,
+// '1' delete, '2' create, '3' upsert), name, price, updated_at, db_exists
+// ('1' SQLite has the row, '0' it has not, '' = db_version > 0).
 // Returns {code, version, depth, pushed}: code 1 accepted (version = the new
 // one, depth = queue + processing, pushed = 1 when the id joined the queue,
 // 0 when it was already waiting there: coalesced), 0 not cached and
 // db_version unknown (ask SQLite, call again), -1 no such product, -2
-// conflict (version = current). Only an accepted write changes anything.
+// conflict (version = current), -3 create of an id that exists. Only an
+// accepted write changes anything.
+//
+// The new version is one above everything any writer was ever given for
+// this id: the cached hash, SQLite's answer and the versions hash, which
+// every writer raises (this script, and every SQL write's claim) and which
+// is never deleted, expired or evicted by CacheLab. So a version is never
+// handed out twice, even when the hash vanished after a flush and SQLite's
+// answer was read before that flush.
 const RedisScript &wbWrite()
 {
     static const RedisScript s(QStringLiteral("wb-write"), QByteArrayLiteral(R"lua(
@@ -91,15 +109,22 @@ if cur[1] then
   exists = not cur[2]
 elseif ARGV[3] ~= '' then
   current = tonumber(ARGV[3]) or 0
-  exists = current > 0
+  if ARGV[8] == '1' then exists = true
+  elseif ARGV[8] == '0' then exists = false
+  else exists = current > 0 end
 else
   return {0, 0, 0, 0}
 end
-if not exists then return {-1, current, 0, 0} end
+local mode = ARGV[4]
+if mode == '2' and exists then return {-3, current, 0, 0} end
+if (mode == '0' or mode == '1') and not exists then return {-1, current, 0, 0} end
 local expected = tonumber(ARGV[2]) or 0
 if expected > 0 and expected ~= current then return {-2, current, 0, 0} end
-local v = string.format('%d', current + 1)
-if ARGV[4] == '1' then
+local top = tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or '0') or 0
+if current > top then top = current end
+local v = string.format('%d', top + 1)
+redis.call('HSET', KEYS[5], ARGV[1], v)
+if mode == '1' then
   -- A tombstone: reads answer NotFound until the worker deletes the row.
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'absent', '1', 'version', v, 'updated_at', ARGV[7], 'dirty', '1')
   redis.call('HDEL', KEYS[1], 'name', 'price', 'delta', 'expires_at')
@@ -119,12 +144,44 @@ if pushed == 1 then
 else
   depth = redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3])
 end
-return {1, current + 1, depth, pushed}
+return {1, top + 1, depth, pushed}
 )lua"));
     return s;
 }
 
-// KEYS: hash. ARGV: flushed_version, ttl_ms, negative_ttl_ms.
+// KEYS: versions, mark. ARGV: id, version, change_seq, ready_mark. A SQL
+// write committed `version`: claim it. Returns {1, version} when nobody was
+// given that version or a later one (the versions hash now holds it), else
+// {0, fresh}: another writer (a write-behind write on another instance, say)
+// holds it, so the caller moves its row to `fresh`, which this call reserved.
+// The change-log mark rides along: created just below this write's change
+// row (change_seq) when missing, raised to ready_mark when that is above it.
+const RedisScript &versionClaim()
+{
+    static const RedisScript s(QStringLiteral("version-claim"), QByteArrayLiteral(R"lua(
+local seq = tonumber(ARGV[3]) or 0
+local ready = tonumber(ARGV[4]) or 0
+local mark = tonumber(redis.call('GET', KEYS[2]) or '-1') or -1
+if mark < 0 and seq > 0 then
+  mark = seq - 1
+  redis.call('SET', KEYS[2], string.format('%d', mark))
+end
+if mark >= 0 and ready > mark then redis.call('SET', KEYS[2], string.format('%d', ready)) end
+local top = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
+local v = tonumber(ARGV[2])
+if v > top then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return {1, v}
+end
+redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', top + 1))
+return {0, top + 1}
+)lua"));
+    return s;
+}
+
+// KEYS: hash. ARGV: flushed_version, ttl_ms, negative_ttl_ms, superseded
+// ('1': SQLite already held that version or a newer one, written by someone
+// else, so the hash is dropped rather than kept as a clean copy).
 // Returns 1 cleaned, 0 a newer write is pending (left dirty), -1 hash gone.
 const RedisScript &wbClean()
 {
@@ -132,6 +189,10 @@ const RedisScript &wbClean()
 local cur = redis.call('HMGET', KEYS[1], 'version', 'absent')
 if not cur[1] then return -1 end
 if cur[1] ~= ARGV[1] then return 0 end
+if ARGV[4] == '1' then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
 redis.call('HDEL', KEYS[1], 'dirty')
 if cur[2] then
   if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) else redis.call('DEL', KEYS[1]) end
@@ -217,10 +278,21 @@ return {removed, kept}
     return s;
 }
 
+// KEYS: watermark. ARGV: seq. Raises the "changes invalidated up to" mark.
+const RedisScript &raiseMark()
+{
+    static const RedisScript s(QStringLiteral("raise-mark"), QByteArrayLiteral(R"lua(
+local c = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) return tonumber(ARGV[1]) end
+return c
+)lua"));
+    return s;
+}
+
 QList<const RedisScript *> all()
 {
-    return { &fill(), &negative(), &invalidate(), &unlock(), &wbWrite(), &wbClean(), &wbTake(), &wbRecover(),
-        &idFloor(), &dropKeys() };
+    return { &fill(), &negative(), &invalidate(), &unlock(), &wbWrite(), &versionClaim(), &wbClean(), &wbTake(),
+        &wbRecover(), &idFloor(), &dropKeys(), &raiseMark() };
 }
 
 } // namespace CacheScripts

@@ -14,6 +14,9 @@
 //              (compare-and-set), HSET with the dirty mark, PERSIST, RPUSH
 //              to the queue unless the id already waits there (coalescing) -
 //              what WATCH + MULTI did, in one round trip.
+//  versionClaim  after a SQL write: claim its version in the versions hash,
+//              or reserve a fresh one when another writer holds it.
+//  raiseMark   raise the "changes invalidated up to" watermark.
 //  wbTake      LMOVE queue -> processing up to the batch size, in one round trip.
 //  wbRecover   move everything in processing back to the queue (after a crash).
 //  idFloor     raise the write-behind id counter to at least a value.
@@ -32,6 +35,8 @@ const RedisScript &negative();
 const RedisScript &invalidate();
 const RedisScript &unlock();
 const RedisScript &wbWrite();
+const RedisScript &versionClaim();
+const RedisScript &raiseMark();
 const RedisScript &wbClean();
 const RedisScript &wbTake();
 const RedisScript &wbRecover();

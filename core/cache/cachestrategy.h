@@ -33,6 +33,9 @@ public:
     virtual void create(const OperationPtr &op, const QString &name, qint64 price) = 0;
     virtual void update(const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
         = 0;
+    /// The article's POST /product with an id: insert under that id, or
+    /// update the row that has it, as this strategy writes.
+    virtual void upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price) = 0;
     virtual void remove(const OperationPtr &op, qint64 id) = 0;
 
 protected:

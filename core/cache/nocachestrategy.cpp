@@ -17,26 +17,30 @@ void NoCacheStrategy::list(const OperationPtr &op)
     m_backend.dbList(op, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
 }
 
+// Writes: SQLite only, as far as this strategy goes. A copy another
+// strategy cached earlier is still dropped afterwards (and the version
+// claimed): a switch back to a caching strategy must not find it.
 void NoCacheStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
-    m_backend.sql(op, true, QStringLiteral("INSERT product"), CacheBackend::createCall(name, price),
-        [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+        m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), call, false);
+    });
 }
 
 void NoCacheStrategy::update(
     const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
 {
-    m_backend.sql(op, true, QStringLiteral("UPDATE product %1").arg(id),
-        CacheBackend::updateCall(id, name, price, expectedVersion),
-        [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
+    m_backend.writeThenInvalidate(op, QStringLiteral("UPDATE product %1").arg(id),
+        CacheBackend::updateCall(id, name, price, expectedVersion), false);
+}
+
+void NoCacheStrategy::upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
+{
+    m_backend.writeThenInvalidate(
+        op, QStringLiteral("UPSERT product %1").arg(id), CacheBackend::upsertCall(id, name, price), false);
 }
 
 void NoCacheStrategy::remove(const OperationPtr &op, qint64 id)
 {
-    m_backend.sql(op, true, QStringLiteral("DELETE product %1").arg(id), CacheBackend::removeCall(id),
-        [op](const StoreResult &r) {
-            ServiceResult res = CacheBackend::fromStore(r);
-            res.product.reset();
-            op->finish(res);
-        });
+    m_backend.writeThenInvalidate(op, QStringLiteral("DELETE product %1").arg(id), CacheBackend::removeCall(id), true);
 }

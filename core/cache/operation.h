@@ -35,6 +35,10 @@ public:
     QByteArray viewer;
     /// Optimistic retries the call needed (adjust-price).
     int retries = 0;
+    /// Kept alive as long as the operation: a product write holds its
+    /// CacheBackend write ticket here, so the "changes invalidated up to"
+    /// mark cannot pass a write whose cache step has not finished.
+    std::shared_ptr<void> hold;
 
     StrategyKind kind() const { return trace.strategy; }
     bool isFinished() const { return m_finished; }

@@ -83,6 +83,12 @@ ProductService::ProductService(RedisClient *redis, ProductRepository *repository
         const bool wb = name == QLatin1String("flush") || name == QLatin1String("recover");
         return beginWith(wb ? StrategyKind::WriteBehind : m_strategy, name, productId, nullptr, {});
     };
+    m_backend->dropAll = [this](const OperationPtr &op, std::function<void()> then) {
+        scanKeys(op, m_backend->keys().droppablePatterns(), {}, QByteArrayLiteral("0"),
+            [this, op, then = std::move(then)](const QList<QByteArray> &keys) {
+                dropKeys(op, keys, [then](qint64, qint64) { then(); });
+            });
+    };
     m_queue = std::make_unique<WriteBehindQueue>(*m_backend);
     m_strategies.push_back(std::make_unique<NoCacheStrategy>(*m_backend));
     m_strategies.push_back(std::make_unique<CacheAsideStrategy>(*m_backend));
@@ -249,6 +255,11 @@ void ProductService::onRedisConnected()
         return;
     setCacheAvailable(true);
     m_backend->loadScripts();
+    m_backend->resetIdFloor();
+    // Changes whose invalidation never reached Redis (it was away, or the
+    // process that made them died) are in SQLite's change table: replay
+    // them first; write-behind writes wait for it.
+    m_backend->replayChangeLog();
     m_queue->recover();
     m_backend->replayPendingInvalidations();
 }
@@ -384,42 +395,7 @@ void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObjec
     QString clean = name;
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
-    afterPendingWrites(op, [this, op, id, clean, price] {
-        const QString what = QStringLiteral("UPSERT product %1").arg(id);
-        const CacheBackend::StoreCall call
-            = [id, clean, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-                  repo.upsert(id, clean, price, ctx, std::move(cb));
-              };
-        if (op->kind() == StrategyKind::WriteBehind) {
-            // An existing row is a queued update. The queue cannot create a
-            // row under an id the caller chose, so a missing id is inserted
-            // in SQLite directly, after the queue has drained (a queued
-            // delete of that id must not land after the insert).
-            auto update = beginChild(op, QStringLiteral("update"), [this, op, id, what, call](ServiceResult r) {
-                if (r.status != ServiceStatus::NotFound) {
-                    op->finish(std::move(r));
-                    return;
-                }
-                op->note(QStringLiteral("product %1 does not exist: write-behind queues updates of existing rows only, "
-                                        "so it is inserted in SQLite now, once the queue has drained")
-                             .arg(id));
-                m_queue->drain([this, op, what, call](const ServiceResult &drained) {
-                    if (!drained.ok()) {
-                        op->fail(drained.status, drained.error);
-                        return;
-                    }
-                    m_backend->writeThenInvalidate(op, what, call, false);
-                });
-            });
-            op->strategy->update(update, id, clean, price, 0);
-            return;
-        }
-        if (op->kind() == StrategyKind::None)
-            m_backend->sql(
-                op, true, what, call, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
-        else
-            m_backend->writeThenInvalidate(op, what, call, false);
-    });
+    afterPendingWrites(op, [op, id, clean, price] { op->strategy->upsert(op, id, clean, price); });
 }
 
 void ProductService::afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next)
@@ -486,8 +462,8 @@ void ProductService::updateInTransactionNow(
     // SQLite first, and checked: the article wrote Redis first and ignored
     // the SQL error, leaving cache and database disagreeing (bug 2).
     CacheBackend &b = *m_backend;
-    b.sql(op, true, QStringLiteral("UPDATE product %1").arg(id),
-        CacheBackend::updateCall(id, clean, price, std::max<qint64>(0, expectedVersion)),
+    b.writeSql(op, QStringLiteral("UPDATE product %1").arg(id),
+        CacheBackend::updateCall(id, clean, price, std::max<qint64>(0, expectedVersion)), false,
         [this, op](const StoreResult &r) {
             ServiceResult res = CacheBackend::fromStore(r);
             if (!r.ok() || !r.product) {
@@ -1056,14 +1032,18 @@ void ProductService::readEvictionSettings(QObject *context, EvictionCallback don
 void ProductService::onStoreChanged(const QList<ProductChange> &changes)
 {
     QList<ProductChange> external;
+    qint64 lastSeq = 0;
     for (const ProductChange &c : changes) {
-        if (c.kind == ProductChange::Kind::Insert)
-            static_cast<WriteBehindStrategy *>(strategyObject(StrategyKind::WriteBehind))->resetIdFloor();
+        if (c.kind == ProductChange::Kind::Insert && c.external)
+            m_backend->resetIdFloor();
         if (c.external)
             external << c;
+        lastSeq = std::max(lastSeq, c.seq);
     }
-    if (external.isEmpty())
+    if (external.isEmpty()) {
+        m_backend->noteChangesSeen(lastSeq);
         return;
+    }
     for (const ProductChange &c : std::as_const(external)) {
         if (c.kind == ProductChange::Kind::Delete) {
             m_backend->forgetViews(c.id);
@@ -1076,6 +1056,10 @@ void ProductService::onStoreChanged(const QList<ProductChange> &changes)
     // just before cannot put it back.
     auto op = beginWith(
         m_strategy, QStringLiteral("change-feed"), external.size() == 1 ? external.first().id : 0, nullptr, {});
+    // The invalidations below hold the change-log mark back until they are
+    // confirmed (or remembered for a reconnect).
+    m_backend->holdWriteTicket(op);
+    m_backend->noteChangesSeen(lastSeq);
     auto remaining = std::make_shared<int>(int(external.size()));
     auto removed = std::make_shared<qint64>(0);
     for (const ProductChange &c : std::as_const(external)) {
@@ -1087,14 +1071,18 @@ void ProductService::onStoreChanged(const QList<ProductChange> &changes)
                         : (c.kind == ProductChange::Kind::Insert ? QStringLiteral("insert") : QStringLiteral("update")))
                 .arg(c.id)
                 .arg(c.version));
-        m_backend->invalidateAfterWrite(op, c.id, guard, [op, remaining, removed](qint64 n) {
-            *removed += n;
-            if (--*remaining == 0) {
-                ServiceResult r;
-                r.count = *removed;
-                op->finish(r);
-            }
-        });
+        const bool deleted = c.kind == ProductChange::Kind::Delete;
+        m_backend->invalidateAfterWrite(
+            op, c.id, guard,
+            [op, remaining, removed](qint64 n) {
+                *removed += n;
+                if (--*remaining == 0) {
+                    ServiceResult r;
+                    r.count = *removed;
+                    op->finish(r);
+                }
+            },
+            c.version + (deleted ? 1 : 0));
     }
 }
 

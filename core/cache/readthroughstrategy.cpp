@@ -18,7 +18,10 @@ void ReadThroughStrategy::list(const OperationPtr &op)
 
 void ReadThroughStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
-    m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), CacheBackend::createCall(name, price), false);
+    // A new id may have a negative-cache entry: the invalidation drops it.
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+        m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), call, false);
+    });
 }
 
 void ReadThroughStrategy::update(
@@ -26,6 +29,12 @@ void ReadThroughStrategy::update(
 {
     m_backend.writeThenInvalidate(op, QStringLiteral("UPDATE product %1").arg(id),
         CacheBackend::updateCall(id, name, price, expectedVersion), false);
+}
+
+void ReadThroughStrategy::upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
+{
+    m_backend.writeThenInvalidate(
+        op, QStringLiteral("UPSERT product %1").arg(id), CacheBackend::upsertCall(id, name, price), false);
 }
 
 void ReadThroughStrategy::remove(const OperationPtr &op, qint64 id)

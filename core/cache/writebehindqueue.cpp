@@ -203,6 +203,7 @@ void WriteBehindQueue::runFlush()
                 [this, op, keys, settings, ids, moved, full](const QList<RedisReply> &hashes) {
                     QList<Product> upserts;
                     QList<qint64> deletes;
+                    QList<qint64> deleteVersions;
                     QList<QPair<qint64, qint64>> flushedVersions; // id, version
                     for (int i = 0; i < ids.size() && i < hashes.size(); ++i) {
                         const auto pairs = hashes.at(i).toPairs();
@@ -220,13 +221,15 @@ void WriteBehindQueue::runFlush()
                         bool absent = false;
                         for (const auto &kv : pairs)
                             absent = absent || kv.first == "absent";
-                        if (absent)
+                        if (absent) {
                             deletes << p.id;
-                        else
+                            deleteVersions << p.version;
+                        } else
                             upserts << p;
                         flushedVersions.append({ p.id, p.version });
                     }
-                    auto cleanup = [this, op, keys, settings, moved, flushedVersions, full](qint64 applied) {
+                    auto cleanup = [this, op, keys, settings, moved, flushedVersions, full](
+                                       qint64 applied, const QSet<qint64> &superseded) {
                         if (m_crashPoint == CrashPoint::AfterCommit) {
                             m_crashed = true;
                             op->note(QStringLiteral("test: worker stopped after the SQL commit, before LREM"),
@@ -237,10 +240,18 @@ void WriteBehindQueue::runFlush()
                         }
                         QList<QPair<QList<QByteArray>, QList<QByteArray>>> cleans;
                         for (const auto &[id, version] : flushedVersions) {
+                            // Superseded: SQLite kept a row at that version or newer
+                            // from another writer, so this hash is not a copy of it.
                             cleans.append({ { keys.product(id) },
                                 { QByteArray::number(version), QByteArray::number(m_backend.ttlMs()),
-                                    QByteArray::number(qint64(settings.negativeTtlSeconds) * 1000) } });
+                                    QByteArray::number(qint64(settings.negativeTtlSeconds) * 1000),
+                                    superseded.contains(id) ? QByteArrayLiteral("1") : QByteArrayLiteral("0") } });
                         }
+                        if (!superseded.isEmpty())
+                            op->note(QStringLiteral("%1 item(s) were already in SQLite at that version or newer: "
+                                                    "their hashes are dropped, not kept as copies")
+                                         .arg(superseded.size()),
+                                TraceOutcome::Invalidate);
                         auto removeFromProcessing = [this, op, keys, moved, flushedVersions, full, applied] {
                             QList<RedisCommand> lrems;
                             for (const QByteArray &item : moved)
@@ -279,7 +290,7 @@ void WriteBehindQueue::runFlush()
                             [removeFromProcessing](const QList<RedisReply> &) { removeFromProcessing(); });
                     };
                     if (upserts.isEmpty() && deletes.isEmpty()) {
-                        cleanup(0);
+                        cleanup(0, {});
                         return;
                     }
                     m_backend.sql(
@@ -287,10 +298,10 @@ void WriteBehindQueue::runFlush()
                         QStringLiteral("applyVersioned %1 upsert(s), %2 delete(s)")
                             .arg(upserts.size())
                             .arg(deletes.size()),
-                        [upserts, deletes](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-                            repo.applyVersioned(upserts, deletes, ctx, std::move(cb));
+                        [upserts, deletes, deleteVersions](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                            repo.applyVersioned(upserts, deletes, deleteVersions, ctx, std::move(cb));
                         },
-                        [this, op, keys, cleanup](const StoreResult &r) {
+                        [this, op, keys, cleanup, upserts, deletes](const StoreResult &r) {
                             if (!r.ok()) {
                                 // Nothing was written: put the items back for a later try.
                                 m_backend.script(
@@ -304,7 +315,18 @@ void WriteBehindQueue::runFlush()
                                     });
                                 return;
                             }
-                            cleanup(r.rowsAffected);
+                            // Versions never repeat, so a row at exactly the flushed
+                            // version is this write (an earlier flush that died before
+                            // its clean-up); a newer one is another writer's.
+                            QHash<qint64, qint64> flushed;
+                            for (const Product &p : upserts)
+                                flushed.insert(p.id, p.version);
+                            QSet<qint64> superseded;
+                            for (const Product &stored : r.products) {
+                                if (stored.version > flushed.value(stored.id, 0) || deletes.contains(stored.id))
+                                    superseded.insert(stored.id);
+                            }
+                            cleanup(r.rowsAffected, superseded);
                         });
                 });
         });

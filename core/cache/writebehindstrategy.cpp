@@ -10,30 +10,39 @@
 #include <map>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QSet>
 
-namespace {
-QByteArray stamp()
-{
-    return Timestamp::formatUtc(QDateTime::currentDateTimeUtc());
-}
-} // namespace
 
 WriteBehindStrategy::WriteBehindStrategy(CacheBackend &backend, WriteBehindQueue &queue)
     : CacheStrategy(backend)
     , m_queue(queue)
 { }
 
-bool WriteBehindStrategy::refuseWhenDown(const OperationPtr &op)
+void WriteBehindStrategy::whenAccepting(const OperationPtr &op, std::function<void()> next)
 {
-    if (m_backend.cacheUp())
-        return false;
-    op->note(QStringLiteral("cache unavailable: write-behind cannot accept the write"), TraceOutcome::Unavailable);
-    op->fail(ServiceStatus::Unavailable,
-        QStringLiteral("Redis is unreachable, so write-behind cannot accept this write (it would be in neither "
-                       "Redis nor SQLite). Nothing was changed; retry when Redis is back, or switch to "
-                       "write-through."));
-    return true;
+    if (!m_backend.cacheUp()) {
+        op->note(QStringLiteral("cache unavailable: write-behind cannot accept the write"), TraceOutcome::Unavailable);
+        op->fail(ServiceStatus::Unavailable,
+            QStringLiteral("Redis is unreachable, so write-behind cannot accept this write (it would be in neither "
+                           "Redis nor SQLite). Nothing was changed; retry when Redis is back, or switch to "
+                           "write-through."));
+        return;
+    }
+    if (m_backend.isReplaying())
+        op->note(QStringLiteral("Redis is back: waiting until the changes made while it was away are applied"));
+    m_backend.afterReplay(std::move(next));
+}
+
+void WriteBehindStrategy::releaseResolving(qint64 id)
+{
+    auto it = m_resolving.find(id);
+    if (it == m_resolving.end() || --it->count > 0)
+        return;
+    const auto waiting = std::move(it->waiting);
+    m_resolving.erase(it);
+    for (const auto &next : waiting)
+        next();
 }
 
 void WriteBehindStrategy::get(const OperationPtr &op, qint64 id)
@@ -106,98 +115,48 @@ void WriteBehindStrategy::list(const OperationPtr &op)
     });
 }
 
-void WriteBehindStrategy::allocateId(const OperationPtr &op, std::function<void(qint64)> then)
-{
-    const CacheKeys &k = m_backend.keys();
-    auto incr = [this, op, then] {
-        m_backend.command(op, { QByteArrayLiteral("INCR"), m_backend.keys().nextId() }, {},
-            [then](const RedisReply &r) { then(r.isInteger() ? r.toInteger() : 0); });
-    };
-    if (m_idFloorReady) {
-        incr();
-        return;
-    }
-    // Ids must not collide with rows SQLite already has: raise the counter
-    // to the highest id there first (once, and again after outside inserts).
-    m_backend.dbList(op, [this, op, k, incr, then](const StoreResult &r) {
-        if (!r.ok()) {
-            then(0);
-            return;
-        }
-        qint64 maxId = 0;
-        for (const Product &p : r.products)
-            maxId = std::max(maxId, p.id);
-        m_backend.script(op, CacheScripts::idFloor(), { k.nextId() }, { QByteArray::number(maxId) }, {},
-            [this, incr, then](const RedisReply &fr) {
-                if (fr.isError()) {
-                    then(0);
-                    return;
-                }
-                m_idFloorReady = true;
-                incr();
-            });
-    });
-}
-
 void WriteBehindStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
-    if (refuseWhenDown(op))
-        return;
-    allocateId(op, [this, op, name, price](qint64 id) {
-        if (id <= 0) {
-            op->fail(ServiceStatus::Error, QStringLiteral("Could not allocate an id for the new product."));
-            return;
-        }
-        op->trace.productId = id;
-        Product p;
-        p.id = id;
-        p.name = name;
-        p.price = price;
-        p.version = 1;
-        p.updatedAt = QDateTime::currentDateTimeUtc();
-        const CacheKeys &k = m_backend.keys();
-        const QByteArray key = k.product(id);
-        m_backend.transaction(op,
-            { { QByteArrayLiteral("HSET"), key, QByteArrayLiteral("id"), QByteArray::number(id),
-                  QByteArrayLiteral("name"), name.toUtf8(), QByteArrayLiteral("price"), QByteArray::number(price),
-                  QByteArrayLiteral("version"), QByteArrayLiteral("1"), QByteArrayLiteral("updated_at"), stamp(),
-                  QByteArrayLiteral("dirty"), QByteArrayLiteral("1") },
-                { QByteArrayLiteral("HDEL"), key, QByteArrayLiteral("absent") }, { QByteArrayLiteral("PERSIST"), key },
-                { QByteArrayLiteral("SADD"), k.queued(), QByteArray::number(id) },
-                { QByteArrayLiteral("RPUSH"), k.queue(), QByteArray::number(id) } },
-            QStringLiteral("queue write"), [this, op, p](const RedisReply &r) {
-                if (!r.isArray()) {
-                    op->fail(r.isClientError() ? ServiceStatus::Unavailable : ServiceStatus::Error,
-                        QStringLiteral("The write was not queued: %1").arg(r.errorMessage()));
-                    return;
-                }
-                op->note(QStringLiteral("queued for the write-behind worker"), TraceOutcome::Queue);
-                ++m_backend.metrics().writeBehindQueued;
-                m_queue.notifyQueued();
-                ServiceResult res;
-                res.product = p;
-                op->finish(res);
-            });
+    whenAccepting(op, [this, op, name, price] {
+        m_backend.allocateId(op, [this, op, name, price](qint64 id) {
+            if (id <= 0) {
+                op->fail(ServiceStatus::Error, QStringLiteral("Could not allocate an id for the new product."));
+                return;
+            }
+            op->trace.productId = id;
+            // A fresh id from the shared counter has no row and never had one.
+            queueWrite(op, Write { id, name, price, 0, Mode::Create }, DbState { 0, false });
+        });
     });
 }
 
 void WriteBehindStrategy::update(
     const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
 {
-    if (refuseWhenDown(op))
-        return;
-    queueWrite(op, Write { id, name, price, expectedVersion, false }, std::nullopt);
+    whenAccepting(op, [=, this] { queueWrite(op, Write { id, name, price, expectedVersion, Mode::Update }, std::nullopt); });
+}
+
+void WriteBehindStrategy::upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
+{
+    whenAccepting(op, [=, this] { queueWrite(op, Write { id, name, price, 0, Mode::Upsert }, std::nullopt); });
 }
 
 void WriteBehindStrategy::remove(const OperationPtr &op, qint64 id)
 {
-    if (refuseWhenDown(op))
-        return;
-    queueWrite(op, Write { id, {}, 0, 0, true }, std::nullopt);
+    whenAccepting(op, [=, this] { queueWrite(op, Write { id, {}, 0, 0, Mode::Delete }, std::nullopt); });
 }
 
-void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std::optional<qint64> dbVersion)
+void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std::optional<DbState> db)
 {
+    if (!db && m_resolving.contains(w.id)) {
+        // An earlier write to this id is reading SQLite's version: this one
+        // goes after it, not past it.
+        m_resolving[w.id].waiting.append([this, op, w] { queueWrite(op, w, std::nullopt); });
+        return;
+    }
+    const bool isDelete = w.mode == Mode::Delete;
+    static const QByteArray modes[] = { QByteArrayLiteral("0"), QByteArrayLiteral("1"), QByteArrayLiteral("2"),
+        QByteArrayLiteral("3") };
     const CacheKeys &k = m_backend.keys();
     const QByteArray key = k.product(w.id);
     const QByteArray queue = k.queue();
@@ -207,17 +166,23 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
     // CacheScripts::wbWrite): Redis runs it atomically, so no other writer can
     // slip in between the version check and the HSET, and nothing on the
     // connection has to wait for it, unlike WATCH + MULTI (two round trips).
-    const QList<QByteArray> keys { key, queue, k.processing(), k.queued() };
+    const QList<QByteArray> keys { key, queue, k.processing(), k.queued(), k.versions() };
     const QList<QByteArray> args { QByteArray::number(w.id), QByteArray::number(w.expectedVersion),
-        dbVersion ? QByteArray::number(*dbVersion) : QByteArray(),
-        w.isDelete ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), w.isDelete ? QByteArray() : w.name.toUtf8(),
-        QByteArray::number(w.isDelete ? 0 : w.price), Timestamp::formatUtc(updatedAt) };
+        db ? QByteArray::number(db->lastVersion) : QByteArray(), modes[int(w.mode)],
+        isDelete ? QByteArray() : w.name.toUtf8(), QByteArray::number(isDelete ? 0 : w.price),
+        Timestamp::formatUtc(updatedAt),
+        db ? (db->exists ? QByteArrayLiteral("1") : QByteArrayLiteral("0")) : QByteArray() };
 
     QElapsedTimer clock;
     clock.start();
     ++m_backend.metrics().redisCommands;
     CacheScripts::wbWrite().run(m_backend.redis(), keys, args, &m_backend,
-        [this, op, w, dbVersion, updatedAt, clock](const RedisReply &r, bool reloaded) {
+        [this, op, w, db, isDelete, updatedAt, clock](const RedisReply &r, bool reloaded) {
+            // The writes that waited behind this one go once it has its answer.
+            const auto release = qScopeGuard([this, id = w.id, db] {
+                if (db)
+                    releaseResolving(id);
+            });
             const qint64 us = clock.nsecsElapsed() / 1000;
             CacheBackend &b = m_backend;
             if (reloaded) {
@@ -237,21 +202,27 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                     QStringLiteral("The write was not queued: %1").arg(error));
                 return;
             }
-            const QString from = dbVersion ? QStringLiteral("SQLite") : QStringLiteral("cached");
+            const QString from = db ? QStringLiteral("SQLite") : QStringLiteral("cached");
             switch (code) {
             case 0:
                 op->step(TraceSystem::Redis, head + QStringLiteral(": not cached, nothing written"), TraceOutcome::Miss,
                     us, QStringLiteral("the version must come from SQLite"));
                 // Learn the row's version from SQLite, then run the script again
                 // (a version cached meanwhile still wins inside the script).
-                b.dbGet(op, w.id, [this, op, w](const StoreResult &sr) {
-                    if (sr.ok() && sr.product)
-                        queueWrite(op, w, sr.product->version);
-                    else if (sr.status == StoreStatus::NotFound)
-                        queueWrite(op, w, 0);
-                    else
-                        op->finish(CacheBackend::fromStore(sr));
-                });
+                ++m_resolving[w.id].count;
+                b.sql(
+                    op, false, QStringLiteral("SELECT version of product %1").arg(w.id),
+                    [id = w.id](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                        repo.versionOf(id, ctx, std::move(cb));
+                    },
+                    [this, op, w](const StoreResult &sr) {
+                        if (sr.ok() || sr.status == StoreStatus::NotFound) {
+                            queueWrite(op, w, DbState { sr.lastVersion, sr.ok() && sr.product.has_value() });
+                        } else {
+                            op->finish(CacheBackend::fromStore(sr));
+                            releaseResolving(w.id);
+                        }
+                    });
                 return;
             case -1:
                 op->step(TraceSystem::Redis, head + QStringLiteral(": no such product (%1), nothing written").arg(from),
@@ -273,16 +244,24 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                         .arg(w.expectedVersion)
                         .arg(version));
                 return;
+            case -3:
+                op->step(TraceSystem::Redis,
+                    head + QStringLiteral(": product %1 exists already (%2), nothing written").arg(w.id).arg(from),
+                    TraceOutcome::Conflict, us);
+                op->fail(ServiceStatus::Conflict, QStringLiteral("Product %1 exists already.").arg(w.id));
+                return;
             default:
                 break;
             }
-            const QString what = w.isDelete ? QStringLiteral("tombstone %1 (absent, dirty)").arg(product)
+            const QString what = isDelete ? QStringLiteral("tombstone %1 (absent, dirty)").arg(product)
                                             : QStringLiteral("HSET %1 (dirty)").arg(product);
             QString detail = w.expectedVersion > 0
                 ? QStringLiteral("expected version %1 matched").arg(w.expectedVersion)
                 : QStringLiteral("no expected version");
-            if (dbVersion)
+            if (db)
                 detail += QStringLiteral("; version from SQLite");
+            if (w.mode == Mode::Create || (w.mode == Mode::Upsert && version == 1))
+                detail += QStringLiteral("; a new product");
             const bool pushed = r.at(3).toInteger() == 1;
             if (pushed) {
                 // One multi-argument arg(): a single pass over the template.
@@ -303,7 +282,7 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
             ++b.metrics().writeBehindQueued;
             m_queue.notifyQueued(int(r.at(2).toInteger()));
             ServiceResult res;
-            if (!w.isDelete) {
+            if (!isDelete) {
                 Product p;
                 p.id = w.id;
                 p.name = w.name;

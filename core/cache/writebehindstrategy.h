@@ -11,7 +11,10 @@
 
 #include "cachestrategy.h"
 
+#include <functional>
 #include <optional>
+#include <QHash>
+#include <QList>
 
 class WriteBehindQueue;
 
@@ -25,25 +28,41 @@ public:
     void list(const OperationPtr &op) override;
     void create(const OperationPtr &op, const QString &name, qint64 price) override;
     void update(const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion) override;
+    void upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price) override;
     void remove(const OperationPtr &op, qint64 id) override;
 
-    /// The next create re-reads the highest SQLite id before allocating
-    /// (called when the change feed reports an insert).
-    void resetIdFloor() { m_idFloorReady = false; }
-
 private:
+    enum class Mode { Update, Delete, Create, Upsert };
     struct Write
     {
         qint64 id = 0;
         QString name;
         qint64 price = 0;
         qint64 expectedVersion = 0;
-        bool isDelete = false;
+        Mode mode = Mode::Update;
     };
-    void queueWrite(const OperationPtr &op, const Write &w, std::optional<qint64> dbVersion);
-    bool refuseWhenDown(const OperationPtr &op);
-    void allocateId(const OperationPtr &op, std::function<void(qint64)> then);
+    /// What SQLite said about the id: its highest version ever (deleted
+    /// lives included) and whether the row exists now.
+    struct DbState
+    {
+        qint64 lastVersion = 0;
+        bool exists = false;
+    };
+    void queueWrite(const OperationPtr &op, const Write &w, std::optional<DbState> db);
+    /// Refuses when Redis is down; otherwise runs next() once a change-log
+    /// replay after a reconnect is done.
+    void whenAccepting(const OperationPtr &op, std::function<void()> next);
+
+    /// Ids whose write is asking SQLite for the version (the hash was not
+    /// cached), with the writes to the same id that came after it: they wait,
+    /// so writes to one id reach Redis in the order they were made.
+    struct Resolving
+    {
+        int count = 0; ///< writes of this id reading SQLite now
+        QList<std::function<void()>> waiting;
+    };
+    QHash<qint64, Resolving> m_resolving;
+    void releaseResolving(qint64 id);
 
     WriteBehindQueue &m_queue;
-    bool m_idFloorReady = false;
 };

@@ -24,7 +24,7 @@ namespace {
 void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const OperationPtr &op, const QString &what,
     const CacheBackend::StoreCall &call)
 {
-    backend.sql(op, true, what, call, [&backend, &cache, op](const StoreResult &r) {
+    backend.writeSql(op, what, call, false, [&backend, &cache, op](const StoreResult &r) {
         ServiceResult res = CacheBackend::fromStore(r);
         if (!r.ok() || !r.product) {
             op->finish(res);
@@ -51,7 +51,15 @@ void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const Operati
 
 void WriteThroughStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
-    commitThenSet(m_backend, m_cache, op, QStringLiteral("INSERT product"), CacheBackend::createCall(name, price));
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+        commitThenSet(m_backend, m_cache, op, QStringLiteral("INSERT product"), call);
+    });
+}
+
+void WriteThroughStrategy::upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
+{
+    commitThenSet(
+        m_backend, m_cache, op, QStringLiteral("UPSERT product %1").arg(id), CacheBackend::upsertCall(id, name, price));
 }
 
 void WriteThroughStrategy::update(

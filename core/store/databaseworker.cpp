@@ -130,6 +130,36 @@ QList<QStringList> migrationSteps(bool fts5)
             QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_drop_tags AFTER DELETE ON products "
                            "BEGIN DELETE FROM product_tags WHERE product_id = OLD.id; END"),
         },
+        // 4: an id's versions never repeat, across deletes too. product_versions
+        // keeps the highest version each id ever had (a deleted row's last
+        // version stays), and a row inserted under that id again (CacheLab, a
+        // write-behind flush, or the sqlite3 shell, REPLACE included) starts
+        // above it. Without it a copy cached before a delete could carry the
+        // same version as the new row and pass for current.
+        {
+            QStringLiteral("CREATE TABLE IF NOT EXISTS product_versions ("
+                           "id INTEGER PRIMARY KEY, version INTEGER NOT NULL)"),
+            QStringLiteral("INSERT OR IGNORE INTO product_versions (id, version) SELECT id, version FROM products"),
+            // One body, two statements in order: first lift a row inserted
+            // under an id that lived before above its earlier versions, then
+            // record it. (Two triggers would depend on SQLite's trigger order.)
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_versions_insert AFTER INSERT ON products "
+                           "BEGIN "
+                           "UPDATE products SET version = (SELECT version FROM product_versions WHERE id = NEW.id) + 1 "
+                           "WHERE id = NEW.id AND NEW.version <= "
+                           "coalesce((SELECT version FROM product_versions WHERE id = NEW.id), 0); "
+                           "INSERT INTO product_versions (id, version) VALUES (NEW.id, NEW.version) "
+                           "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version); "
+                           "END"),
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_versions_update AFTER UPDATE ON products "
+                           "BEGIN INSERT INTO product_versions (id, version) VALUES (NEW.id, NEW.version) "
+                           "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version); END"),
+            // A delete is a write of its own: the next life of the id starts
+            // above the version the delete had (the last version + 1).
+            QStringLiteral("CREATE TRIGGER IF NOT EXISTS products_versions_delete AFTER DELETE ON products "
+                           "BEGIN INSERT INTO product_versions (id, version) VALUES (OLD.id, OLD.version + 1) "
+                           "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version); END"),
+        },
     };
     if (fts5)
         steps[2] += ftsStatements();
@@ -569,6 +599,8 @@ StoreResult DatabaseWorker::writeTransaction(const QString &action, const TxBody
     }
     m_lastSeenSeq = newLastSeen;
     m_prunedUpTo = prunedUpTo;
+    if (!ours.isEmpty() && r.seq == 0)
+        r.seq = ours.first().seq;
     m_jobChanges += ours;
     return r;
 }
@@ -806,6 +838,45 @@ StoreResult DatabaseWorker::create(QString name, qint64 price)
     });
 }
 
+StoreResult DatabaseWorker::insert(qint64 id, QString name, qint64 price)
+{
+    if (auto errors = ProductValidator::validate(id, name, price, true); !errors.isEmpty())
+        return invalid(errors);
+    const QString action = QStringLiteral("Creating product %1").arg(id);
+    return writeTransaction(action, [&](StoreResult &r) {
+        std::optional<Product> existing;
+        if (!readProduct(id, &existing, r, action))
+            return false;
+        if (existing) {
+            r.status = StoreStatus::Conflict;
+            r.error = QStringLiteral("Product %1 exists already.").arg(id);
+            r.product = existing;
+            return false;
+        }
+        if (!execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
+                { id, name, price, now() }, r, action))
+            return false;
+        if (!readProduct(id, &r.product, r, action))
+            return false;
+        r.rowsAffected = 1;
+        return true;
+    });
+}
+
+StoreResult DatabaseWorker::highestId()
+{
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    // Deleted ids count: an id is never given to a second product.
+    eachRow(QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products), 0), "
+                           "coalesce((SELECT max(id) FROM product_versions), 0), "
+                           "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0))"),
+        {}, r, QStringLiteral("Reading the highest product id"),
+        [&r](const QSqlQuery &q) { r.lastVersion = q.value(0).toLongLong(); });
+    return r;
+}
+
 StoreResult DatabaseWorker::update(qint64 id, QString name, qint64 price, qint64 expectedVersion)
 {
     if (auto errors = ProductValidator::validate(id, name, price, true); !errors.isEmpty())
@@ -873,6 +944,12 @@ StoreResult DatabaseWorker::upsert(qint64 id, QString name, qint64 price)
 
 StoreResult DatabaseWorker::applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes)
 {
+    return applyVersioned(upserts, deletes, {});
+}
+
+StoreResult DatabaseWorker::applyVersioned(
+    const QList<Product> &upserts, const QList<qint64> &deletes, const QList<qint64> &deleteVersions)
+{
     // Validate the whole batch before touching anything.
     QList<FieldError> errors;
     QList<Product> clean = upserts;
@@ -909,17 +986,113 @@ StoreResult DatabaseWorker::applyVersioned(const QList<Product> &upserts, const 
             const Statement q = execCached(upsertSql, { p.id, p.name, p.price, p.version, stamp }, r, action);
             if (!q)
                 return false;
-            affected += q->numRowsAffected();
+            const int n = q->numRowsAffected();
+            affected += n;
+            if (n > 0) {
+                r.ids << p.id; // applied
+            } else {
+                // Not applied: the row is at that version or newer. Report it, so
+                // the caller can tell its own earlier flush (the same version:
+                // versions never repeat) from another writer's newer row.
+                std::optional<Product> stored;
+                if (!readProduct(p.id, &stored, r, action))
+                    return false;
+                if (stored)
+                    r.products << *stored;
+            }
         }
-        for (const qint64 id : deletes) {
-            const Statement q = execCached(QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action);
+        for (qsizetype i = 0; i < deletes.size(); ++i) {
+            const qint64 id = deletes.at(i);
+            const qint64 version = deleteVersions.value(i, 0);
+            // A versioned delete (a write-behind tombstone) removes only an
+            // older row: a row another writer stored at that version or later
+            // is newer than the delete and stays.
+            const Statement q = version > 0
+                ? execCached(
+                    QStringLiteral("DELETE FROM products WHERE id = ? AND version < ?"), { id, version }, r, action)
+                : execCached(QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action);
             if (!q)
                 return false;
-            affected += q->numRowsAffected();
+            const int n = q->numRowsAffected();
+            affected += n;
+            if (n > 0) {
+                r.ids << id;
+            } else {
+                std::optional<Product> stored; // a newer row that stays, or none (deleted already)
+                if (!readProduct(id, &stored, r, action))
+                    return false;
+                if (stored)
+                    r.products << *stored;
+            }
+            if (version > 0
+                && !execCached(QStringLiteral("INSERT INTO product_versions (id, version) VALUES (?, ?) "
+                                              "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version)"),
+                    { id, version }, r, action))
+                return false;
         }
         r.rowsAffected = affected;
         return true;
     });
+}
+
+StoreResult DatabaseWorker::versionOf(qint64 id)
+{
+    if (auto errors = ProductValidator::validateId(id); !errors.isEmpty())
+        return invalid(errors);
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    if (!readProduct(id, &r.product, r, QString()))
+        return r;
+    r.lastVersion = r.product ? r.product->version : 0;
+    eachRow(QStringLiteral("SELECT version FROM product_versions WHERE id = ?"), { id }, r,
+        QStringLiteral("Reading the last version of product %1").arg(id),
+        [&r](const QSqlQuery &q) { r.lastVersion = std::max(r.lastVersion, q.value(0).toLongLong()); });
+    if (r.ok() && !r.product)
+        r.status = StoreStatus::NotFound;
+    return r;
+}
+
+StoreResult DatabaseWorker::restamp(qint64 id, qint64 fromVersion, qint64 toVersion)
+{
+    const QString action = QStringLiteral("Moving product %1 from version %2 to %3").arg(id).arg(fromVersion).arg(toVersion);
+    return writeTransaction(action, [&](StoreResult &r) {
+        {
+            const Statement q = execCached(
+                QStringLiteral("UPDATE products SET version = ? WHERE id = ? AND version = ? AND ? > version"),
+                { toVersion, id, fromVersion, toVersion }, r, action);
+            if (!q)
+                return false;
+            r.rowsAffected = q->numRowsAffected();
+        }
+        return readProduct(id, &r.product, r, action);
+    });
+}
+
+StoreResult DatabaseWorker::changesAfter(qint64 seq, int limit)
+{
+    StoreResult r;
+    if (!ensureOpen(r))
+        return r;
+    const QString action = QStringLiteral("Reading the change feed");
+    if (!eachRow(QStringLiteral("SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 1) - 1 FROM product_changes"), {}, r,
+            action, [&r](const QSqlQuery &q) {
+                r.seq = q.value(0).toLongLong();
+                r.prunedUpTo = q.value(1).toLongLong();
+            }))
+        return r;
+    eachRow(QStringLiteral("SELECT seq, product_id, kind, version FROM product_changes WHERE seq > ? ORDER BY seq "
+                           "LIMIT ?"),
+        { seq, limit }, r, action, [&r](const QSqlQuery &q) {
+            ProductChange c;
+            c.seq = q.value(0).toLongLong();
+            c.id = q.value(1).toLongLong();
+            c.kind = kindFromText(q.value(2).toString());
+            c.version = q.value(3).toLongLong();
+            c.external = true;
+            r.changes.append(c);
+        });
+    return r;
 }
 
 StoreResult DatabaseWorker::remove(qint64 id)

@@ -32,7 +32,7 @@ public:
     using Job = std::function<StoreResult(DatabaseWorker &)>;
 
     /// The schema version open() creates or migrates to (PRAGMA user_version).
-    static constexpr int SchemaVersion = 3;
+    static constexpr int SchemaVersion = 4;
     /// Change rows kept after pruning; older ones are deleted in batches.
     static constexpr qint64 ChangeRetention = 10000;
 
@@ -56,7 +56,14 @@ public:
     StoreResult update(qint64 id, QString name, qint64 price, qint64 expectedVersion);
     StoreResult upsert(qint64 id, QString name, qint64 price);
     StoreResult applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes);
+    StoreResult applyVersioned(
+        const QList<Product> &upserts, const QList<qint64> &deletes, const QList<qint64> &deleteVersions);
     StoreResult remove(qint64 id);
+    StoreResult versionOf(qint64 id);
+    StoreResult insert(qint64 id, QString name, qint64 price);
+    StoreResult highestId();
+    StoreResult restamp(qint64 id, qint64 fromVersion, qint64 toVersion);
+    StoreResult changesAfter(qint64 seq, int limit);
     StoreResult seedDemoData();
     StoreResult setTags(qint64 id, QStringList tags);
     StoreResult tagsOf(qint64 id);

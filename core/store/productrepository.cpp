@@ -117,6 +117,40 @@ void ProductRepository::applyVersioned(
         [upserts, deletes](DatabaseWorker &w) { return w.applyVersioned(upserts, deletes); }, context, std::move(done));
 }
 
+void ProductRepository::applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes,
+    const QList<qint64> &deleteVersions, QObject *context, StoreCallback done)
+{
+    dispatch([upserts, deletes, deleteVersions](
+                 DatabaseWorker &w) { return w.applyVersioned(upserts, deletes, deleteVersions); },
+        context, std::move(done));
+}
+
+void ProductRepository::insert(qint64 id, const QString &name, qint64 price, QObject *context, StoreCallback done)
+{
+    dispatch([id, name, price](DatabaseWorker &w) { return w.insert(id, name, price); }, context, std::move(done));
+}
+
+void ProductRepository::highestId(QObject *context, StoreCallback done)
+{
+    dispatch([](DatabaseWorker &w) { return w.highestId(); }, context, std::move(done));
+}
+
+void ProductRepository::versionOf(qint64 id, QObject *context, StoreCallback done)
+{
+    dispatch([id](DatabaseWorker &w) { return w.versionOf(id); }, context, std::move(done));
+}
+
+void ProductRepository::restamp(qint64 id, qint64 fromVersion, qint64 toVersion, QObject *context, StoreCallback done)
+{
+    dispatch([id, fromVersion, toVersion](DatabaseWorker &w) { return w.restamp(id, fromVersion, toVersion); },
+        context, std::move(done));
+}
+
+void ProductRepository::changesAfter(qint64 seq, int limit, QObject *context, StoreCallback done)
+{
+    dispatch([seq, limit](DatabaseWorker &w) { return w.changesAfter(seq, limit); }, context, std::move(done));
+}
+
 void ProductRepository::remove(qint64 id, QObject *context, StoreCallback done)
 {
     dispatch([id](DatabaseWorker &w) { return w.remove(id); }, context, std::move(done));

@@ -31,7 +31,7 @@ class ProductRepository final : public QObject
 
 public:
     /// PRAGMA user_version of the schema open() creates or migrates to.
-    static constexpr int SchemaVersion = 3;
+    static constexpr int SchemaVersion = 4;
     static constexpr int MaxArtificialLatencyMs = 2000;
     static constexpr int DefaultChangePollIntervalMs = 250;
 
@@ -66,7 +66,28 @@ public:
     /// transaction. rowsAffected counts rows that changed.
     void applyVersioned(
         const QList<Product> &upserts, const QList<qint64> &deletes, QObject *context, StoreCallback done);
+    /// The same, with a version per delete (a write-behind tombstone): a row
+    /// already at that version or newer is not deleted. result.ids lists the
+    /// ids whose row changed (an upsert applied, a row deleted).
+    void applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes,
+        const QList<qint64> &deleteVersions, QObject *context, StoreCallback done);
     void remove(qint64 id, QObject *context, StoreCallback done);
+    /// The row (NotFound when there is none) and lastVersion: the highest
+    /// version the id ever had, a deleted row's included (versions never
+    /// repeat: a new row under that id starts above it).
+    void versionOf(qint64 id, QObject *context, StoreCallback done);
+    /// Inserts a new row under an id given by the caller (the shared id
+    /// counter in Redis); Conflict when the id exists.
+    void insert(qint64 id, const QString &name, qint64 price, QObject *context, StoreCallback done);
+    /// result.lastVersion = the highest id a product ever had (deleted ones
+    /// and SQLite's AUTOINCREMENT counter included).
+    void highestId(QObject *context, StoreCallback done);
+    /// Moves the row from fromVersion to the higher toVersion (nothing
+    /// else changes); rowsAffected 0 when the row is no longer at fromVersion.
+    void restamp(qint64 id, qint64 fromVersion, qint64 toVersion, QObject *context, StoreCallback done);
+    /// Change rows after seq (at most limit), plus the newest seq and how
+    /// far the table was pruned.
+    void changesAfter(qint64 seq, int limit, QObject *context, StoreCallback done);
     /// Inserts the demo products when the table is empty.
     void seedDemoData(QObject *context, StoreCallback done);
 

@@ -25,12 +25,16 @@ struct StoreResult final
     QString error;                  ///< empty on Ok/NotFound
     QList<FieldError> fieldErrors;  ///< on Invalid
     std::optional<Product> product; ///< single-row calls
-    QList<Product> products;        ///< list(), productsWithTag(), search(), productsByIds()
+    QList<Product> products;        ///< list(), productsWithTag(), search(), productsByIds(); applyVersioned(): rows that stayed
     QList<qint64> ids;              ///< listIds(): every product id, ascending
     QStringList tags;               ///< tagsOf(), setTags(): the stored tags, sorted
     QStringList previousTags;       ///< setTags(): the tags before the call
     QList<QPair<QString, qint64>> tagCounts; ///< allTags(): (tag, products carrying it), by name
     bool fullText = false;          ///< search(): answered by FTS5 (false: the LIKE fallback)
+    qint64 lastVersion = 0;         ///< versionOf(): the highest version the id ever had, deleted lives included
+    QList<ProductChange> changes;   ///< changesAfter(): change rows in seq order
+    qint64 seq = 0;                 ///< changesAfter(): the newest seq in the table; a write: its first change row
+    qint64 prunedUpTo = 0;          ///< changesAfter(): rows up to this seq are gone (pruned)
     int rowsAffected = 0;
     QStringList sql;                ///< statements run, for traces
     qint64 micros = 0;              ///< time spent on the database thread (incl. artificial latency)

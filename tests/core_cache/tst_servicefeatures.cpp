@@ -5,6 +5,7 @@
 // optimistic retries; the productWritten signal; the existence-check hook
 // on cache misses; the round trips pipelining saves, shown in the trace.
 #include "cachefixture.h"
+#include "writebehindqueue.h"
 #include "operation.h"
 #include "viewstats.h"
 
@@ -292,10 +293,14 @@ private slots:
 
     // ------------------------------------------------- upsert, write-behind
 
-    void upsertUnderWriteBehindCreatesAMissingId()
+    // Issue 12 (3): under write-behind the article's POST /product with an id
+    // that does not exist is a queued create like any other write: in Redis
+    // and the queue when acknowledged, in SQLite only through the worker.
+    void upsertUnderWriteBehindQueuesAMissingId()
     {
         const Product p = seed(repo(), 1).value(0);
         svc().setStrategy(StrategyKind::WriteBehind);
+        svc().writeBehindQueue()->setPaused(true);
         // An existing row: a queued update.
         const auto updated = await([&](QObject *c, ServiceCallback cb) {
             svc().upsert(p.id, QStringLiteral("Renamed"), 700, c, cb);
@@ -303,21 +308,39 @@ private slots:
         EXPECT_OK(updated);
         QCOMPARE(updated->product->version, p.version + 1);
         QVERIFY(updated->trace.hasStep(TraceOutcome::Queue));
-        // A missing id: inserted in SQLite (the article's upsert), after the queue drained.
+        // A missing id: queued too, not written to SQLite.
         const auto created = await([&](QObject *c, ServiceCallback cb) {
             svc().upsert(4242, QStringLiteral("Chosen id"), 900, c, cb);
         });
         EXPECT_OK(created);
         QCOMPARE(created->product->id, 4242);
         QCOMPARE(created->product->version, 1);
+        QVERIFY(created->trace.hasStep(TraceOutcome::Queue));
+        QCOMPARE(created->trace.count(TraceSystem::Sql), 1); // the version read, no write
+        QVERIFY(!dbRow(repo(), 4242));
+        QCOMPARE(hash(redis(), "product:4242").value("dirty"), QByteArray("1"));
+        QCOMPARE(hash(redis(), "product:4242").value("name"), QByteArray("Chosen id"));
+        QVERIFY(lrange("cachelab:wb:queue").contains("4242"));
+        // Served from the cache before the flush.
+        const auto early = get(4242);
+        EXPECT_OK(early);
+        QVERIFY(early->fromCache);
+        QCOMPARE(early->product->price, 900);
+        // The worker writes both.
+        svc().writeBehindQueue()->setPaused(false);
+        const auto flushed = await([&](QObject *c, ServiceCallback cb) { svc().flushWriteBehind(c, cb); });
+        EXPECT_OK(flushed);
         const auto row = dbRow(repo(), 4242);
         QVERIFY(row);
         QCOMPARE(row->name, QStringLiteral("Chosen id"));
-        // The queued update reached SQLite first.
+        QCOMPARE(row->version, 1);
         QCOMPARE(dbRow(repo(), p.id)->name, QStringLiteral("Renamed"));
-        const auto again = get(4242);
+        // An upsert of an id that exists in SQLite only is an update of it.
+        const auto again = await([&](QObject *c, ServiceCallback cb) {
+            svc().upsert(4242, QStringLiteral("Chosen again"), 901, c, cb);
+        });
         EXPECT_OK(again);
-        QCOMPARE(again->product->price, 900);
+        QCOMPARE(again->product->version, 2);
     }
 
     // ---------------------------------------------------- productWritten

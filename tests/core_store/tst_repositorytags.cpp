@@ -169,7 +169,7 @@ void TestRepositoryTags::migratesVersion2Schema()
     QVERIFY(repo);
     {
         SideConnection side(dbPath());
-        QCOMPARE(side.scalar(QStringLiteral("PRAGMA user_version")).toInt(), 3);
+        QCOMPARE(side.scalar(QStringLiteral("PRAGMA user_version")).toInt(), ProductRepository::SchemaVersion);
         QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM product_tags")).toInt(), 0);
     }
     // Rows from before the migration are in the new index.
