@@ -1,0 +1,634 @@
+// The chaos test: two full CacheLab processes (cachelab --redis --db
+// --api-port) on one SQLite file and one redis-server (AOF, appendfsync
+// always), under concurrent HTTP clients, while a program edits rows behind
+// their back through the sqlite3 C API, both instances switch strategies,
+// redis-server is SIGKILLed (restarted from its AOF) and SIGSTOPped, and an
+// instance is SIGKILLed and restarted. Then the faults stop, Redis is up,
+// the write-behind queue drains, and the invariants are checked, one test
+// function each (ChaosChecks says what each promises).
+//
+// The environment steers a run (scripts/chaos sets it for long runs):
+//   CHAOS_SEED=S          the seed (printed at the start; random if unset):
+//                         the same seed gives every client, the outside
+//                         editor and the fault loop the same sequence
+//   CHAOS_SECONDS=N       seconds of load (default 40: the whole test stays
+//                         under 90 s on two cores)
+//   CHAOS_STRATEGY=X      all (default: both instances switch among all
+//                         five) or one strategy for both, never switched
+//   CHAOS_CLIENTS=N       HTTP clients (default 6)
+//   CHAOS_READ_BOUND_MS=N slowest acceptable GET (default 1500)
+//
+// Loopback only; every wait is bounded; the redis-server and both
+// instances die with the test (PR_SET_PDEATHSIG).
+#include "chaoschecks.h"
+#include "chaosclient.h"
+#include "chaoshistory.h"
+#include "chaosinstance.h"
+#include "outsideeditor.h"
+#include "productrepository.h"
+#include "redisprobe.h"
+#include "strategykind.h"
+#include "testredisserver.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr int ReadyMs = 15000; ///< instances report Redis available again
+constexpr int DrainMs = 20000; ///< the write-behind queue is empty
+constexpr int SettleMs = 5000; ///< caches and gets agree with SQLite
+constexpr int ShownViolations = 25; ///< per invariant; the rest are counted
+
+struct ChaosConfig
+{
+    quint32 seed = 0;
+    int seconds = 40;
+    QString strategy = QStringLiteral("all");
+    int clients = 6;
+    int readBoundMs = 1500;
+
+    bool switching() const { return strategy == QLatin1String("all"); }
+
+    static ChaosConfig fromEnvironment()
+    {
+        ChaosConfig c;
+        bool ok = false;
+        const quint32 seed = qEnvironmentVariable("CHAOS_SEED").toUInt(&ok);
+        c.seed = ok ? seed : QRandomGenerator::global()->generate();
+        if (const int s = qEnvironmentVariableIntValue("CHAOS_SECONDS"); s > 0)
+            c.seconds = s;
+        if (const QString s = qEnvironmentVariable("CHAOS_STRATEGY").trimmed(); !s.isEmpty())
+            c.strategy = s;
+        if (const int n = qEnvironmentVariableIntValue("CHAOS_CLIENTS"); n > 0)
+            c.clients = qMin(n, 64);
+        if (const int ms = qEnvironmentVariableIntValue("CHAOS_READ_BOUND_MS"); ms > 0)
+            c.readBoundMs = ms;
+        return c;
+    }
+};
+
+struct InvariantResult
+{
+    QString name;
+    int checked = 0;
+    int violated = 0;
+};
+
+/// Sets stop and joins every thread, however the scope is left.
+struct ThreadJoiner
+{
+    std::atomic<bool> &stop;
+    std::vector<std::thread> &threads;
+    ~ThreadJoiner()
+    {
+        stop.store(true);
+        for (std::thread &t : threads) {
+            if (t.joinable())
+                t.join();
+        }
+    }
+};
+
+QRandomGenerator faultRng(quint32 seed)
+{
+    const quint32 seeds[] = { seed, 0xfa17u };
+    return QRandomGenerator(seeds, 2);
+}
+
+} // namespace
+
+class TestChaos final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void recovered();
+    void acknowledgedWritesKept();
+    void versionsUnique();
+    void cacheAgrees();
+    void getsAgree();
+    void noInstanceCrashed();
+    void outsideEditsOwnTheirVersions();
+    void answersDuringRun();
+    void cleanupTestCase();
+
+private:
+    bool seedDatabase(QString *error);
+    bool startInstance(int index, QString *error);
+    void runLoad();
+    void injectFault();
+    void switchStrategy(int instance, const QString &strategy, ChaosFault *fault);
+    void watchInstances();
+    bool waitCacheAvailable(int timeoutMs, QString *pending);
+    QString pendingWrites() const;
+    void quietPeriod();
+    QString redisUrl() const { return QStringLiteral("redis://127.0.0.1:%1").arg(m_redis.port()); }
+    /// Prints the violations (a bounded number, each with the seed) and
+    /// records the figures; true when the invariant held.
+    bool report(const QString &name, int checked, const QStringList &violations);
+
+    ChaosConfig m_config;
+    ChaosIds m_ids;
+    ChaosHistory m_history;
+    QTemporaryDir m_dir;
+    QString m_db;
+    TestRedisServer m_redis;
+    std::array<std::unique_ptr<ChaosInstance>, 2> m_instances;
+    std::array<QString, 2> m_strategies;
+    ChaosPorts m_ports {};
+    QRandomGenerator m_faultRng;
+    QStringList m_crashes; ///< unexpected exits and failed restarts, as found
+    QStringList m_recovery; ///< what did not recover in the quiet period
+    QHash<qint64, SqlRow> m_rows; ///< SQLite after the drain
+    std::unique_ptr<ChaosChecks> m_checks;
+    QList<InvariantResult> m_results;
+    qint64 m_loadStartMs = 0;
+    qint64 m_loadEndMs = 0;
+    qint64 m_quietMs = 0;
+    int m_operations = 0;
+};
+
+bool TestChaos::seedDatabase(QString *error)
+{
+    // The schema is CacheLab's own (migrations, triggers), so the store makes the file.
+    ProductRepository repo(m_db);
+    repo.setChangePollInterval(0);
+    std::optional<StoreResult> result;
+    QObject context;
+    const auto done = [&result](const StoreResult &r) { result = r; };
+    repo.open(&context, done);
+    if (!QTest::qWaitFor([&] { return result.has_value(); }, 10000) || !result->ok()) {
+        *error = QStringLiteral("cannot create %1: %2").arg(m_db, result ? result->error : QStringLiteral("timeout"));
+        return false;
+    }
+    for (qint64 id = 1; id <= m_ids.last(); ++id) {
+        result.reset();
+        repo.create(QStringLiteral("seed-%1").arg(id), id * 100, &context, done);
+        if (!QTest::qWaitFor([&] { return result.has_value(); }, 10000) || !result->ok()) {
+            *error = QStringLiteral("cannot create product %1: %2").arg(id).arg(result ? result->error : QString());
+            return false;
+        }
+    }
+    const auto rows = OutsideEditor::readRows(m_db, error);
+    if (!rows || rows->size() != m_ids.last() || !rows->contains(m_ids.last())) {
+        *error = QStringLiteral("expected products 1..%1 in the new database").arg(m_ids.last());
+        return false;
+    }
+    return true;
+}
+
+bool TestChaos::startInstance(int index, QString *error)
+{
+    ChaosInstance &instance = *m_instances[size_t(index)];
+    m_ports[size_t(index)].store(0);
+    const bool ok = instance.start(redisUrl(), m_db, m_strategies[size_t(index)], error);
+    m_ports[size_t(index)].store(ok ? instance.port() : 0);
+    return ok;
+}
+
+void TestChaos::initTestCase()
+{
+    m_config = ChaosConfig::fromEnvironment();
+    qInfo("chaos: seed %u (CHAOS_SEED=%u repeats this run's operation sequence), %d s of load, strategy %s, "
+          "%d clients, 2 instances",
+        m_config.seed, m_config.seed, m_config.seconds, qPrintable(m_config.strategy), m_config.clients);
+    QVERIFY2(m_config.switching() || strategyNames().contains(m_config.strategy),
+        qPrintable(QStringLiteral("CHAOS_STRATEGY must be 'all' or one of: %1")
+                       .arg(strategyNames().join(QStringLiteral(", ")))));
+    QVERIFY(m_dir.isValid());
+    m_faultRng = faultRng(m_config.seed);
+
+    m_redis.setExtraConfig({ QStringLiteral("appendonly yes"), QStringLiteral("appendfsync always") });
+    QString error;
+    QVERIFY2(m_redis.start(&error), qPrintable(error));
+    m_db = m_dir.filePath(QStringLiteral("chaos.db"));
+    QVERIFY2(seedDatabase(&error), qPrintable(error));
+
+    const QString binary = qEnvironmentVariableIsSet("CHAOS_CACHELAB") ? qEnvironmentVariable("CHAOS_CACHELAB")
+                                                                       : QStringLiteral(CACHELAB_BINARY);
+    for (int i = 0; i < 2; ++i) {
+        const QStringList names = strategyNames();
+        m_strategies[size_t(i)]
+            = m_config.switching() ? names.at(int(m_faultRng.bounded(quint32(names.size())))) : m_config.strategy;
+        m_instances[size_t(i)] = std::make_unique<ChaosInstance>(i, binary, m_dir.path());
+        QVERIFY2(startInstance(i, &error), qPrintable(error));
+        m_history.setStrategy(i, m_history.now(), m_strategies[size_t(i)]);
+        qInfo("chaos: instance %s on port %u, strategy %s, log %s", qPrintable(ChaosHistory::instanceName(i)),
+            unsigned(m_instances[size_t(i)]->port()), qPrintable(m_strategies[size_t(i)]),
+            qPrintable(m_instances[size_t(i)]->logPath()));
+    }
+    QString pending;
+    QVERIFY2(waitCacheAvailable(ReadyMs, &pending), qPrintable(pending));
+
+    runLoad();
+    if (QTest::currentTestFailed())
+        return;
+    quietPeriod();
+    m_checks = std::make_unique<ChaosChecks>(m_history, m_ids, m_rows);
+}
+
+void TestChaos::runLoad()
+{
+    std::atomic<bool> stop { false };
+    std::vector<std::thread> threads;
+    ThreadJoiner joiner { stop, threads };
+    std::vector<std::unique_ptr<ChaosClient>> clients;
+    m_loadStartMs = m_history.now();
+    m_loadEndMs = m_loadStartMs + qint64(m_config.seconds) * 1000;
+    for (int c = 0; c < m_config.clients; ++c) {
+        clients.push_back(std::make_unique<ChaosClient>(c, m_config.seed, m_ids, m_ports, m_history));
+        threads.emplace_back([&stop, client = clients.back().get(), until = m_loadEndMs] { client->run(stop, until); });
+    }
+    OutsideEditor editor(m_db, m_config.seed, m_ids, m_history);
+    threads.emplace_back([&stop, &editor, until = m_loadEndMs] { editor.run(stop, until); });
+
+    // The fault loop: one fault at a time, at seeded intervals.
+    qint64 nextFault = m_history.now() + 500 + qint64(m_faultRng.bounded(1000));
+    while (m_history.now() < m_loadEndMs && !QTest::currentTestFailed()) {
+        QTest::qWait(20); // pacing; also delivers the instances' exit notifications
+        watchInstances();
+        if (m_history.now() >= nextFault && m_history.now() < m_loadEndMs - 1000) {
+            injectFault();
+            nextFault = m_history.now() + 600 + qint64(m_faultRng.bounded(1600));
+        }
+    }
+    stop.store(true);
+    for (std::thread &t : threads)
+        t.join();
+    for (const auto &client : clients)
+        m_operations += client->operations();
+}
+
+void TestChaos::injectFault()
+{
+    // Every parameter is drawn before anything happens, so the sequence of
+    // draws (and of faults) is the seed's alone.
+    const int roll = int(m_faultRng.bounded(100));
+    const int target = int(m_faultRng.bounded(2));
+    const int which = int(m_faultRng.bounded(3)); // switch A, B or both
+    const QStringList names = strategyNames();
+    const QString first = names.at(int(m_faultRng.bounded(quint32(names.size()))));
+    const QString second = names.at(int(m_faultRng.bounded(quint32(names.size()))));
+    const int downMs = 100 + int(m_faultRng.bounded(700));
+    const int pauseMs = 800 + int(m_faultRng.bounded(2700));
+
+    FaultKind kind;
+    if (m_config.switching())
+        kind = roll < 40 ? FaultKind::StrategySwitch
+            : roll < 55  ? FaultKind::RedisKill
+            : roll < 75  ? FaultKind::RedisPause
+                         : FaultKind::InstanceKill;
+    else
+        kind = roll < 25 ? FaultKind::RedisKill : roll < 55 ? FaultKind::RedisPause : FaultKind::InstanceKill;
+
+    ChaosFault fault;
+    fault.kind = kind;
+    fault.atMs = m_history.now();
+    QString error;
+    switch (kind) {
+    case FaultKind::StrategySwitch:
+        if (which != 1)
+            switchStrategy(0, first, &fault);
+        if (which != 0)
+            switchStrategy(1, which == 2 ? second : first, &fault);
+        break;
+    case FaultKind::RedisKill:
+        m_redis.kill();
+        QTest::qWait(downMs);
+        if (!m_redis.restart(&error))
+            QFAIL(
+                qPrintable(QStringLiteral("redis-server did not restart (seed %1): %2").arg(m_config.seed).arg(error)));
+        fault.detail = QStringLiteral("down %1 ms").arg(downMs);
+        break;
+    case FaultKind::RedisPause:
+        m_redis.pause();
+        QTest::qWait(pauseMs);
+        m_redis.resume();
+        fault.detail = QStringLiteral("stopped %1 ms").arg(pauseMs);
+        break;
+    case FaultKind::InstanceKill:
+        fault.instance = target;
+        m_ports[size_t(target)].store(0);
+        m_instances[size_t(target)]->kill();
+        QTest::qWait(downMs);
+        if (!startInstance(target, &error))
+            m_crashes << QStringLiteral("instance %1 did not start again after its SIGKILL at %2: %3")
+                             .arg(ChaosHistory::instanceName(target), ChaosHistory::at(fault.atMs), error);
+        fault.detail = QStringLiteral("down %1 ms, restarted with %2").arg(downMs).arg(m_strategies[size_t(target)]);
+        break;
+    case FaultKind::InstanceExit:
+        break;
+    }
+    fault.endMs = m_history.now();
+    m_history.addFault(fault);
+}
+
+void TestChaos::switchStrategy(int instance, const QString &strategy, ChaosFault *fault)
+{
+    const quint16 port = m_ports[size_t(instance)].load();
+    ChaosHttp http;
+    const QByteArray body = QJsonDocument(QJsonObject { { QStringLiteral("strategy"), strategy } }).toJson();
+    const HttpAnswer a = port == 0 ? HttpAnswer() : http.request(port, "PUT", "/strategy", body, 5000);
+    QString &detail = fault->detail;
+    if (!detail.isEmpty())
+        detail += QStringLiteral(", ");
+    if (a.transport == HttpAnswer::Transport::Ok && a.status == 200) {
+        m_strategies[size_t(instance)] = strategy;
+        m_history.setStrategy(instance, m_history.now(), strategy);
+        detail += QStringLiteral("%1 -> %2").arg(ChaosHistory::instanceName(instance), strategy);
+    } else {
+        detail += QStringLiteral("%1 -> %2 failed (%3 %4)")
+                      .arg(ChaosHistory::instanceName(instance), strategy)
+                      .arg(a.status)
+                      .arg(a.error.isEmpty() ? QString::fromUtf8(a.body.left(120)) : a.error);
+    }
+}
+
+void TestChaos::watchInstances()
+{
+    for (int i = 0; i < 2; ++i) {
+        ChaosInstance &instance = *m_instances[size_t(i)];
+        if (const std::optional<QString> exit = instance.takeUnexpectedExit()) {
+            const qint64 at = m_history.now();
+            m_crashes << QStringLiteral("instance %1 %2 at %3 (nobody killed it); end of its log:\n%4")
+                             .arg(ChaosHistory::instanceName(i), *exit, ChaosHistory::at(at), instance.logTail());
+            QString error;
+            if (!startInstance(i, &error))
+                m_crashes
+                    << QStringLiteral("instance %1 did not start again: %2").arg(ChaosHistory::instanceName(i), error);
+            m_history.addFault(ChaosFault { FaultKind::InstanceExit, at, m_history.now(), i, *exit });
+        }
+    }
+}
+
+bool TestChaos::waitCacheAvailable(int timeoutMs, QString *pending)
+{
+    ChaosHttp http;
+    return QTest::qWaitFor(
+        [&] {
+            pending->clear();
+            for (int i = 0; i < 2; ++i) {
+                const HttpAnswer a = http.request(m_instances[size_t(i)]->port(), "GET", "/metrics", {}, 2000);
+                const bool available = a.transport == HttpAnswer::Transport::Ok && a.status == 200
+                    && QJsonDocument::fromJson(a.body).object().value(QLatin1String("cacheAvailable")).toBool();
+                if (!available)
+                    *pending += QStringLiteral("instance %1 does not report Redis available within %2 ms (%3 %4); ")
+                                    .arg(ChaosHistory::instanceName(i))
+                                    .arg(timeoutMs)
+                                    .arg(a.status)
+                                    .arg(a.error);
+            }
+            return pending->isEmpty();
+        },
+        timeoutMs);
+}
+
+QString TestChaos::pendingWrites() const
+{
+    const RedisProbe probe(m_redis.socketPath());
+    const auto queue = probe.integer({ "LLEN", "cachelab:wb:queue" });
+    const auto processing = probe.integer({ "LLEN", "cachelab:wb:processing" });
+    const auto queued = probe.integer({ "SCARD", "cachelab:wb:queued" });
+    const auto keys = probe.keys("product:*");
+    const auto hashes = keys ? probe.hashes(*keys) : std::nullopt;
+    if (!queue || !processing || !queued || !hashes)
+        return QStringLiteral("Redis does not answer");
+    QStringList dirty;
+    for (auto it = hashes->cbegin(); it != hashes->cend(); ++it) {
+        if (it->contains("dirty"))
+            dirty << QStringLiteral("%1 (version %2)")
+                         .arg(QString::fromUtf8(it.key()), QString::fromUtf8(it->value("version")));
+    }
+    if (*queue == 0 && *processing == 0 && *queued == 0 && dirty.isEmpty())
+        return QString();
+    return QStringLiteral("cachelab:wb:queue %1, cachelab:wb:processing %2, cachelab:wb:queued %3, dirty hashes: %4")
+        .arg(*queue)
+        .arg(*processing)
+        .arg(*queued)
+        .arg(dirty.isEmpty() ? QStringLiteral("none") : dirty.join(QStringLiteral(", ")));
+}
+
+void TestChaos::quietPeriod()
+{
+    const qint64 quietAt = m_history.now();
+    QString error;
+    if (!m_redis.isRunning() && !m_redis.restart(&error))
+        QFAIL(qPrintable(QStringLiteral("redis-server did not restart: %1").arg(error)));
+    m_redis.resume();
+    watchInstances();
+    for (int i = 0; i < 2; ++i) {
+        if (!m_instances[size_t(i)]->isRunning() && !startInstance(i, &error))
+            QFAIL(qPrintable(error));
+    }
+    QString pending;
+    if (!waitCacheAvailable(ReadyMs, &pending))
+        m_recovery << pending;
+    if (!QTest::qWaitFor([&] { return (pending = pendingWrites()).isEmpty(); }, DrainMs))
+        m_recovery << QStringLiteral("the write-behind queue did not drain within %1 ms: %2").arg(DrainMs).arg(pending);
+    const auto rows = OutsideEditor::readRows(m_db, &error);
+    QVERIFY2(rows, qPrintable(error));
+    m_rows = *rows;
+    m_quietMs = m_history.now() - quietAt;
+    qInfo("chaos: load %s .. %s, quiet period %lld ms, %lld rows in SQLite",
+        qPrintable(ChaosHistory::at(m_loadStartMs)), qPrintable(ChaosHistory::at(m_loadEndMs)), qlonglong(m_quietMs),
+        qlonglong(m_rows.size()));
+}
+
+bool TestChaos::report(const QString &name, int checked, const QStringList &violations)
+{
+    m_results.append(InvariantResult { name, checked, int(violations.size()) });
+    if (violations.isEmpty()) {
+        qInfo("chaos: %s: held (%d checked)", qPrintable(name), checked);
+        return true;
+    }
+    qWarning("chaos: %s: %lld violations (%d checked), seed %u", qPrintable(name), qlonglong(violations.size()),
+        checked, m_config.seed);
+    for (qsizetype i = 0; i < violations.size() && i < ShownViolations; ++i)
+        qWarning("  [seed %u] %s", m_config.seed, qPrintable(violations.at(i)));
+    if (violations.size() > ShownViolations)
+        qWarning("  ... and %lld more", qlonglong(violations.size() - ShownViolations));
+    return false;
+}
+
+void TestChaos::recovered()
+{
+    QVERIFY(m_checks);
+    QVERIFY2(report(QStringLiteral("(0) recovery after the faults stop"), 2, m_recovery),
+        qPrintable(QStringLiteral("seed %1: %2").arg(m_config.seed).arg(m_recovery.value(0))));
+}
+
+void TestChaos::acknowledgedWritesKept()
+{
+    QVERIFY(m_checks);
+    int checked = 0;
+    const QStringList v = m_checks->acknowledgedWritesKept(&checked);
+    QVERIFY2(report(QStringLiteral("(1) acknowledged writes are in SQLite"), checked, v),
+        qPrintable(
+            QStringLiteral("seed %1: %2 acknowledged writes missing from SQLite").arg(m_config.seed).arg(v.size())));
+}
+
+void TestChaos::versionsUnique()
+{
+    QVERIFY(m_checks);
+    int checked = 0;
+    const QStringList v = m_checks->versionsUnique(&checked);
+    QVERIFY2(report(QStringLiteral("(2) no two acknowledged writes share an id and version"), checked, v),
+        qPrintable(QStringLiteral("seed %1: %2 violations").arg(m_config.seed).arg(v.size())));
+}
+
+void TestChaos::cacheAgrees()
+{
+    QVERIFY(m_checks);
+    // Invalidations of the last outside edits may still be on their way: the
+    // cache has SettleMs to agree.
+    const RedisProbe probe(m_redis.socketPath());
+    QStringList v;
+    int checked = 0;
+    (void)QTest::qWaitFor(
+        [&] {
+            const auto keys = probe.keys("product:*");
+            const auto hashes = keys ? probe.hashes(*keys) : std::nullopt;
+            v = hashes ? m_checks->cacheAgrees(*hashes, &checked)
+                       : QStringList { QStringLiteral("Redis does not answer") };
+            return v.isEmpty();
+        },
+        SettleMs);
+    QString error;
+    const auto now = OutsideEditor::readRows(m_db, &error);
+    for (auto it = m_rows.cbegin(); now && it != m_rows.cend(); ++it) {
+        const SqlRow row = now->value(it.key());
+        if (row.version != it->version || row.name != it->name || row.price != it->price)
+            v << QStringLiteral("SQLite changed after the queue drained: id %1 went from version %2 '%3' to %4 '%5'")
+                     .arg(it.key())
+                     .arg(it->version)
+                     .arg(it->name)
+                     .arg(row.version)
+                     .arg(row.name);
+    }
+    QVERIFY2(report(QStringLiteral("(3) cached product hashes equal SQLite"), checked, v),
+        qPrintable(QStringLiteral("seed %1: %2 stale or wrong hashes").arg(m_config.seed).arg(v.size())));
+}
+
+void TestChaos::getsAgree()
+{
+    QVERIFY(m_checks);
+    QList<qint64> ids;
+    for (qint64 id = 1; id <= m_ids.last(); ++id)
+        ids << id;
+    QList<qint64> created;
+    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
+        if (it.key() > m_ids.last())
+            created << it.key();
+    }
+    std::sort(created.begin(), created.end());
+    ids << created.mid(0, 40);
+
+    ChaosHttp http;
+    QStringList v;
+    (void)QTest::qWaitFor(
+        [&] {
+            v.clear();
+            for (int i = 0; i < 2; ++i) {
+                for (const qint64 id : std::as_const(ids)) {
+                    const HttpAnswer a = http.request(
+                        m_instances[size_t(i)]->port(), "GET", "/product/" + QByteArray::number(id), {}, 5000);
+                    const QString problem = a.transport == HttpAnswer::Transport::Ok
+                        ? m_checks->getAgrees(i, id, a.status, a.body)
+                        : QStringLiteral("GET /product/%1 through instance %2: no answer (%3)")
+                              .arg(id)
+                              .arg(ChaosHistory::instanceName(i), a.error);
+                    if (!problem.isEmpty())
+                        v << problem;
+                }
+            }
+            return v.isEmpty();
+        },
+        SettleMs);
+    QVERIFY2(report(QStringLiteral("(4) a GET through each instance returns SQLite's row"), int(ids.size()) * 2, v),
+        qPrintable(QStringLiteral("seed %1: %2 wrong answers").arg(m_config.seed).arg(v.size())));
+}
+
+void TestChaos::noInstanceCrashed()
+{
+    QVERIFY(m_checks);
+    watchInstances();
+    QStringList v = m_crashes;
+    for (int i = 0; i < 2; ++i) {
+        if (!m_instances[size_t(i)]->isRunning())
+            v << QStringLiteral("instance %1 is not running at the end").arg(ChaosHistory::instanceName(i));
+    }
+    QVERIFY2(report(QStringLiteral("(5) no instance crashed"), 2, v),
+        qPrintable(QStringLiteral("seed %1: %2").arg(m_config.seed).arg(v.value(0).left(300))));
+}
+
+void TestChaos::outsideEditsOwnTheirVersions()
+{
+    QVERIFY(m_checks);
+    int checked = 0;
+    const QStringList v = m_checks->outsideEditsOwnTheirVersions(&checked);
+    QVERIFY2(report(QStringLiteral("(6) outside SQL edits and acknowledged writes never share a version"), checked, v),
+        qPrintable(QStringLiteral("seed %1: %2 versions shared").arg(m_config.seed).arg(v.size())));
+}
+
+void TestChaos::answersDuringRun()
+{
+    QVERIFY(m_checks);
+    int checked = 0;
+    const QStringList v = m_checks->answersDuringRun(m_config.readBoundMs, &checked);
+    QVERIFY2(
+        report(QStringLiteral("(7) reads answer during faults, within %1 ms").arg(m_config.readBoundMs), checked, v),
+        qPrintable(QStringLiteral("seed %1: %2 bad answers").arg(m_config.seed).arg(v.size())));
+}
+
+void TestChaos::cleanupTestCase()
+{
+    for (auto &instance : m_instances) {
+        if (instance)
+            instance->kill();
+    }
+    QStringList lines;
+    lines << QStringLiteral("chaos figures: seed %1, strategy %2, %3 s of load, %4 clients, 2 instances, test ran %5 s")
+                 .arg(m_config.seed)
+                 .arg(m_config.strategy)
+                 .arg(m_config.seconds)
+                 .arg(m_config.clients)
+                 .arg(double(m_history.now()) / 1000.0, 0, 'f', 1);
+    for (const QString &line : m_history.opFigures())
+        lines << QStringLiteral("  ") + line;
+    lines << QStringLiteral("  acknowledged writes: %1").arg(m_history.acknowledgedWrites());
+    lines << QStringLiteral("  outside SQL edits: %1 (%2 failed%3)")
+                 .arg(m_history.outsideEditCount())
+                 .arg(m_history.outsideFailureCount())
+                 .arg(m_history.outsideFailureCount() > 0
+                         ? QStringLiteral(", first: ") + m_history.firstOutsideFailure()
+                         : QString());
+    lines << QStringLiteral("  faults: ") + m_history.faultFigures().join(QStringLiteral(", "));
+    lines << QStringLiteral("  slowest GET: %1 ms (sent %2); quiet period until checked: %3 ms")
+                 .arg(m_history.slowestGetMs())
+                 .arg(ChaosHistory::at(m_history.slowestGetAtMs()))
+                 .arg(m_quietMs);
+    int held = 0;
+    for (const InvariantResult &r : std::as_const(m_results)) {
+        held += r.violated == 0 ? 1 : 0;
+        lines << QStringLiteral("  %1: %2 (%3 checked)")
+                     .arg(r.name,
+                         r.violated == 0 ? QStringLiteral("held") : QStringLiteral("%1 violations").arg(r.violated))
+                     .arg(r.checked);
+    }
+    lines << QStringLiteral("  invariants held: %1 of %2").arg(held).arg(m_results.size());
+    for (const QString &line : std::as_const(lines))
+        qInfo("%s", qPrintable(line));
+}
+
+QTEST_GUILESS_MAIN(TestChaos)
+#include "tst_chaos.moc"
