@@ -20,6 +20,19 @@
 #include <QHash>
 #include <QStringList>
 
+#include <optional>
+
+/// One broken promise: when it first showed (violations are reported in
+/// that order), a short kind for the figures ("same version: write-behind
+/// vs cache-aside") and the whole story.
+struct ChaosViolation
+{
+    qint64 atMs = 0;
+    QString kind;
+    QString text;
+};
+using ChaosViolations = QList<ChaosViolation>;
+
 class ChaosChecks final
 {
 public:
@@ -32,36 +45,49 @@ public:
     /// a delete of the id may have come after it. An acknowledged delete
     /// left the row gone, or re-created (by a create that may have come
     /// after it) with a version above every version acknowledged before it.
-    QStringList acknowledgedWritesKept(int *checked) const;
+    ChaosViolations acknowledgedWritesKept(int *checked) const;
     /// (2) No two different acknowledged writes got the same id and version,
     /// every write answered with what it wrote, creates without an id got
     /// unused ids, and no update was acknowledged for a product that was
     /// deleted (and not created again) before the update was sent.
-    QStringList versionsUnique(int *checked) const;
+    ChaosViolations versionsUnique(int *checked) const;
     /// (3) Every product hash without `dirty` equals SQLite's row (version,
     /// name, price), or, as a negative entry, stands for an id SQLite does
     /// not have.
-    QStringList cacheAgrees(const Hashes &hashes, int *checked) const;
+    ChaosViolations cacheAgrees(const Hashes &hashes, int *checked) const;
     /// (4) One GET answer (status + body) of `instance` against SQLite's
-    /// row for id: "" when it agrees.
-    QString getAgrees(int instance, qint64 id, int status, const QByteArray &body) const;
+    /// row for id: nullopt when it agrees.
+    std::optional<ChaosViolation> getAgrees(int instance, qint64 id, int status, const QByteArray &body) const;
     /// (6) No outside SQL edit left a version that an acknowledged write of
     /// different content was also answered with.
-    QStringList outsideEditsOwnTheirVersions(int *checked) const;
+    ChaosViolations outsideEditsOwnTheirVersions(int *checked) const;
     /// (7) During the run, no request on an id that always exists answered
     /// 404, and no GET failed with a server error, went unanswered while
     /// its instance was up, or took longer than readBoundMs.
-    QStringList answersDuringRun(int readBoundMs, int *checked) const;
+    ChaosViolations answersDuringRun(int readBoundMs, int *checked) const;
 
 private:
     QString rowText(qint64 id) const;
     QString context(const ChaosOp &op) const;
+    /// "write-behind" (the instance's strategy when op was sent).
+    QString strategyOf(const ChaosOp &op) const;
     /// A delete of id that may have taken effect after `afterMs`.
     bool mayBeDeletedAfter(qint64 id, qint64 afterMs) const;
     bool instanceDown(int instance, qint64 fromMs, qint64 toMs) const;
+
+    /// What the delete rules ask about one id, prepared once so that a run
+    /// of an hour is checked in seconds.
+    struct IdIndex
+    {
+        qint64 latestDeleteEffectMs = std::numeric_limits<qint64>::min(); ///< over deletes that may have applied
+        QList<const ChaosOp *> ackedDeletes; ///< by doneMs
+        QList<const ChaosOp *> creates; ///< creates with this id that may have applied, by sentMs
+        QList<qint64> createsLatestEffectMs; ///< running maximum of latestEffectMs over `creates`
+    };
 
     const ChaosHistory &m_history;
     const ChaosIds m_ids;
     const QHash<qint64, SqlRow> &m_rows;
     QHash<qint64, QList<const ChaosOp *>> m_byId; ///< every recorded op per id (answered id for creates)
+    QHash<qint64, IdIndex> m_index;
 };

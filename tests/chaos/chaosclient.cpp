@@ -1,6 +1,7 @@
 // ChaosClient: the workload mix and how each answer is recorded.
 #include "chaosclient.h"
 
+#include <QCryptographicHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -43,19 +44,32 @@ ChaosClient::ChaosClient(
 void ChaosClient::run(const std::atomic<bool> &stop, qint64 untilMs)
 {
     while (!stop.load() && m_history.now() < untilMs)
-        perform(plan());
+        perform(plan(m_rng, m_ids));
     for (ChaosHttp &http : m_http)
         http.close();
 }
 
-ChaosClient::Planned ChaosClient::plan()
+QByteArray ChaosClient::fingerprint(quint32 runSeed, int index, const ChaosIds &ids, int n)
 {
-    // Percentages of the mix; the first draw picks the row, the second the id.
-    const int r = int(m_rng.bounded(100));
-    const qint64 fixed = m_ids.fixedFirst + qint64(m_rng.bounded(quint32(m_ids.fixedLast - m_ids.fixedFirst + 1)));
+    QRandomGenerator rng = clientRng(runSeed, index);
+    QCryptographicHash digest(QCryptographicHash::Sha1);
+    for (int i = 0; i < n; ++i) {
+        const Planned p = plan(rng, ids);
+        const qint64 fields[] = { qint64(p.kind), p.id, p.price };
+        digest.addData(QByteArrayView(reinterpret_cast<const char *>(fields), sizeof fields));
+    }
+    return digest.result();
+}
+
+ChaosClient::Planned ChaosClient::plan(QRandomGenerator &rng, const ChaosIds &ids)
+{
+    // Percentages of the mix; every draw is made whatever the row, so each
+    // operation takes the same share of the sequence.
+    const int r = int(rng.bounded(100));
+    const qint64 fixed = ids.fixedFirst + qint64(rng.bounded(quint32(ids.fixedLast - ids.fixedFirst + 1)));
     const qint64 deletable
-        = m_ids.deletableFirst + qint64(m_rng.bounded(quint32(m_ids.deletableLast - m_ids.deletableFirst + 1)));
-    const qint64 price = qint64(m_rng.bounded(100000));
+        = ids.deletableFirst + qint64(rng.bounded(quint32(ids.deletableLast - ids.deletableFirst + 1)));
+    const qint64 price = qint64(rng.bounded(100000));
     if (r < 28)
         return { OpKind::Get, fixed, 0 };
     if (r < 48)

@@ -32,6 +32,10 @@ public:
     void run(const std::atomic<bool> &stop, qint64 untilMs);
     int operations() const { return m_seq; }
 
+    /// A digest of the first n operations client `index` plans for this
+    /// seed: equal digests, equal sequences (printed at the start of a run).
+    static QByteArray fingerprint(quint32 runSeed, int index, const ChaosIds &ids, int n);
+
 private:
     struct Planned
     {
@@ -40,7 +44,7 @@ private:
         qint64 price = 0;
     };
 
-    Planned plan();
+    static Planned plan(QRandomGenerator &rng, const ChaosIds &ids);
     void perform(const Planned &planned);
 
     const int m_index;

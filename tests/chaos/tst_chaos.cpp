@@ -30,6 +30,7 @@
 #include "strategykind.h"
 #include "testredisserver.h"
 
+#include <QCryptographicHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
@@ -81,6 +82,7 @@ struct InvariantResult
     QString name;
     int checked = 0;
     int violated = 0;
+    QStringList kinds; ///< "kind xN" per kind of violation
 };
 
 /// Sets stop and joins every thread, however the scope is left.
@@ -135,7 +137,7 @@ private:
     QString redisUrl() const { return QStringLiteral("redis://127.0.0.1:%1").arg(m_redis.port()); }
     /// Prints the violations (a bounded number, each with the seed) and
     /// records the figures; true when the invariant held.
-    bool report(const QString &name, int checked, const QStringList &violations);
+    bool report(const QString &name, int checked, const ChaosViolations &violations);
 
     ChaosConfig m_config;
     ChaosIds m_ids;
@@ -147,8 +149,8 @@ private:
     std::array<QString, 2> m_strategies;
     ChaosPorts m_ports {};
     QRandomGenerator m_faultRng;
-    QStringList m_crashes; ///< unexpected exits and failed restarts, as found
-    QStringList m_recovery; ///< what did not recover in the quiet period
+    ChaosViolations m_crashes; ///< unexpected exits and failed restarts, as found
+    ChaosViolations m_recovery; ///< what did not recover in the quiet period
     QHash<qint64, SqlRow> m_rows; ///< SQLite after the drain
     std::unique_ptr<ChaosChecks> m_checks;
     QList<InvariantResult> m_results;
@@ -207,6 +209,11 @@ void TestChaos::initTestCase()
                        .arg(strategyNames().join(QStringLiteral(", ")))));
     QVERIFY(m_dir.isValid());
     m_faultRng = faultRng(m_config.seed);
+    QCryptographicHash sequence(QCryptographicHash::Sha1);
+    for (int c = 0; c < m_config.clients; ++c)
+        sequence.addData(ChaosClient::fingerprint(m_config.seed, c, m_ids, 1000));
+    qInfo("chaos: operation sequence %s (the first 1000 operations of every client; equal for equal seeds)",
+        sequence.result().toHex().left(16).constData());
 
     m_redis.setExtraConfig({ QStringLiteral("appendonly yes"), QStringLiteral("appendfsync always") });
     QString error;
@@ -322,8 +329,9 @@ void TestChaos::injectFault()
         m_instances[size_t(target)]->kill();
         QTest::qWait(downMs);
         if (!startInstance(target, &error))
-            m_crashes << QStringLiteral("instance %1 did not start again after its SIGKILL at %2: %3")
-                             .arg(ChaosHistory::instanceName(target), ChaosHistory::at(fault.atMs), error);
+            m_crashes << ChaosViolation { fault.atMs, QStringLiteral("no restart after SIGKILL"),
+                QStringLiteral("instance %1 did not start again after its SIGKILL at %2: %3")
+                    .arg(ChaosHistory::instanceName(target), ChaosHistory::at(fault.atMs), error) };
         fault.detail = QStringLiteral("down %1 ms, restarted with %2").arg(downMs).arg(m_strategies[size_t(target)]);
         break;
     case FaultKind::InstanceExit:
@@ -360,12 +368,14 @@ void TestChaos::watchInstances()
         ChaosInstance &instance = *m_instances[size_t(i)];
         if (const std::optional<QString> exit = instance.takeUnexpectedExit()) {
             const qint64 at = m_history.now();
-            m_crashes << QStringLiteral("instance %1 %2 at %3 (nobody killed it); end of its log:\n%4")
-                             .arg(ChaosHistory::instanceName(i), *exit, ChaosHistory::at(at), instance.logTail());
+            m_crashes << ChaosViolation { at,
+                QStringLiteral("instance %1 %2").arg(ChaosHistory::instanceName(i), *exit),
+                QStringLiteral("instance %1 %2 at %3 (nobody killed it); end of its log:\n%4")
+                    .arg(ChaosHistory::instanceName(i), *exit, ChaosHistory::at(at), instance.logTail()) };
             QString error;
             if (!startInstance(i, &error))
-                m_crashes
-                    << QStringLiteral("instance %1 did not start again: %2").arg(ChaosHistory::instanceName(i), error);
+                m_crashes << ChaosViolation { at, QStringLiteral("no restart after an exit"),
+                    QStringLiteral("instance %1 did not start again: %2").arg(ChaosHistory::instanceName(i), error) };
             m_history.addFault(ChaosFault { FaultKind::InstanceExit, at, m_history.now(), i, *exit });
         }
     }
@@ -432,9 +442,10 @@ void TestChaos::quietPeriod()
     }
     QString pending;
     if (!waitCacheAvailable(ReadyMs, &pending))
-        m_recovery << pending;
+        m_recovery << ChaosViolation { m_history.now(), QStringLiteral("Redis not available again"), pending };
     if (!QTest::qWaitFor([&] { return (pending = pendingWrites()).isEmpty(); }, DrainMs))
-        m_recovery << QStringLiteral("the write-behind queue did not drain within %1 ms: %2").arg(DrainMs).arg(pending);
+        m_recovery << ChaosViolation { m_history.now(), QStringLiteral("write-behind queue not drained"),
+            QStringLiteral("the write-behind queue did not drain within %1 ms: %2").arg(DrainMs).arg(pending) };
     const auto rows = OutsideEditor::readRows(m_db, &error);
     QVERIFY2(rows, qPrintable(error));
     m_rows = *rows;
@@ -444,17 +455,24 @@ void TestChaos::quietPeriod()
         qlonglong(m_rows.size()));
 }
 
-bool TestChaos::report(const QString &name, int checked, const QStringList &violations)
+bool TestChaos::report(const QString &name, int checked, const ChaosViolations &violations)
 {
-    m_results.append(InvariantResult { name, checked, int(violations.size()) });
+    m_results.append(InvariantResult { name, checked, int(violations.size()), {} });
     if (violations.isEmpty()) {
         qInfo("chaos: %s: held (%d checked)", qPrintable(name), checked);
         return true;
     }
-    qWarning("chaos: %s: %lld violations (%d checked), seed %u", qPrintable(name), qlonglong(violations.size()),
-        checked, m_config.seed);
+    QMap<QString, int> kinds;
+    for (const ChaosViolation &v : violations)
+        ++kinds[v.kind];
+    QStringList byKind;
+    for (auto it = kinds.cbegin(); it != kinds.cend(); ++it)
+        byKind << QStringLiteral("%1 x%2").arg(it.key()).arg(it.value());
+    m_results.last().kinds = byKind;
+    qWarning("chaos: %s: %lld violations (%d checked), seed %u; by kind: %s", qPrintable(name),
+        qlonglong(violations.size()), checked, m_config.seed, qPrintable(byKind.join(QStringLiteral("; "))));
     for (qsizetype i = 0; i < violations.size() && i < ShownViolations; ++i)
-        qWarning("  [seed %u] %s", m_config.seed, qPrintable(violations.at(i)));
+        qWarning("  [seed %u] %s", m_config.seed, qPrintable(violations.at(i).text));
     if (violations.size() > ShownViolations)
         qWarning("  ... and %lld more", qlonglong(violations.size() - ShownViolations));
     return false;
@@ -464,24 +482,23 @@ void TestChaos::recovered()
 {
     QVERIFY(m_checks);
     QVERIFY2(report(QStringLiteral("(0) recovery after the faults stop"), 2, m_recovery),
-        qPrintable(QStringLiteral("seed %1: %2").arg(m_config.seed).arg(m_recovery.value(0))));
+        qPrintable(QStringLiteral("seed %1: %2").arg(m_config.seed).arg(m_recovery.value(0).text)));
 }
 
 void TestChaos::acknowledgedWritesKept()
 {
     QVERIFY(m_checks);
     int checked = 0;
-    const QStringList v = m_checks->acknowledgedWritesKept(&checked);
+    const ChaosViolations v = m_checks->acknowledgedWritesKept(&checked);
     QVERIFY2(report(QStringLiteral("(1) acknowledged writes are in SQLite"), checked, v),
-        qPrintable(
-            QStringLiteral("seed %1: %2 acknowledged writes missing from SQLite").arg(m_config.seed).arg(v.size())));
+        qPrintable(QStringLiteral("seed %1: %2 violations").arg(m_config.seed).arg(v.size())));
 }
 
 void TestChaos::versionsUnique()
 {
     QVERIFY(m_checks);
     int checked = 0;
-    const QStringList v = m_checks->versionsUnique(&checked);
+    const ChaosViolations v = m_checks->versionsUnique(&checked);
     QVERIFY2(report(QStringLiteral("(2) no two acknowledged writes share an id and version"), checked, v),
         qPrintable(QStringLiteral("seed %1: %2 violations").arg(m_config.seed).arg(v.size())));
 }
@@ -492,14 +509,15 @@ void TestChaos::cacheAgrees()
     // Invalidations of the last outside edits may still be on their way: the
     // cache has SettleMs to agree.
     const RedisProbe probe(m_redis.socketPath());
-    QStringList v;
+    ChaosViolations v;
     int checked = 0;
     (void)QTest::qWaitFor(
         [&] {
             const auto keys = probe.keys("product:*");
             const auto hashes = keys ? probe.hashes(*keys) : std::nullopt;
             v = hashes ? m_checks->cacheAgrees(*hashes, &checked)
-                       : QStringList { QStringLiteral("Redis does not answer") };
+                       : ChaosViolations { { 0, QStringLiteral("Redis does not answer"),
+                           QStringLiteral("Redis does not answer") } };
             return v.isEmpty();
         },
         SettleMs);
@@ -508,12 +526,13 @@ void TestChaos::cacheAgrees()
     for (auto it = m_rows.cbegin(); now && it != m_rows.cend(); ++it) {
         const SqlRow row = now->value(it.key());
         if (row.version != it->version || row.name != it->name || row.price != it->price)
-            v << QStringLiteral("SQLite changed after the queue drained: id %1 went from version %2 '%3' to %4 '%5'")
-                     .arg(it.key())
-                     .arg(it->version)
-                     .arg(it->name)
-                     .arg(row.version)
-                     .arg(row.name);
+            v << ChaosViolation { it.key(), QStringLiteral("SQLite changed after the drain"),
+                QStringLiteral("SQLite changed after the queue drained: id %1 went from version %2 '%3' to %4 '%5'")
+                    .arg(it.key())
+                    .arg(it->version)
+                    .arg(it->name)
+                    .arg(row.version)
+                    .arg(row.name) };
     }
     QVERIFY2(report(QStringLiteral("(3) cached product hashes equal SQLite"), checked, v),
         qPrintable(QStringLiteral("seed %1: %2 stale or wrong hashes").arg(m_config.seed).arg(v.size())));
@@ -534,7 +553,7 @@ void TestChaos::getsAgree()
     ids << created.mid(0, 40);
 
     ChaosHttp http;
-    QStringList v;
+    ChaosViolations v;
     (void)QTest::qWaitFor(
         [&] {
             v.clear();
@@ -542,13 +561,14 @@ void TestChaos::getsAgree()
                 for (const qint64 id : std::as_const(ids)) {
                     const HttpAnswer a = http.request(
                         m_instances[size_t(i)]->port(), "GET", "/product/" + QByteArray::number(id), {}, 5000);
-                    const QString problem = a.transport == HttpAnswer::Transport::Ok
+                    const std::optional<ChaosViolation> problem = a.transport == HttpAnswer::Transport::Ok
                         ? m_checks->getAgrees(i, id, a.status, a.body)
-                        : QStringLiteral("GET /product/%1 through instance %2: no answer (%3)")
-                              .arg(id)
-                              .arg(ChaosHistory::instanceName(i), a.error);
-                    if (!problem.isEmpty())
-                        v << problem;
+                        : ChaosViolation { id, QStringLiteral("no answer"),
+                              QStringLiteral("GET /product/%1 through instance %2: no answer (%3)")
+                                  .arg(id)
+                                  .arg(ChaosHistory::instanceName(i), a.error) };
+                    if (problem)
+                        v << *problem;
                 }
             }
             return v.isEmpty();
@@ -562,20 +582,21 @@ void TestChaos::noInstanceCrashed()
 {
     QVERIFY(m_checks);
     watchInstances();
-    QStringList v = m_crashes;
+    ChaosViolations v = m_crashes;
     for (int i = 0; i < 2; ++i) {
         if (!m_instances[size_t(i)]->isRunning())
-            v << QStringLiteral("instance %1 is not running at the end").arg(ChaosHistory::instanceName(i));
+            v << ChaosViolation { m_history.now(), QStringLiteral("not running at the end"),
+                QStringLiteral("instance %1 is not running at the end").arg(ChaosHistory::instanceName(i)) };
     }
     QVERIFY2(report(QStringLiteral("(5) no instance crashed"), 2, v),
-        qPrintable(QStringLiteral("seed %1: %2").arg(m_config.seed).arg(v.value(0).left(300))));
+        qPrintable(QStringLiteral("seed %1: %2").arg(m_config.seed).arg(v.value(0).text.left(300))));
 }
 
 void TestChaos::outsideEditsOwnTheirVersions()
 {
     QVERIFY(m_checks);
     int checked = 0;
-    const QStringList v = m_checks->outsideEditsOwnTheirVersions(&checked);
+    const ChaosViolations v = m_checks->outsideEditsOwnTheirVersions(&checked);
     QVERIFY2(report(QStringLiteral("(6) outside SQL edits and acknowledged writes never share a version"), checked, v),
         qPrintable(QStringLiteral("seed %1: %2 versions shared").arg(m_config.seed).arg(v.size())));
 }
@@ -584,7 +605,7 @@ void TestChaos::answersDuringRun()
 {
     QVERIFY(m_checks);
     int checked = 0;
-    const QStringList v = m_checks->answersDuringRun(m_config.readBoundMs, &checked);
+    const ChaosViolations v = m_checks->answersDuringRun(m_config.readBoundMs, &checked);
     QVERIFY2(
         report(QStringLiteral("(7) reads answer during faults, within %1 ms").arg(m_config.readBoundMs), checked, v),
         qPrintable(QStringLiteral("seed %1: %2 bad answers").arg(m_config.seed).arg(v.size())));
@@ -624,6 +645,8 @@ void TestChaos::cleanupTestCase()
                      .arg(r.name,
                          r.violated == 0 ? QStringLiteral("held") : QStringLiteral("%1 violations").arg(r.violated))
                      .arg(r.checked);
+        for (const QString &kind : r.kinds)
+            lines << QStringLiteral("      ") + kind;
     }
     lines << QStringLiteral("  invariants held: %1 of %2").arg(held).arg(m_results.size());
     for (const QString &line : std::as_const(lines))
