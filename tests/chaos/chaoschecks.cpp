@@ -232,10 +232,10 @@ ChaosViolations ChaosChecks::versionsUnique(int *checked) const
         strategies.sort();
         strategies.removeDuplicates();
         out << ChaosViolation { at,
-            QStringLiteral("one version for two writes of a %1 id (%2)")
-                .arg(m_ids.isDeletable(it.key().first) ? QStringLiteral("deleted and re-created")
-                                                       : QStringLiteral("never deleted"),
-                    strategies.join(QStringLiteral(" vs "))),
+            m_ids.isDeletable(it.key().first)
+                ? QStringLiteral("one version for two writes of a deleted and re-created id")
+                : QStringLiteral("one version for two writes of a never deleted id (%1)")
+                      .arg(strategies.join(QStringLiteral(" vs "))),
             QStringLiteral("id %1 version %2 was acknowledged to %3 different writes:%4%5")
                 .arg(it.key().first)
                 .arg(it.key().second)

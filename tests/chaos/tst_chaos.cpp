@@ -24,6 +24,7 @@
 #include "chaosclient.h"
 #include "chaoshistory.h"
 #include "chaosinstance.h"
+#include "faultschedule.h"
 #include "outsideeditor.h"
 #include "productrepository.h"
 #include "redisprobe.h"
@@ -100,12 +101,6 @@ struct ThreadJoiner
     }
 };
 
-QRandomGenerator faultRng(quint32 seed)
-{
-    const quint32 seeds[] = { seed, 0xfa17u };
-    return QRandomGenerator(seeds, 2);
-}
-
 } // namespace
 
 class TestChaos final : public QObject
@@ -128,7 +123,11 @@ private:
     bool seedDatabase(QString *error);
     bool startInstance(int index, QString *error);
     void runLoad();
-    void injectFault();
+    ChaosFault beginRedisFault(const FaultSchedule::RedisFault &planned);
+    bool endRedisFault(ChaosFault *fault);
+    ChaosFault beginInstanceFault(const FaultSchedule::InstanceFault &planned);
+    void endInstanceFault(ChaosFault *fault);
+    void switchStrategies(const FaultSchedule::Switch &planned);
     void switchStrategy(int instance, const QString &strategy, ChaosFault *fault);
     void watchInstances();
     bool waitCacheAvailable(int timeoutMs, QString *pending);
@@ -148,7 +147,7 @@ private:
     std::array<std::unique_ptr<ChaosInstance>, 2> m_instances;
     std::array<QString, 2> m_strategies;
     ChaosPorts m_ports {};
-    QRandomGenerator m_faultRng;
+    std::optional<FaultSchedule> m_schedule;
     ChaosViolations m_crashes; ///< unexpected exits and failed restarts, as found
     ChaosViolations m_recovery; ///< what did not recover in the quiet period
     QHash<qint64, SqlRow> m_rows; ///< SQLite after the drain
@@ -208,11 +207,13 @@ void TestChaos::initTestCase()
         qPrintable(QStringLiteral("CHAOS_STRATEGY must be 'all' or one of: %1")
                        .arg(strategyNames().join(QStringLiteral(", ")))));
     QVERIFY(m_dir.isValid());
-    m_faultRng = faultRng(m_config.seed);
+    m_schedule.emplace(m_config.seed, strategyNames());
     QCryptographicHash sequence(QCryptographicHash::Sha1);
     for (int c = 0; c < m_config.clients; ++c)
         sequence.addData(ChaosClient::fingerprint(m_config.seed, c, m_ids, 1000));
-    qInfo("chaos: operation sequence %s (the first 1000 operations of every client; equal for equal seeds)",
+    sequence.addData(FaultSchedule::fingerprint(m_config.seed, strategyNames(), 100));
+    qInfo("chaos: operation sequence %s (the first 1000 operations of every client and 100 steps of each fault "
+          "schedule; equal for equal seeds)",
         sequence.result().toHex().left(16).constData());
 
     m_redis.setExtraConfig({ QStringLiteral("appendonly yes"), QStringLiteral("appendfsync always") });
@@ -224,9 +225,7 @@ void TestChaos::initTestCase()
     const QString binary = qEnvironmentVariableIsSet("CHAOS_CACHELAB") ? qEnvironmentVariable("CHAOS_CACHELAB")
                                                                        : QStringLiteral(CACHELAB_BINARY);
     for (int i = 0; i < 2; ++i) {
-        const QStringList names = strategyNames();
-        m_strategies[size_t(i)]
-            = m_config.switching() ? names.at(int(m_faultRng.bounded(quint32(names.size())))) : m_config.strategy;
+        m_strategies[size_t(i)] = m_config.switching() ? m_schedule->initialStrategy(i) : m_config.strategy;
         m_instances[size_t(i)] = std::make_unique<ChaosInstance>(i, binary, m_dir.path());
         QVERIFY2(startInstance(i, &error), qPrintable(error));
         m_history.setStrategy(i, m_history.now(), m_strategies[size_t(i)]);
@@ -259,16 +258,54 @@ void TestChaos::runLoad()
     OutsideEditor editor(m_db, m_config.seed, m_ids, m_history);
     threads.emplace_back([&stop, &editor, until = m_loadEndMs] { editor.run(stop, until); });
 
-    // The fault loop: one fault at a time, at seeded intervals.
-    qint64 nextFault = m_history.now() + 500 + qint64(m_faultRng.bounded(1000));
+    // The fault loop: switches, a redis-server fault and an instance fault
+    // side by side, each on its own seeded schedule. No new fault starts in
+    // the last 1.5 s, and every fault still on at the end is ended.
+    const qint64 lastStartMs = m_loadEndMs - 1500;
+    FaultSchedule::Switch nextSwitch = m_schedule->nextSwitch();
+    FaultSchedule::RedisFault nextRedis = m_schedule->nextRedisFault();
+    FaultSchedule::InstanceFault nextInstance = m_schedule->nextInstanceFault();
+    qint64 switchAt = m_loadStartMs + nextSwitch.afterMs;
+    qint64 redisAt = m_loadStartMs + nextRedis.afterMs;
+    qint64 instanceAt = m_loadStartMs + nextInstance.afterMs;
+    std::optional<ChaosFault> redisFault;
+    std::optional<ChaosFault> instanceFault;
+    QString error;
     while (m_history.now() < m_loadEndMs && !QTest::currentTestFailed()) {
-        QTest::qWait(20); // pacing; also delivers the instances' exit notifications
+        QTest::qWait(10); // pacing; also delivers the instances' exit notifications
         watchInstances();
-        if (m_history.now() >= nextFault && m_history.now() < m_loadEndMs - 1000) {
-            injectFault();
-            nextFault = m_history.now() + 600 + qint64(m_faultRng.bounded(1600));
+        qint64 now = m_history.now();
+        if (m_config.switching() && now >= switchAt && now < lastStartMs) {
+            switchStrategies(nextSwitch);
+            nextSwitch = m_schedule->nextSwitch();
+            switchAt = m_history.now() + nextSwitch.afterMs;
+        }
+
+        now = m_history.now();
+        if (redisFault && now >= redisFault->endMs) {
+            if (!endRedisFault(&*redisFault))
+                break;
+            nextRedis = m_schedule->nextRedisFault();
+            redisAt = m_history.now() + nextRedis.afterMs;
+            redisFault.reset();
+        } else if (!redisFault && now >= redisAt && now < lastStartMs) {
+            redisFault = beginRedisFault(nextRedis);
+        }
+
+        now = m_history.now();
+        if (instanceFault && now >= instanceFault->endMs) {
+            endInstanceFault(&*instanceFault);
+            nextInstance = m_schedule->nextInstanceFault();
+            instanceAt = m_history.now() + nextInstance.afterMs;
+            instanceFault.reset();
+        } else if (!instanceFault && now >= instanceAt && now < lastStartMs) {
+            instanceFault = beginInstanceFault(nextInstance);
         }
     }
+    if (redisFault)
+        endRedisFault(&*redisFault);
+    if (instanceFault)
+        endInstanceFault(&*instanceFault);
     stop.store(true);
     for (std::thread &t : threads)
         t.join();
@@ -276,67 +313,75 @@ void TestChaos::runLoad()
         m_operations += client->operations();
 }
 
-void TestChaos::injectFault()
+ChaosFault TestChaos::beginRedisFault(const FaultSchedule::RedisFault &planned)
 {
-    // Every parameter is drawn before anything happens, so the sequence of
-    // draws (and of faults) is the seed's alone.
-    const int roll = int(m_faultRng.bounded(100));
-    const int target = int(m_faultRng.bounded(2));
-    const int which = int(m_faultRng.bounded(3)); // switch A, B or both
-    const QStringList names = strategyNames();
-    const QString first = names.at(int(m_faultRng.bounded(quint32(names.size()))));
-    const QString second = names.at(int(m_faultRng.bounded(quint32(names.size()))));
-    const int downMs = 100 + int(m_faultRng.bounded(700));
-    const int pauseMs = 800 + int(m_faultRng.bounded(2700));
-
-    FaultKind kind;
-    if (m_config.switching())
-        kind = roll < 40 ? FaultKind::StrategySwitch
-            : roll < 55  ? FaultKind::RedisKill
-            : roll < 75  ? FaultKind::RedisPause
-                         : FaultKind::InstanceKill;
-    else
-        kind = roll < 25 ? FaultKind::RedisKill : roll < 55 ? FaultKind::RedisPause : FaultKind::InstanceKill;
-
     ChaosFault fault;
-    fault.kind = kind;
+    fault.kind = planned.kill ? FaultKind::RedisKill : FaultKind::RedisPause;
     fault.atMs = m_history.now();
-    QString error;
-    switch (kind) {
-    case FaultKind::StrategySwitch:
-        if (which != 1)
-            switchStrategy(0, first, &fault);
-        if (which != 0)
-            switchStrategy(1, which == 2 ? second : first, &fault);
-        break;
-    case FaultKind::RedisKill:
+    fault.endMs = fault.atMs + planned.lengthMs; // when to end it; the real end is recorded
+    fault.detail = planned.kill ? QStringLiteral("down %1 ms").arg(planned.lengthMs)
+                                : QStringLiteral("stopped %1 ms").arg(planned.lengthMs);
+    if (planned.kill)
         m_redis.kill();
-        QTest::qWait(downMs);
-        if (!m_redis.restart(&error))
-            QFAIL(
-                qPrintable(QStringLiteral("redis-server did not restart (seed %1): %2").arg(m_config.seed).arg(error)));
-        fault.detail = QStringLiteral("down %1 ms").arg(downMs);
-        break;
-    case FaultKind::RedisPause:
+    else
         m_redis.pause();
-        QTest::qWait(pauseMs);
+    return fault;
+}
+
+bool TestChaos::endRedisFault(ChaosFault *fault)
+{
+    if (fault->kind == FaultKind::RedisPause) {
         m_redis.resume();
-        fault.detail = QStringLiteral("stopped %1 ms").arg(pauseMs);
-        break;
-    case FaultKind::InstanceKill:
-        fault.instance = target;
-        m_ports[size_t(target)].store(0);
-        m_instances[size_t(target)]->kill();
-        QTest::qWait(downMs);
-        if (!startInstance(target, &error))
-            m_crashes << ChaosViolation { fault.atMs, QStringLiteral("no restart after SIGKILL"),
-                QStringLiteral("instance %1 did not start again after its SIGKILL at %2: %3")
-                    .arg(ChaosHistory::instanceName(target), ChaosHistory::at(fault.atMs), error) };
-        fault.detail = QStringLiteral("down %1 ms, restarted with %2").arg(downMs).arg(m_strategies[size_t(target)]);
-        break;
-    case FaultKind::InstanceExit:
-        break;
+    } else {
+        QString error;
+        if (!m_redis.restart(&error)) {
+            QTest::qFail(qPrintable(QStringLiteral("redis-server did not restart from its AOF (seed %1): %2")
+                                        .arg(m_config.seed)
+                                        .arg(error)),
+                __FILE__, __LINE__);
+            return false;
+        }
     }
+    fault->endMs = m_history.now();
+    m_history.addFault(*fault);
+    return true;
+}
+
+ChaosFault TestChaos::beginInstanceFault(const FaultSchedule::InstanceFault &planned)
+{
+    ChaosFault fault;
+    fault.kind = FaultKind::InstanceKill;
+    fault.instance = planned.instance;
+    fault.atMs = m_history.now();
+    fault.endMs = fault.atMs + planned.downMs;
+    fault.detail = QStringLiteral("down %1 ms").arg(planned.downMs);
+    m_ports[size_t(planned.instance)].store(0);
+    m_instances[size_t(planned.instance)]->kill();
+    return fault;
+}
+
+void TestChaos::endInstanceFault(ChaosFault *fault)
+{
+    const int i = fault->instance;
+    QString error;
+    if (!startInstance(i, &error))
+        m_crashes << ChaosViolation { fault->atMs, QStringLiteral("no restart after SIGKILL"),
+            QStringLiteral("instance %1 did not start again after its SIGKILL at %2: %3")
+                .arg(ChaosHistory::instanceName(i), ChaosHistory::at(fault->atMs), error) };
+    fault->detail += QStringLiteral(", restarted with %1").arg(m_strategies[size_t(i)]);
+    fault->endMs = m_history.now();
+    m_history.addFault(*fault);
+}
+
+void TestChaos::switchStrategies(const FaultSchedule::Switch &planned)
+{
+    ChaosFault fault;
+    fault.kind = FaultKind::StrategySwitch;
+    fault.atMs = m_history.now();
+    if (planned.first)
+        switchStrategy(0, planned.strategyA, &fault);
+    if (planned.second)
+        switchStrategy(1, planned.strategyB, &fault);
     fault.endMs = m_history.now();
     m_history.addFault(fault);
 }
