@@ -114,9 +114,10 @@ private slots:
     void versionsUnique();
     void cacheAgrees();
     void getsAgree();
-    void noInstanceCrashed();
     void outsideEditsOwnTheirVersions();
     void answersDuringRun();
+    void writesReachTheCache();
+    void noInstanceCrashed(); // last: also sees an exit during the checks
     void cleanupTestCase();
 
 private:
@@ -654,6 +655,98 @@ void TestChaos::answersDuringRun()
     QVERIFY2(
         report(QStringLiteral("(7) reads answer during faults, within %1 ms").arg(m_config.readBoundMs), checked, v),
         qPrintable(QStringLiteral("seed %1: %2 bad answers").arg(m_config.seed).arg(v.size())));
+}
+
+void TestChaos::writesReachTheCache()
+{
+    QVERIFY(m_checks);
+    // Now that nobody else writes, each write path is tried once per
+    // instance: under write-through and write-behind the product hash must
+    // hold an acknowledged write the moment it is answered (write-through
+    // sets it after the commit; write-behind writes it first).
+    const RedisProbe probe(m_redis.socketPath());
+    ChaosHttp http;
+    ChaosViolations v;
+    int checked = 0;
+    // Counting down from far above every id, so no create without an id
+    // (which takes the highest id + 1) can take one of these first.
+    qint64 freshId = 900000;
+    for (const QString &strategy : { QStringLiteral("write-through"), QStringLiteral("write-behind") }) {
+        for (int i = 0; i < 2; ++i) {
+            const quint16 port = m_instances[size_t(i)]->port();
+            const QString where = QStringLiteral("instance %1 [%2]").arg(ChaosHistory::instanceName(i), strategy);
+            const HttpAnswer switched = http.request(port, "PUT", "/strategy",
+                QJsonDocument(QJsonObject { { QStringLiteral("strategy"), strategy } }).toJson(), 5000);
+            if (switched.status != 200) {
+                v << ChaosViolation { m_history.now(), QStringLiteral("strategy switch refused"),
+                    QStringLiteral("%1: PUT /strategy answered %2 %3")
+                        .arg(where)
+                        .arg(switched.status)
+                        .arg(QString::fromUtf8(switched.body.left(200)), switched.error) };
+                continue;
+            }
+            m_history.setStrategy(i, m_history.now(), strategy);
+            const qint64 existing = m_ids.fixedFirst + i;
+            struct Probe
+            {
+                QString what;
+                QByteArray method;
+                QByteArray path;
+                qint64 id; // 0: a create, the answer says which
+            };
+            const QList<Probe> probes {
+                { QStringLiteral("update (PUT)"), "PUT", "/product/" + QByteArray::number(existing), existing },
+                { QStringLiteral("create-with-id of an existing id (POST)"), "POST", "/product", existing },
+                { QStringLiteral("create-with-id of a new id (POST)"), "POST", "/product", freshId-- },
+                { QStringLiteral("create (POST)"), "POST", "/product", 0 },
+            };
+            for (const Probe &p : probes) {
+                ++checked;
+                const QString name
+                    = QStringLiteral("probe-%1-%2-%3").arg(ChaosHistory::instanceName(i)).arg(strategy).arg(checked);
+                QJsonObject body { { QStringLiteral("name"), name }, { QStringLiteral("price"), checked } };
+                if (p.method == "POST" && p.id > 0)
+                    body.insert(QStringLiteral("id"), p.id);
+                const HttpAnswer a = http.request(port, p.method, p.path, QJsonDocument(body).toJson(), 10000);
+                const QJsonObject product
+                    = QJsonDocument::fromJson(a.body).object().value(QLatin1String("product")).toObject();
+                const qint64 id = product.value(QLatin1String("id")).toInteger();
+                const qint64 version = product.value(QLatin1String("version")).toInteger();
+                const QString said = QStringLiteral("%1: %2 '%3' answered %4 (id %5 version %6)")
+                                         .arg(where, p.what, name)
+                                         .arg(a.status)
+                                         .arg(id)
+                                         .arg(version);
+                if (a.status != 200 && a.status != 201) {
+                    v << ChaosViolation { m_history.now(),
+                        QStringLiteral("write refused after the chaos (%1)").arg(strategy),
+                        said + QStringLiteral(": ") + QString::fromUtf8(a.body.left(200)) + a.error };
+                    continue;
+                }
+                const QByteArray key = "product:" + QByteArray::number(id);
+                const auto hashes = probe.hashes({ key });
+                const QHash<QByteArray, QByteArray> fields
+                    = hashes ? hashes->value(key) : QHash<QByteArray, QByteArray>();
+                if (fields.value("version").toLongLong() == version && QString::fromUtf8(fields.value("name")) == name)
+                    continue;
+                QStringList held;
+                for (auto it = fields.cbegin(); it != fields.cend(); ++it)
+                    held << QString::fromUtf8(it.key() + '=' + it.value());
+                held.sort();
+                v << ChaosViolation { m_history.now(), QStringLiteral("%1 %2 not in the cache").arg(strategy, p.what),
+                    QStringLiteral("%1; right after the answer %2 holds %3")
+                        .arg(said, QString::fromUtf8(key),
+                            held.isEmpty() ? QStringLiteral("nothing") : held.join(QStringLiteral(" "))) };
+            }
+        }
+    }
+    QString pending;
+    if (!QTest::qWaitFor([&] { return (pending = pendingWrites()).isEmpty(); }, DrainMs))
+        v << ChaosViolation { m_history.now(), QStringLiteral("write-behind queue not drained"),
+            QStringLiteral("the probes' write-behind queue did not drain within %1 ms: %2").arg(DrainMs).arg(pending) };
+    QVERIFY2(
+        report(QStringLiteral("(8) write-through and write-behind writes are in the cache when answered"), checked, v),
+        qPrintable(QStringLiteral("seed %1: %2").arg(m_config.seed).arg(v.value(0).text.left(300))));
 }
 
 void TestChaos::cleanupTestCase()
