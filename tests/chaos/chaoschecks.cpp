@@ -116,6 +116,17 @@ ChaosViolations ChaosChecks::acknowledgedWritesKept(int *checked) const
                     .arg(op.ackId)
                     .arg(op.ackVersion)
                     .arg(rowText(op.ackId), m_history.describe(op), context(op)) };
+        } else if (const std::optional<qint64> rowWrittenAt = m_history.writtenBy(row->name);
+                   row->name != op.ackName && rowWrittenAt && *rowWrittenAt < op.sentMs) {
+            // The row holds a write that had taken effect before this one was
+            // even sent: whatever its version, this write is lost.
+            out << ChaosViolation { op.doneMs,
+                QStringLiteral("lost, SQLite holds a write made before it (%1 %2)")
+                    .arg(strategyOf(op), opKindName(op.kind)),
+                QStringLiteral("id %1: acknowledged version %2 is lost under an earlier write: %3\n    the write: %4%5")
+                    .arg(op.ackId)
+                    .arg(op.ackVersion)
+                    .arg(rowText(op.ackId), m_history.describe(op), context(op)) };
         } else if (row->version == op.ackVersion && !sameContent(row->name, row->price, op.ackName, op.ackPrice)) {
             out << ChaosViolation { op.doneMs,
                 QStringLiteral("replaced by another write at the same version (%1 %2)")
@@ -403,8 +414,20 @@ ChaosViolations ChaosChecks::answersDuringRun(int readBoundMs, int *checked) con
                     .arg(m_history.describe(op), context(op)) };
             continue;
         }
-        if (op.kind != OpKind::Get)
+        if (op.kind != OpKind::Get) {
+            // 503 is the documented answer of a write that cannot be made
+            // safely (write-behind without Redis); 500 is not.
+            if (op.outcome == ChaosOp::Outcome::Rejected && op.status >= 500 && op.status != 503)
+                out << ChaosViolation { op.doneMs,
+                    QStringLiteral("%1 failed with %2 (%3)")
+                        .arg(opKindName(op.kind))
+                        .arg(op.status)
+                        .arg(strategyOf(op)),
+                    QStringLiteral("id %1: a write failed with a server error: %2%3")
+                        .arg(op.id)
+                        .arg(m_history.describe(op), context(op)) };
             continue;
+        }
         const qint64 ms = op.doneMs - op.sentMs;
         if (op.outcome == ChaosOp::Outcome::Rejected && op.status >= 500) {
             out << ChaosViolation { op.doneMs,

@@ -41,8 +41,9 @@ public:
     ChaosChecks(const ChaosHistory &history, const ChaosIds &ids, const QHash<qint64, SqlRow> &rows);
 
     /// (1) Every acknowledged write is in SQLite: its version, or a newer
-    /// one, is in the row (at its own version with its own content), unless
-    /// a delete of the id may have come after it. An acknowledged delete
+    /// one, is in the row (at its own version with its own content; never a
+    /// write that had taken effect before this one was sent), unless a
+    /// delete of the id may have come after it. An acknowledged delete
     /// left the row gone, or re-created (by a create that may have come
     /// after it) with a version above every version acknowledged before it.
     ChaosViolations acknowledgedWritesKept(int *checked) const;
@@ -62,8 +63,9 @@ public:
     /// different content was also answered with.
     ChaosViolations outsideEditsOwnTheirVersions(int *checked) const;
     /// (7) During the run, no request on an id that always exists answered
-    /// 404, and no GET failed with a server error, went unanswered while
-    /// its instance was up, or took longer than readBoundMs.
+    /// 404, no write failed with 500 (503 is the documented refusal), and no
+    /// GET failed with a server error, went unanswered while its instance
+    /// was up, or took longer than readBoundMs.
     ChaosViolations answersDuringRun(int readBoundMs, int *checked) const;
 
 private:

@@ -201,6 +201,19 @@ QString ChaosHistory::whoWrote(const QString &name) const
     return QString();
 }
 
+std::optional<qint64> ChaosHistory::writtenBy(const QString &name) const
+{
+    if (const auto it = m_opByName.constFind(name); it != m_opByName.cend()) {
+        const ChaosOp &op = m_ops.at(*it);
+        return op.isAcked() ? std::optional<qint64>(op.doneMs) : std::nullopt;
+    }
+    if (const auto it = m_outsideByName.constFind(name); it != m_outsideByName.cend())
+        return m_outside.at(*it).atMs;
+    if (name.startsWith(QLatin1String("seed-")))
+        return 0;
+    return std::nullopt;
+}
+
 QStringList ChaosHistory::opFigures() const
 {
     QStringList out;

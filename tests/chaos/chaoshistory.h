@@ -21,6 +21,7 @@
 #include <array>
 #include <chrono>
 #include <limits>
+#include <optional>
 
 /// The two id ranges of the workload, created before the run. Fixed ids are
 /// updated, replaced, read and invalidated, and edited by the outside
@@ -153,6 +154,10 @@ public:
     QString faultsDuring(qint64 fromMs, qint64 toMs) const;
     /// Whatever wrote this name: a client's write or an outside edit ("" if nobody).
     QString whoWrote(const QString &name) const;
+    /// When the write of this name had certainly taken effect: an answered
+    /// write's answer, an outside edit's commit, 0 for the rows made before
+    /// the run; nullopt when unknown (never answered, or nobody wrote it).
+    std::optional<qint64> writtenBy(const QString &name) const;
 
     // --- figures ------------------------------------------------------------------------
     /// Operations by kind and answer ("update: 812 (200: 790, 409: 2, refused: 20)").
