@@ -423,9 +423,9 @@ ChaosViolations ChaosChecks::answersDuringRun(int readBoundMs, int *checked) con
                         .arg(opKindName(op.kind))
                         .arg(op.status)
                         .arg(strategyOf(op)),
-                    QStringLiteral("id %1: a write failed with a server error: %2%3")
-                        .arg(op.id)
-                        .arg(m_history.describe(op), context(op)) };
+                    QStringLiteral("%1: a write failed with a server error: %2%3")
+                        .arg(op.id > 0 ? QStringLiteral("id %1").arg(op.id) : QStringLiteral("create without an id"),
+                            m_history.describe(op), context(op)) };
             continue;
         }
         const qint64 ms = op.doneMs - op.sentMs;

@@ -17,6 +17,8 @@
 //                         five) or one strategy for both, never switched
 //   CHAOS_CLIENTS=N       HTTP clients (default 6)
 //   CHAOS_READ_BOUND_MS=N slowest acceptable GET (default 1500)
+//   CHAOS_KEEP=1          keep the work folder (SQLite file with its
+//                         product_changes history, Redis AOF, instance logs)
 //
 // Loopback only; every wait is bounded; the redis-server and both
 // instances die with the test (PR_SET_PDEATHSIG).
@@ -208,6 +210,10 @@ void TestChaos::initTestCase()
         qPrintable(QStringLiteral("CHAOS_STRATEGY must be 'all' or one of: %1")
                        .arg(strategyNames().join(QStringLiteral(", ")))));
     QVERIFY(m_dir.isValid());
+    if (qEnvironmentVariableIntValue("CHAOS_KEEP") > 0) {
+        m_dir.setAutoRemove(false);
+        qInfo("chaos: work folder %s is kept (CHAOS_KEEP)", qPrintable(m_dir.path()));
+    }
     m_schedule.emplace(m_config.seed, strategyNames());
     QCryptographicHash sequence(QCryptographicHash::Sha1);
     for (int c = 0; c < m_config.clients; ++c)
@@ -756,6 +762,15 @@ void TestChaos::cleanupTestCase()
     for (auto &instance : m_instances) {
         if (instance)
             instance->kill();
+    }
+    if (!m_dir.autoRemove() && !m_redis.dir().isEmpty()) {
+        // The server's folder goes with it: keep a copy of its AOF.
+        m_redis.kill();
+        QDir aof(m_redis.dir() + QStringLiteral("/appendonlydir"));
+        QDir().mkpath(m_dir.filePath(QStringLiteral("redis-aof")));
+        for (const QString &file : aof.entryList(QDir::Files))
+            QFile::copy(aof.filePath(file), m_dir.filePath(QStringLiteral("redis-aof/") + file));
+        qInfo("chaos: kept %s (chaos.db, redis-aof/, instance-*.log)", qPrintable(m_dir.path()));
     }
     QStringList lines;
     lines << QStringLiteral("chaos figures: seed %1, strategy %2, %3 s of load, %4 clients, 2 instances, test ran %5 s")
