@@ -30,7 +30,6 @@ public:
     /// Runs operations until stop is set or the history's clock passes
     /// untilMs. Call on the client's own thread.
     void run(const std::atomic<bool> &stop, qint64 untilMs);
-    int operations() const { return m_seq; }
 
     /// A digest of the first n operations client `index` plans for this
     /// seed: equal digests, equal sequences (printed at the start of a run).

@@ -159,7 +159,6 @@ private:
     qint64 m_loadStartMs = 0;
     qint64 m_loadEndMs = 0;
     qint64 m_quietMs = 0;
-    int m_operations = 0;
 };
 
 bool TestChaos::seedDatabase(QString *error)
@@ -316,8 +315,6 @@ void TestChaos::runLoad()
     stop.store(true);
     for (std::thread &t : threads)
         t.join();
-    for (const auto &client : clients)
-        m_operations += client->operations();
 }
 
 ChaosFault TestChaos::beginRedisFault(const FaultSchedule::RedisFault &planned)
@@ -523,10 +520,24 @@ bool TestChaos::report(const QString &name, int checked, const ChaosViolations &
     m_results.last().kinds = byKind;
     qWarning("chaos: %s: %lld violations (%d checked), seed %u; by kind: %s", qPrintable(name),
         qlonglong(violations.size()), checked, m_config.seed, qPrintable(byKind.join(QStringLiteral("; "))));
-    for (qsizetype i = 0; i < violations.size() && i < ShownViolations; ++i)
+    // The first of every kind, then the earliest others, up to ShownViolations.
+    QList<qsizetype> shown;
+    QSet<QString> seen;
+    for (qsizetype i = 0; i < violations.size(); ++i) {
+        if (!seen.contains(violations.at(i).kind)) {
+            seen.insert(violations.at(i).kind);
+            shown << i;
+        }
+    }
+    for (qsizetype i = 0; i < violations.size() && shown.size() < ShownViolations; ++i) {
+        if (!shown.contains(i))
+            shown << i;
+    }
+    std::sort(shown.begin(), shown.end());
+    for (const qsizetype i : std::as_const(shown))
         qWarning("  [seed %u] %s", m_config.seed, qPrintable(violations.at(i).text));
-    if (violations.size() > ShownViolations)
-        qWarning("  ... and %lld more", qlonglong(violations.size() - ShownViolations));
+    if (violations.size() > shown.size())
+        qWarning("  ... and %lld more", qlonglong(violations.size() - shown.size()));
     return false;
 }
 
