@@ -24,7 +24,7 @@ using Reply = std::unique_ptr<redisReply, ReplyFree>;
 
 Context open(const QString &socketPath, int timeoutMs)
 {
-    const timeval tv { timeoutMs / 1000, (timeoutMs % 1000) * 1000 };
+    const timeval tv { timeoutMs / 1000, suseconds_t(timeoutMs % 1000) * 1000 };
     Context c(redisConnectUnixWithTimeout(QFile::encodeName(socketPath).constData(), tv));
     if (!c || c->err)
         return nullptr;
