@@ -254,12 +254,21 @@ void HttpApi::setupRoutes()
 
     // Runs one service call; its callback writes the reply (later, on this
     // thread). Nothing waits: the handler returns at once.
+    // With trace (?trace=1) the operation's trace goes into the answer: as a
+    // "trace" member of an object, or beside a list as {"items": [...], "trace": ...}.
     auto call = [service, ctx](QHttpServerResponder &&responder,
                     const std::function<void(ProductService *, QObject *, ServiceCallback)> &start,
-                    std::function<Response(const ServiceResult &)> map) {
+                    std::function<Response(const ServiceResult &)> map, bool trace = false) {
         auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
-        start(service, ctx, [pending, map = std::move(map)](const ServiceResult &r) {
-            map(r).write(std::move(*pending));
+        start(service, ctx, [pending, map = std::move(map), trace](const ServiceResult &r) {
+            Response response = map(r);
+            if (trace) {
+                const QJsonDocument doc = QJsonDocument::fromJson(response.data());
+                QJsonObject o = doc.isObject() ? doc.object() : QJsonObject { { QStringLiteral("items"), doc.array() } };
+                o.insert(QStringLiteral("trace"), r.trace.toJson());
+                response = json(o, response.statusCode());
+            }
+            response.write(std::move(*pending));
         });
     };
 
@@ -279,14 +288,15 @@ void HttpApi::setupRoutes()
                 { QStringLiteral("product"), ServiceResult::productToJson(*r.product) } };
             return json(o, r.product->version <= 1 ? Status::Created : Status::Ok);
         };
+        const bool trace = wantsTrace(req);
         if (b.id) {
             return call(std::move(responder), [b](ProductService *svc, QObject *c,
                             ServiceCallback done) { svc->upsert(*b.id, b.name, b.price, c, std::move(done)); },
-                map);
+                map, trace);
         }
         return call(std::move(responder), [b](ProductService *svc, QObject *c,
                         ServiceCallback done) { svc->create(b.name, b.price, c, std::move(done)); },
-            map);
+            map, trace);
     });
 
     s.route(QStringLiteral("/product/<arg>"), Method::Get,
@@ -338,10 +348,11 @@ void HttpApi::setupRoutes()
                         return failure(r);
                     return json(QJsonObject { { QStringLiteral("status"), QStringLiteral("updated") },
                         { QStringLiteral("product"), ServiceResult::productToJson(*r.product) } });
-                });
+                },
+                wantsTrace(req));
         });
 
-    s.route(QStringLiteral("/product/<arg>"), Method::Delete, [call](const QString &idText, QHttpServerResponder &&responder) {
+    s.route(QStringLiteral("/product/<arg>"), Method::Delete, [call](const QString &idText, const QHttpServerRequest &req, QHttpServerResponder &&responder) {
         const auto id = parsePathId(idText);
         if (!id)
             return reply(responder, badId(idText));
@@ -351,11 +362,12 @@ void HttpApi::setupRoutes()
                 if (!r.ok())
                     return failure(r);
                 return json(QJsonObject { { QStringLiteral("status"), QStringLiteral("deleted") } });
-            });
+            },
+            wantsTrace(req));
     });
 
     s.route(QStringLiteral("/product/invalidate/<arg>"), Method::Post,
-        [call](const QString &idText, QHttpServerResponder &&responder) {
+        [call](const QString &idText, const QHttpServerRequest &req, QHttpServerResponder &&responder) {
             const auto id = parsePathId(idText);
             if (!id)
                 return reply(responder, badId(idText));
@@ -366,7 +378,8 @@ void HttpApi::setupRoutes()
                         return failure(r);
                     return json(QJsonObject { { QStringLiteral("status"), QStringLiteral("cache invalidated") },
                         { QStringLiteral("count"), r.count } });
-                });
+                },
+                wantsTrace(req));
         });
 
     s.route(QStringLiteral("/product/<arg>/adjust-price"), Method::Post,
@@ -391,7 +404,8 @@ void HttpApi::setupRoutes()
                     return json(QJsonObject { { QStringLiteral("status"), QStringLiteral("adjusted") },
                         { QStringLiteral("product"), ServiceResult::productToJson(*r.product) },
                         { QStringLiteral("retries"), r.retries } });
-                });
+                },
+                wantsTrace(req));
         });
 
     s.route(QStringLiteral("/most_viewed"), Method::Get, [stats = m_viewStats, ctx](QHttpServerResponder &&responder) {
@@ -411,15 +425,15 @@ void HttpApi::setupRoutes()
         });
     });
 
-    s.route(QStringLiteral("/recent_products"), Method::Get, [call](QHttpServerResponder &&responder) {
+    s.route(QStringLiteral("/recent_products"), Method::Get, [call](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
         return call(std::move(responder), [](ProductService *svc, QObject *c,
                         ServiceCallback done) { svc->recentProducts(c, std::move(done)); },
-            [](const ServiceResult &r) { return r.ok() ? json(productsJson(r.products)) : failure(r); });
+            [](const ServiceResult &r) { return r.ok() ? json(productsJson(r.products)) : failure(r); }, wantsTrace(req));
     });
 
-    s.route(QStringLiteral("/products"), Method::Get, [call](QHttpServerResponder &&responder) {
+    s.route(QStringLiteral("/products"), Method::Get, [call](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
         return call(std::move(responder), [](ProductService *svc, QObject *c, ServiceCallback done) { svc->list(c, std::move(done)); },
-            [](const ServiceResult &r) { return r.ok() ? json(productsJson(r.products)) : failure(r); });
+            [](const ServiceResult &r) { return r.ok() ? json(productsJson(r.products)) : failure(r); }, wantsTrace(req));
     });
 
     // --- strategy and metrics (synchronous: the answer is already known) -----------------

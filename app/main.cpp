@@ -4,6 +4,7 @@
 #include "backend.h"
 #include "httpapi.h"
 #include "mainwindow.h"
+#include "signalwatcher.h"
 
 #include <QApplication>
 #include <QDir>
@@ -12,6 +13,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 namespace {
@@ -122,6 +124,15 @@ int main(int argc, char **argv)
     // (AOF flushed) on the event loop, then quits; nothing waits on it.
     QApplication::setQuitOnLastWindowClosed(false);
     QObject::connect(&app, &QGuiApplication::lastWindowClosed, &backend, &Backend::shutdown);
+    // Ctrl+C, kill and a closed terminal end the app the same way: the window
+    // saves its layout, the write-behind worker gets its bounded flush, the
+    // embedded server exits cleanly. A second signal ends it at once.
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::received, &app, [&](int number) {
+        std::fprintf(stderr, "cachelab: %s received, shutting down\n", strsignal(number));
+        window.close();
+        backend.shutdown(); // a no-op when closing the window already started it
+    });
     QObject::connect(&backend, &Backend::shutDown, &app, &QCoreApplication::quit);
     window.show();
     backend.start();

@@ -23,6 +23,27 @@ Backend::Backend(Config config, QObject *parent)
 
 void Backend::shutdown()
 {
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    if (!m_service || !m_service->isCacheAvailable() || m_service->queueDepth() <= 0) {
+        stopServer();
+        return;
+    }
+    // Whatever cannot be flushed in time stays queued in Redis (and its AOF):
+    // the next start's worker takes it. Nothing blocks meanwhile.
+    auto once = std::make_shared<bool>(false);
+    auto proceed = [this, once] {
+        if (std::exchange(*once, true))
+            return;
+        stopServer();
+    };
+    m_service->drainWriteBehind(this, [proceed](const ServiceResult &) { proceed(); });
+    QTimer::singleShot(ShutdownFlushMs, this, proceed);
+}
+
+void Backend::stopServer()
+{
     if (!m_embedded) {
         QTimer::singleShot(0, this, &Backend::shutDown);
         return;

@@ -53,9 +53,13 @@ public:
     /// Validates the config, starts Redis (embedded or external) and opens
     /// the database. Emits ready() or failed().
     void start();
-    /// Asks the embedded redis-server (if any) to exit cleanly, without
-    /// blocking; shutDown() follows once it has (at most ~3 s).
+    /// Gives the write-behind worker its chance to flush what is queued (at
+    /// most ShutdownFlushMs; what is left stays in Redis's queue for the next
+    /// start), then asks the embedded redis-server (if any) to exit cleanly,
+    /// without blocking; shutDown() follows (at most ~3 s more). Closing the
+    /// window and SIGINT/SIGTERM/SIGHUP all end here. A second call is ignored.
     void shutdown();
+    static constexpr int ShutdownFlushMs = 3000;
 
     bool isEmbedded() const { return !m_config.redis && m_config.redisUrl.isEmpty(); }
     bool isReady() const { return m_ready; }
@@ -97,6 +101,8 @@ private:
     void connectRedis(const RedisUrl &url);
     void openDatabase();
     void maybeReady();
+    void stopServer();
+    bool m_shuttingDown = false;
 
     Config m_config;
     RedisUrl m_url;

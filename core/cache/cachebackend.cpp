@@ -582,8 +582,22 @@ void CacheBackend::lookup(const OperationPtr &op, qint64 id, std::function<void(
         }
         return TraceOutcome::Hit;
     };
+    // The read deadline: a stalled Redis (a long script, a fork, a paused
+    // server) must not hold the answer for the whole command timeout.
+    auto answered = std::make_shared<bool>(false);
+    auto deliver = std::make_shared<std::function<void(const CacheEntry &)>>(std::move(then));
+    armReadDeadline(op, answered, QStringLiteral("HGETALL %1").arg(QString::fromUtf8(m_keys.product(id))),
+        [deliver] {
+            CacheEntry e;
+            e.state = CacheEntry::State::Unavailable;
+            e.error = QStringLiteral("read deadline passed");
+            (*deliver)(e);
+        });
     command(op, { QByteArrayLiteral("HGETALL"), m_keys.product(id) }, classify,
-        [this, op, id, then = std::move(then)](const RedisReply &r) {
+        [this, op, id, answered, deliver](const RedisReply &r) {
+            if (std::exchange(*answered, true))
+                return; // answered from SQLite already: a late reply is not used
+            const auto &then = *deliver;
             CacheEntry e;
             if (r.isError()) {
                 e.state = r.isClientError() ? CacheEntry::State::Unavailable : CacheEntry::State::Error;
@@ -608,6 +622,25 @@ void CacheBackend::lookup(const OperationPtr &op, qint64 id, std::function<void(
             }
             then(e);
         });
+}
+
+void CacheBackend::armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const QString &what,
+    std::function<void()> onDeadline)
+{
+    const int ms = m_settings.readDeadlineMs;
+    if (ms <= 0 || !op)
+        return;
+    QTimer::singleShot(ms, this, [this, op, answered, what, ms, onDeadline = std::move(onDeadline)] {
+        if (std::exchange(*answered, true))
+            return;
+        ++m_metrics.readDeadlines;
+        op->note(QStringLiteral("degraded: Redis did not answer %1 within the %2 ms read deadline; answering without "
+                                "it (the late reply will be discarded)")
+                     .arg(what)
+                     .arg(ms),
+            TraceOutcome::Unavailable);
+        onDeadline();
+    });
 }
 
 void CacheBackend::readThrough(
@@ -676,7 +709,15 @@ void CacheBackend::loadAndFill(
     if (existenceCheck && cacheUp()) {
         // Cache penetration guard: an id the Bloom filter has never seen
         // cannot be in SQLite, so the database is not asked at all.
-        existenceCheck(op, id, [this, op, id, loader, then = std::move(then)](bool mayExist) mutable {
+        // Unsure (no answer in time) means "may exist".
+        auto answered = std::make_shared<bool>(false);
+        auto shared = std::make_shared<std::function<void(const LoadResult &)>>(std::move(then));
+        armReadDeadline(op, answered, QStringLiteral("the Bloom filter"),
+            [this, op, id, loader, shared] { loadChecked(op, id, loader, *shared); });
+        existenceCheck(op, id, [this, op, id, loader, shared, answered](bool mayExist) mutable {
+            if (std::exchange(*answered, true))
+                return;
+            auto then = *shared;
             if (mayExist) {
                 loadChecked(op, id, loader, std::move(then));
                 return;
@@ -861,7 +902,14 @@ void CacheBackend::fill(const OperationPtr &op, const Product &product, qint64 l
         const auto [keys, args] = fillCall(product, loadMs);
         auto classify
             = [](const RedisReply &r) { return r.toInteger() == 1 ? TraceOutcome::Fill : TraceOutcome::StaleSkip; };
-        script(op, CacheScripts::fill(), keys, args, classify, [this, op, product, then](const RedisReply &r) {
+        // The read has its row already: a stalled fill does not hold it back
+        // (the fill itself is version-checked, so landing late is harmless).
+        auto answered = std::make_shared<bool>(false);
+        armReadDeadline(op, answered, QStringLiteral("the fill of %1").arg(QString::fromUtf8(keys.value(0))),
+            [then] { then(false); });
+        script(op, CacheScripts::fill(), keys, args, classify, [this, op, product, then, answered](const RedisReply &r) {
+            if (std::exchange(*answered, true))
+                return;
             if (r.isError()) {
                 then(false);
                 return;
@@ -911,10 +959,14 @@ void CacheBackend::fillNegative(const OperationPtr &op, qint64 id, std::function
         return;
     }
     auto classify = [](const RedisReply &r) { return r.toInteger() == 1 ? TraceOutcome::Fill : TraceOutcome::Skipped; };
+    auto answered = std::make_shared<bool>(false);
+    armReadDeadline(op, answered, QStringLiteral("the negative entry"), then);
     script(op, CacheScripts::negative(), { m_keys.product(id), m_keys.guard(id) },
         { QByteArray::number(qint64(m_settings.negativeTtlSeconds) * 1000),
             QByteArray::number(CacheScripts::DeletedGuard) },
-        classify, [this, then = std::move(then)](const RedisReply &r) {
+        classify, [this, answered, then = std::move(then)](const RedisReply &r) {
+            if (std::exchange(*answered, true))
+                return;
             if (r.toInteger() == 1)
                 ++m_metrics.fills;
             then();

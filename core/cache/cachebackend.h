@@ -223,6 +223,10 @@ private:
     void plainLoad(
         const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
     void remember(qint64 id, qint64 guardVersion);
+    /// Calls onDeadline() once the read deadline passes unless *answered was
+    /// set first (by the reply); sets *answered itself when it fires.
+    void armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const QString &what,
+        std::function<void()> onDeadline);
     void claimVersion(const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
     void replayChangesAfter(const OperationPtr &op, qint64 mark, int round);
     void advanceWatermark();

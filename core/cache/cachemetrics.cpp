@@ -24,6 +24,7 @@ QJsonObject MetricsSnapshot::toJson() const
     return QJsonObject { { QStringLiteral("hits"), qint64(hits) }, { QStringLiteral("misses"), qint64(misses) },
         { QStringLiteral("negativeHits"), qint64(negativeHits) }, { QStringLiteral("hitRatio"), hitRatio() },
         { QStringLiteral("fills"), qint64(fills) }, { QStringLiteral("staleSkips"), qint64(staleSkips) },
+        { QStringLiteral("readDeadlines"), qint64(readDeadlines) },
         { QStringLiteral("invalidations"), qint64(invalidations) }, { QStringLiteral("coalesced"), qint64(coalesced) },
         { QStringLiteral("dbReads"), qint64(dbReads) }, { QStringLiteral("dbWrites"), qint64(dbWrites) },
         { QStringLiteral("redisCommands"), qint64(redisCommands) },
@@ -62,6 +63,7 @@ MetricsSnapshot CacheMetrics::snapshot() const
     m.negativeHits = negativeHits;
     m.fills = fills;
     m.staleSkips = staleSkips;
+    m.readDeadlines = readDeadlines;
     m.invalidations = invalidations;
     m.coalesced = coalesced;
     m.dbReads = dbReads;

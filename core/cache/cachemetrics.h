@@ -42,6 +42,7 @@ struct MetricsSnapshot final
     quint64 writeBehindQueued = 0;
     quint64 writeBehindFlushed = 0; ///< items written to SQLite by the worker
     quint64 writeBehindCoalesced = 0; ///< accepted writes whose id was already queued
+    quint64 readDeadlines = 0; ///< reads answered without Redis because it did not answer in time
     int queueDepth = 0; ///< queue + processing, last seen
     QList<LatencyStats> latencies;
 
@@ -72,6 +73,7 @@ public:
     quint64 writeBehindQueued = 0;
     quint64 writeBehindFlushed = 0;
     quint64 writeBehindCoalesced = 0;
+    quint64 readDeadlines = 0;
     int queueDepth = 0;
 
 private:

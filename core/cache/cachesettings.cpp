@@ -52,6 +52,7 @@ CacheSettings CacheSettings::clamped() const
     s.ttlJitterPercent = std::clamp(s.ttlJitterPercent, 0, 50);
     s.negativeTtlSeconds = std::clamp(s.negativeTtlSeconds, 0, 3600);
     s.guardTtlSeconds = std::clamp(s.guardTtlSeconds, 1, 3600);
+    s.readDeadlineMs = std::clamp(s.readDeadlineMs, 0, 10000);
     s.lockTtlMs = std::clamp(s.lockTtlMs, 100, 60000);
     s.lockWaitMs = std::clamp(s.lockWaitMs, 100, 60000);
     s.xfetchBeta = std::clamp(s.xfetchBeta, 0.1, 10.0);
@@ -72,6 +73,7 @@ QJsonObject CacheSettings::toJson() const
         { QStringLiteral("ttlJitterPercent"), ttlJitterPercent },
         { QStringLiteral("negativeTtlSeconds"), negativeTtlSeconds },
         { QStringLiteral("guardTtlSeconds"), guardTtlSeconds },
+        { QStringLiteral("readDeadlineMs"), readDeadlineMs },
         { QStringLiteral("staleSetGuard"), staleSetGuard },
         { QStringLiteral("stampede"), stampedeModeName(stampede) },
         { QStringLiteral("lockTtlMs"), lockTtlMs },
@@ -106,6 +108,7 @@ CacheSettings CacheSettings::fromJson(const QJsonObject &j, const CacheSettings 
     intOf("ttlJitterPercent", s.ttlJitterPercent);
     intOf("negativeTtlSeconds", s.negativeTtlSeconds);
     intOf("guardTtlSeconds", s.guardTtlSeconds);
+    intOf("readDeadlineMs", s.readDeadlineMs);
     boolOf("staleSetGuard", s.staleSetGuard);
     if (j.contains(QStringLiteral("stampede"))) {
         if (auto m = stampedeModeFromName(j.value(QStringLiteral("stampede")).toString()))

@@ -35,6 +35,11 @@ struct CacheSettings final
     /// How long an invalidation guard refuses older fills. Must outlive the
     /// slowest database read. 1..3600 s.
     int guardTtlSeconds = 30;
+    /// How long a read waits for Redis before it is answered from SQLite
+    /// instead (marked degraded; a late reply is discarded). Whether the
+    /// connection is healthy is still decided by the client's command
+    /// timeout. 0 waits as long as that. 0..10000 ms.
+    int readDeadlineMs = 250;
     /// The stale-set guard (compare-and-set fills + invalidation guards).
     /// Off only to demonstrate the race it prevents.
     bool staleSetGuard = true;

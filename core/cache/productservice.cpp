@@ -915,6 +915,16 @@ void ProductService::flushWriteBehind(QObject *context, ServiceCallback done)
     });
 }
 
+void ProductService::drainWriteBehind(QObject *context, ServiceCallback done)
+{
+    QPointer<QObject> guard(context);
+    const bool hasContext = context != nullptr;
+    m_queue->drain([guard, hasContext, done = std::move(done)](const ServiceResult &r) {
+        if (done && (!hasContext || guard))
+            done(r);
+    });
+}
+
 // --- eviction ----------------------------------------------------------------------------------
 
 namespace {

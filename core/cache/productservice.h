@@ -138,6 +138,8 @@ public:
     void warmUp(QObject *context, ServiceCallback done);
     /// Runs the write-behind worker now instead of waiting for the interval.
     void flushWriteBehind(QObject *context, ServiceCallback done);
+    /// Flushes batch after batch until the queue is empty (or a flush fails).
+    void drainWriteBehind(QObject *context, ServiceCallback done);
     /// Drops product:{id} for a change another instance made, with the same
     /// version guard as a pub/sub invalidation (the change-log stream's
     /// consumer uses it). `via` says where the change came from, for the
