@@ -319,12 +319,50 @@ void CacheBackend::writeSql(const OperationPtr &op, const QString &what, const S
     if (!op->hold)
         holdWriteTicket(op);
     sql(op, true, what, call, [this, op, isDelete, then = std::move(then)](const StoreResult &r) {
-        if (!r.ok() || !r.product || !cacheUp()) {
+        if (!r.ok() || !r.product) {
             then(r);
+            return;
+        }
+        if (!cacheUp()) {
+            moveClearOfQueue(op, r, isDelete, then);
             return;
         }
         claimVersion(op, r, isDelete, then);
     });
+}
+
+void CacheBackend::moveClearOfQueue(
+    const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then)
+{
+    // Redis cannot be asked which versions write-behind writes still queued
+    // there hold. Numbering this write far above them keeps it from ever
+    // sharing one: the first write of an id in an outage jumps OfflineStride.
+    const qint64 id = r.product->id;
+    const qint64 committed = r.product->version + (isDelete ? 1 : 0);
+    if (m_stridedThisOutage.contains(id)) {
+        then(r);
+        return;
+    }
+    const qint64 far = committed - 1 + OfflineStride;
+    op->note(QStringLiteral("Redis unreachable: write-behind writes still queued there cannot be seen, so product %1 "
+                            "moves from version %2 to %3, clear of any of theirs")
+                 .arg(id)
+                 .arg(committed)
+                 .arg(far),
+        TraceOutcome::Deferred);
+    sql(
+        op, true, QStringLiteral("UPDATE product %1 SET version %2").arg(id).arg(far),
+        [id, committed, far, isDelete](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+            repo.restamp(id, isDelete ? 0 : committed, far, ctx, std::move(cb));
+        },
+        [this, id, r, then = std::move(then)](const StoreResult &moved) mutable {
+            if (moved.ok()) {
+                m_stridedThisOutage.insert(id);
+                if (moved.rowsAffected > 0 && moved.product)
+                    r.product = moved.product;
+            }
+            then(r);
+        });
 }
 
 void CacheBackend::claimVersion(
@@ -343,10 +381,14 @@ void CacheBackend::claimVersion(
         { QByteArray::number(id), QByteArray::number(version), QByteArray::number(r.seq), QByteArray::number(ready) },
         classify,
         [this, op, r, id, version, isDelete, then = std::move(then)](const RedisReply &reply) mutable {
-            if (reply.size() != 2 || reply.at(0).toInteger() == 1 || isDelete) {
-                // Claimed (or Redis failed: the change-log replay on the next
-                // connect raises the versions hash). A delete that lost the
-                // claim needs nothing more: the versions hash moved past it.
+            if (reply.size() != 2) {
+                // Redis went away between the commit and the claim.
+                moveClearOfQueue(op, r, isDelete, then);
+                return;
+            }
+            if (reply.at(0).toInteger() == 1 || isDelete) {
+                // Claimed. A delete that lost the claim needs nothing more: the
+                // versions hash moved past it.
                 then(r);
                 return;
             }
@@ -420,7 +462,10 @@ void CacheBackend::replayChangeLog()
         return;
     m_replaying = true;
     m_markCandidate = {};
-    OperationPtr op = beginBackground(QStringLiteral("change-log-replay"), 0);
+    m_stridedThisOutage.clear();
+    // Quiet until there is something to replay: an operation without a
+    // finisher publishes no trace (most connects find nothing to do).
+    auto op = std::make_shared<Operation>(0, QStringLiteral("change-log-replay"), StrategyKind::CacheAside, 0);
     holdWriteTicket(op);
     command(op, { QByteArrayLiteral("GET"), watermarkKey() }, {}, [this, op](const RedisReply &mark) {
         if (mark.isError()) {
@@ -467,64 +512,77 @@ void CacheBackend::replayChangesAfter(const OperationPtr &op, qint64 mark, int r
                 return;
             }
             noteChangesSeen(r.seq);
-            if (mark < 0) {
-                // No mark yet (a new Redis, or one that lost its data): there is
-                // nothing cached from before to correct. The next write's claim
-                // starts it.
-                op->note(QStringLiteral("no change-log mark in Redis yet: nothing to replay"));
-                m_publishedMark = r.seq;
-                endReplay(op, {});
+            if (!op->finisher && mark >= 0 && (!r.changes.isEmpty() || r.prunedUpTo > mark)) {
+                // Something to do: from here on the replay is a traced operation.
+                OperationPtr shown = beginBackground(QStringLiteral("change-log-replay"), 0);
+                shown->trace.steps = op->trace.steps;
+                shown->hold = op->hold;
+                replayChangesAfterWith(shown, mark, round, r);
                 return;
             }
-            if (r.prunedUpTo > mark) {
-                // Changes after the mark were pruned: which ids they touched is
-                // unknown, so every product key goes (unflushed data is kept).
-                op->note(QStringLiteral("changes %1..%2 were pruned from SQLite before they were replayed: dropping "
-                                        "every cached product instead")
-                             .arg(mark + 1)
-                             .arg(r.prunedUpTo),
-                    TraceOutcome::Invalidate);
-                if (dropAll) {
-                    dropAll(op, [this, op, r] {
-                        m_publishedMark = std::max(m_publishedMark, r.prunedUpTo);
-                        script(op, CacheScripts::raiseMark(), { watermarkKey() }, { QByteArray::number(r.prunedUpTo) },
-                            {}, [this, op, r](const RedisReply &) { replayChangesAfter(op, r.prunedUpTo, 1); });
-                    });
+            replayChangesAfterWith(op, mark, round, r);
+        });
+}
+
+void CacheBackend::replayChangesAfterWith(const OperationPtr &op, qint64 mark, int round, const StoreResult &r)
+{
+    if (mark < 0) {
+        // No mark yet (a new Redis, or one that lost its data): there is
+        // nothing cached from before to correct. The next write's claim
+        // starts it.
+        op->note(QStringLiteral("no change-log mark in Redis yet: nothing to replay"));
+        m_publishedMark = r.seq;
+        endReplay(op, {});
+        return;
+    }
+    if (r.prunedUpTo > mark) {
+        // Changes after the mark were pruned: which ids they touched is
+        // unknown, so every product key goes (unflushed data is kept).
+        op->note(QStringLiteral("changes %1..%2 were pruned from SQLite before they were replayed: dropping "
+                                "every cached product instead")
+                     .arg(mark + 1)
+                     .arg(r.prunedUpTo),
+            TraceOutcome::Invalidate);
+        if (dropAll) {
+            dropAll(op, [this, op, r] {
+                m_publishedMark = std::max(m_publishedMark, r.prunedUpTo);
+                script(op, CacheScripts::raiseMark(), { watermarkKey() }, { QByteArray::number(r.prunedUpTo) },
+                    {}, [this, op, r](const RedisReply &) { replayChangesAfter(op, r.prunedUpTo, 1); });
+            });
+            return;
+        }
+    }
+    if (r.changes.isEmpty()) {
+        if (round > 0)
+            op->note(QStringLiteral("replayed the change log up to change %1").arg(mark));
+        endReplay(op, {});
+        return;
+    }
+    QList<QPair<QList<QByteArray>, QList<QByteArray>>> calls;
+    const QByteArray guardTtl = QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000);
+    for (const ProductChange &c : r.changes) {
+        const bool deleted = c.kind == ProductChange::Kind::Delete;
+        const qint64 guard = m_settings.staleSetGuard ? (deleted ? CacheScripts::DeletedGuard : c.version) : 0;
+        calls.append({ { m_keys.product(c.id), m_keys.guard(c.id), m_keys.versions() },
+            { QByteArray::number(guard), guardTtl, QByteArrayLiteral("0"), QByteArray::number(c.id),
+                QByteArray::number(c.version + (deleted ? 1 : 0)) } });
+    }
+    const qint64 last = r.changes.last().seq;
+    scriptPipeline(op, CacheScripts::invalidate(), calls,
+        QStringLiteral("pipeline %1 x EVALSHA (invalidate + raise versions): changes %2..%3 after the mark")
+            .arg(calls.size())
+            .arg(r.changes.first().seq)
+            .arg(last),
+        [this, op, last, round](const QList<RedisReply> &replies) {
+            for (const RedisReply &x : replies) {
+                if (x.isError()) {
+                    endReplay(op, x.errorMessage());
                     return;
                 }
             }
-            if (r.changes.isEmpty()) {
-                if (round > 0)
-                    op->note(QStringLiteral("replayed the change log up to change %1").arg(mark));
-                endReplay(op, {});
-                return;
-            }
-            QList<QPair<QList<QByteArray>, QList<QByteArray>>> calls;
-            const QByteArray guardTtl = QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000);
-            for (const ProductChange &c : r.changes) {
-                const bool deleted = c.kind == ProductChange::Kind::Delete;
-                const qint64 guard = m_settings.staleSetGuard ? (deleted ? CacheScripts::DeletedGuard : c.version) : 0;
-                calls.append({ { m_keys.product(c.id), m_keys.guard(c.id), m_keys.versions() },
-                    { QByteArray::number(guard), guardTtl, QByteArrayLiteral("0"), QByteArray::number(c.id),
-                        QByteArray::number(c.version + (deleted ? 1 : 0)) } });
-            }
-            const qint64 last = r.changes.last().seq;
-            scriptPipeline(op, CacheScripts::invalidate(), calls,
-                QStringLiteral("pipeline %1 x EVALSHA (invalidate + raise versions): changes %2..%3 after the mark")
-                    .arg(calls.size())
-                    .arg(r.changes.first().seq)
-                    .arg(last),
-                [this, op, last, round](const QList<RedisReply> &replies) {
-                    for (const RedisReply &x : replies) {
-                        if (x.isError()) {
-                            endReplay(op, x.errorMessage());
-                            return;
-                        }
-                    }
-                    m_publishedMark = std::max(m_publishedMark, last);
-                    script(op, CacheScripts::raiseMark(), { watermarkKey() }, { QByteArray::number(last) }, {},
-                        [this, op, last, round](const RedisReply &) { replayChangesAfter(op, last, round + 1); });
-                });
+            m_publishedMark = std::max(m_publishedMark, last);
+            script(op, CacheScripts::raiseMark(), { watermarkKey() }, { QByteArray::number(last) }, {},
+                [this, op, last, round](const RedisReply &) { replayChangesAfter(op, last, round + 1); });
         });
 }
 
@@ -1282,8 +1340,11 @@ CacheBackend::StoreCall CacheBackend::createCall(const QString &name, qint64 pri
 void CacheBackend::allocateId(const OperationPtr &op, std::function<void(qint64)> then)
 {
     auto incr = [this, op, then] {
-        command(op, { QByteArrayLiteral("INCR"), m_keys.nextId() }, {},
-            [then](const RedisReply &r) { then(r.isInteger() ? r.toInteger() : 0); });
+        command(op, { QByteArrayLiteral("INCR"), m_keys.nextId() }, {}, [this, then](const RedisReply &r) {
+            if (r.isInteger())
+                m_lastAllocatedId = std::max(m_lastAllocatedId, r.toInteger());
+            then(r.isInteger() ? r.toInteger() : 0);
+        });
     };
     if (m_idFloorReady) {
         incr();
@@ -1311,19 +1372,38 @@ void CacheBackend::allocateId(const OperationPtr &op, std::function<void(qint64)
         });
 }
 
+void CacheBackend::allocationFailed(const OperationPtr &op)
+{
+    if (!cacheUp()) {
+        op->fail(ServiceStatus::Unavailable,
+            QStringLiteral("Redis became unreachable while an id for the new product was being allocated. Nothing "
+                           "was changed; retry."));
+        return;
+    }
+    op->fail(ServiceStatus::Error, QStringLiteral("Could not allocate an id for the new product."));
+}
+
 void CacheBackend::newProductCall(
     const OperationPtr &op, const QString &name, qint64 price, std::function<void(const StoreCall &)> then)
 {
     if (!cacheUp()) {
-        // SQLite picks the id; the shared counter must pass it before the
-        // next allocation.
+        // The shared counter cannot be asked: take an id far above the last
+        // one it gave out here, clear of write-behind creates still queued
+        // in Redis. The counter is raised past it on the next allocation.
         resetIdFloor();
-        then(createCall(name, price));
+        const qint64 floor = m_lastAllocatedId + OfflineStride;
+        op->note(QStringLiteral("Redis unreachable: the new product gets an id above %1, clear of ids the shared "
+                                "counter gave to write-behind creates still queued")
+                     .arg(floor),
+            TraceOutcome::Deferred);
+        then([name, price, floor](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+            repo.insertAbove(floor, name, price, ctx, std::move(cb));
+        });
         return;
     }
-    allocateId(op, [op, name, price, then = std::move(then)](qint64 id) {
+    allocateId(op, [this, op, name, price, then = std::move(then)](qint64 id) {
         if (id <= 0) {
-            op->fail(ServiceStatus::Error, QStringLiteral("Could not allocate an id for the new product."));
+            allocationFailed(op);
             return;
         }
         op->trace.productId = id;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QRandomGenerator>
 #include <QTimer>
@@ -98,12 +99,20 @@ public:
     /// to the change-log replay on reconnect.
     void writeSql(const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete,
         std::function<void(const StoreResult &)> then);
+    /// How far a SQL write made while Redis is unreachable is numbered
+    /// above what SQLite had (versions, and ids of new products): write-behind
+    /// writes still queued in Redis hold versions (and ids) SQLite has not
+    /// seen, and cannot be asked; a million writes to one id would have to
+    /// be waiting unflushed to reach it.
+    static constexpr qint64 OfflineStride = 1000000;
     /// The next id for a new product from the counter every instance shares
     /// (raised first to the highest id SQLite ever had). then(0) on failure.
     void allocateId(const OperationPtr &op, std::function<void(qint64)> then);
     /// The next allocation re-reads SQLite's highest id first (after an
     /// insert reported by the change feed, and on every connect).
     void resetIdFloor() { m_idFloorReady = false; }
+    /// Fails op after allocateId() gave 0: Unavailable when Redis went away.
+    void allocationFailed(const OperationPtr &op);
     /// The SQL call that creates a product: with Redis up, an INSERT under
     /// an id from allocateId() (so write-behind creates on other instances
     /// can never take the same id); with Redis down, SQLite picks the id.
@@ -227,8 +236,13 @@ private:
     /// set first (by the reply); sets *answered itself when it fires.
     void armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const QString &what,
         std::function<void()> onDeadline);
+    void moveClearOfQueue(
+        const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
+    QSet<qint64> m_stridedThisOutage;
+    qint64 m_lastAllocatedId = 0;
     void claimVersion(const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
     void replayChangesAfter(const OperationPtr &op, qint64 mark, int round);
+    void replayChangesAfterWith(const OperationPtr &op, qint64 mark, int round, const StoreResult &r);
     void advanceWatermark();
     void endReplay(const OperationPtr &op, const QString &error);
     QList<std::function<void()>> m_afterReplay;

@@ -400,10 +400,32 @@ void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObjec
 
 void ProductService::afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next)
 {
-    if (op->kind() == StrategyKind::WriteBehind || m_queue->depth() <= 0 || !m_backend->cacheUp()) {
+    if (op->kind() == StrategyKind::WriteBehind || !m_backend->cacheUp()) {
         next();
         return;
     }
+    const qint64 id = op->trace.productId;
+    if (m_queue->depth() <= 0 && id > 0) {
+        // The queue is shared: another instance may have a write of this id
+        // waiting in it that this one has not heard of. Its hash says so.
+        m_backend->command(op, { QByteArrayLiteral("HEXISTS"), m_backend->keys().product(id), QByteArrayLiteral("dirty") },
+            {}, [this, op, next = std::move(next)](const RedisReply &r) mutable {
+                if (r.isInteger() && r.toInteger() == 1)
+                    drainThen(op, std::move(next));
+                else
+                    next();
+            });
+        return;
+    }
+    if (m_queue->depth() <= 0) {
+        next();
+        return;
+    }
+    drainThen(op, std::move(next));
+}
+
+void ProductService::drainThen(const std::shared_ptr<Operation> &op, std::function<void()> next)
+{
     // Write-behind items are still queued (the strategy was switched away):
     // let them reach SQLite first. Otherwise SQLite could hand out an id a
     // queued create already uses, or a later flush of an older queued

@@ -227,6 +227,7 @@ private:
     /// Runs next() once queued write-behind items reached SQLite (at once
     /// under write-behind itself, or when nothing is queued).
     void afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next);
+    void drainThen(const std::shared_ptr<Operation> &op, std::function<void()> next);
     std::shared_ptr<Operation> beginChild(
         const std::shared_ptr<Operation> &parent, const QString &operation, std::function<void(ServiceResult)> then);
     void adjustAttempt(const std::shared_ptr<Operation> &op, qint64 id, qint64 delta, int attempt);

@@ -120,7 +120,7 @@ void WriteBehindStrategy::create(const OperationPtr &op, const QString &name, qi
     whenAccepting(op, [this, op, name, price] {
         m_backend.allocateId(op, [this, op, name, price](qint64 id) {
             if (id <= 0) {
-                op->fail(ServiceStatus::Error, QStringLiteral("Could not allocate an id for the new product."));
+                m_backend.allocationFailed(op);
                 return;
             }
             op->trace.productId = id;

@@ -863,6 +863,30 @@ StoreResult DatabaseWorker::insert(qint64 id, QString name, qint64 price)
     });
 }
 
+StoreResult DatabaseWorker::insertAbove(qint64 floor, QString name, qint64 price)
+{
+    if (auto errors = ProductValidator::validate(0, name, price, false); !errors.isEmpty())
+        return invalid(errors);
+    const QString action = QStringLiteral("Creating product");
+    return writeTransaction(action, [&](StoreResult &r) {
+        // The id: one above the highest SQLite ever had, and above floor.
+        qint64 id = 0;
+        if (!eachRow(QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products), 0), "
+                                    "coalesce((SELECT max(id) FROM product_versions), 0), "
+                                    "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0))"),
+                {}, r, action, [&id](const QSqlQuery &q) { id = q.value(0).toLongLong(); }))
+            return false;
+        id = std::max(id, floor) + 1;
+        if (!execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
+                { id, name, price, now() }, r, action))
+            return false;
+        if (!readProduct(id, &r.product, r, action))
+            return false;
+        r.rowsAffected = 1;
+        return true;
+    });
+}
+
 StoreResult DatabaseWorker::highestId()
 {
     StoreResult r;
@@ -1057,7 +1081,7 @@ StoreResult DatabaseWorker::restamp(qint64 id, qint64 fromVersion, qint64 toVers
 {
     const QString action = QStringLiteral("Moving product %1 from version %2 to %3").arg(id).arg(fromVersion).arg(toVersion);
     return writeTransaction(action, [&](StoreResult &r) {
-        {
+        if (fromVersion > 0) {
             const Statement q = execCached(
                 QStringLiteral("UPDATE products SET version = ? WHERE id = ? AND version = ? AND ? > version"),
                 { toVersion, id, fromVersion, toVersion }, r, action);
@@ -1065,6 +1089,11 @@ StoreResult DatabaseWorker::restamp(qint64 id, qint64 fromVersion, qint64 toVers
                 return false;
             r.rowsAffected = q->numRowsAffected();
         }
+        // fromVersion 0: the row was deleted; its next life starts above toVersion.
+        if (!execCached(QStringLiteral("INSERT INTO product_versions (id, version) VALUES (?, ?) "
+                                       "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version)"),
+                { id, toVersion }, r, action))
+            return false;
         return readProduct(id, &r.product, r, action);
     });
 }

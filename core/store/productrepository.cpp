@@ -130,6 +130,12 @@ void ProductRepository::insert(qint64 id, const QString &name, qint64 price, QOb
     dispatch([id, name, price](DatabaseWorker &w) { return w.insert(id, name, price); }, context, std::move(done));
 }
 
+void ProductRepository::insertAbove(qint64 floor, const QString &name, qint64 price, QObject *context, StoreCallback done)
+{
+    dispatch([floor, name, price](DatabaseWorker &w) { return w.insertAbove(floor, name, price); }, context,
+        std::move(done));
+}
+
 void ProductRepository::highestId(QObject *context, StoreCallback done)
 {
     dispatch([](DatabaseWorker &w) { return w.highestId(); }, context, std::move(done));

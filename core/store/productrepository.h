@@ -79,11 +79,15 @@ public:
     /// Inserts a new row under an id given by the caller (the shared id
     /// counter in Redis); Conflict when the id exists.
     void insert(qint64 id, const QString &name, qint64 price, QObject *context, StoreCallback done);
+    /// Inserts a new row under an id above both floor and every id SQLite
+    /// ever had (creates made while the shared id counter is unreachable).
+    void insertAbove(qint64 floor, const QString &name, qint64 price, QObject *context, StoreCallback done);
     /// result.lastVersion = the highest id a product ever had (deleted ones
     /// and SQLite's AUTOINCREMENT counter included).
     void highestId(QObject *context, StoreCallback done);
     /// Moves the row from fromVersion to the higher toVersion (nothing
     /// else changes); rowsAffected 0 when the row is no longer at fromVersion.
+    /// fromVersion 0: the id was deleted; its next life starts above toVersion.
     void restamp(qint64 id, qint64 fromVersion, qint64 toVersion, QObject *context, StoreCallback done);
     /// Change rows after seq (at most limit), plus the newest seq and how
     /// far the table was pruned.

@@ -366,7 +366,21 @@ private slots:
             [&](QObject *c, ServiceCallback cb) { svc().updateInTransaction(1, QStringLiteral("Bad"), 1, 9, c, cb); });
         EXPECT_STATUS(conflict, ServiceStatus::Conflict);
         QCOMPARE(hash(redis(), "product:1"), before);
-        QCOMPARE(conflict->trace.count(TraceSystem::Redis), 0);
+        // Nothing goes to Redis after the failed SQL write (before it, only the
+        // read-only check for a write-behind write of the id still queued).
+        const auto &steps = conflict->trace.steps;
+        qsizetype sqlAt = -1;
+        for (qsizetype i = 0; i < steps.size(); ++i) {
+            if (steps.at(i).system == TraceSystem::Sql)
+                sqlAt = i;
+        }
+        QVERIFY(sqlAt >= 0);
+        for (qsizetype i = sqlAt + 1; i < steps.size(); ++i)
+            QVERIFY2(steps.at(i).system != TraceSystem::Redis, qPrintable(steps.at(i).text));
+        for (qsizetype i = 0; i < sqlAt; ++i) {
+            if (steps.at(i).system == TraceSystem::Redis)
+                QVERIFY2(steps.at(i).text.startsWith(QStringLiteral("HEXISTS")), qPrintable(steps.at(i).text));
+        }
         const auto missing = await(
             [&](QObject *c, ServiceCallback cb) { svc().updateInTransaction(77, QStringLiteral("Bad"), 1, 0, c, cb); });
         EXPECT_STATUS(missing, ServiceStatus::NotFound);
