@@ -336,13 +336,10 @@ void CacheBackend::moveClearOfQueue(
 {
     // Redis cannot be asked which versions write-behind writes still queued
     // there hold. Numbering this write far above them keeps it from ever
-    // sharing one: the first write of an id in an outage jumps OfflineStride.
+    // sharing one. Every such write jumps: an instance that can reach Redis
+    // may have given out versions just above the last jump meanwhile.
     const qint64 id = r.product->id;
     const qint64 committed = r.product->version + (isDelete ? 1 : 0);
-    if (m_stridedThisOutage.contains(id)) {
-        then(r);
-        return;
-    }
     const qint64 far = committed - 1 + OfflineStride;
     op->note(QStringLiteral("Redis unreachable: write-behind writes still queued there cannot be seen, so product %1 "
                             "moves from version %2 to %3, clear of any of theirs")
@@ -355,12 +352,9 @@ void CacheBackend::moveClearOfQueue(
         [id, committed, far, isDelete](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
             repo.restamp(id, isDelete ? 0 : committed, far, ctx, std::move(cb));
         },
-        [this, id, r, then = std::move(then)](const StoreResult &moved) mutable {
-            if (moved.ok()) {
-                m_stridedThisOutage.insert(id);
-                if (moved.rowsAffected > 0 && moved.product)
-                    r.product = moved.product;
-            }
+        [r, then = std::move(then)](const StoreResult &moved) mutable {
+            if (moved.ok() && moved.rowsAffected > 0 && moved.product)
+                r.product = moved.product;
             then(r);
         });
 }
@@ -462,7 +456,6 @@ void CacheBackend::replayChangeLog()
         return;
     m_replaying = true;
     m_markCandidate = {};
-    m_stridedThisOutage.clear();
     // Quiet until there is something to replay: an operation without a
     // finisher publishes no trace (most connects find nothing to do).
     auto op = std::make_shared<Operation>(0, QStringLiteral("change-log-replay"), StrategyKind::CacheAside, 0);

@@ -215,6 +215,10 @@ public:
 
     /// Test hook: holds each fill until proceed() is called.
     void setFillHook(FillHook hook) { m_fillHook = std::move(hook); }
+    /// Test hook: a write-behind write that had to ask SQLite for the version
+    /// waits, after that read and before its script, until proceed().
+    void setWriteBehindVersionHook(FillHook hook) { m_wbVersionHook = std::move(hook); }
+    const FillHook &writeBehindVersionHook() const { return m_wbVersionHook; }
 
 signals:
     void pendingInvalidationsChanged(int count);
@@ -238,7 +242,6 @@ private:
         std::function<void()> onDeadline);
     void moveClearOfQueue(
         const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
-    QSet<qint64> m_stridedThisOutage;
     qint64 m_lastAllocatedId = 0;
     void claimVersion(const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
     void replayChangesAfter(const OperationPtr &op, qint64 mark, int round);
@@ -275,6 +278,7 @@ private:
     };
     QHash<qint64, QList<Waiter>> m_inflight;
     FillHook m_fillHook;
+    FillHook m_wbVersionHook;
     struct View
     {
         qint64 id;

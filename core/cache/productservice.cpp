@@ -319,6 +319,11 @@ void ProductService::setFillHookForTesting(std::function<void(qint64, std::funct
     m_backend->setFillHook(std::move(hook));
 }
 
+void ProductService::setWriteBehindVersionHookForTesting(std::function<void(qint64, std::function<void()>)> hook)
+{
+    m_backend->setWriteBehindVersionHook(std::move(hook));
+}
+
 int ProductService::queueDepth() const
 {
     return m_queue->depth();

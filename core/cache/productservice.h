@@ -182,6 +182,9 @@ public:
     /// Test hook: every cache fill waits until the hook calls proceed(), so
     /// a test can interleave a slow reader with a writer deterministically.
     void setFillHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);
+    /// Test hook: a write-behind write that read its version from SQLite
+    /// waits until proceed(), so a test can let others write in between.
+    void setWriteBehindVersionHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);
 
 signals:
     void traceRecorded(const OperationTrace &trace);

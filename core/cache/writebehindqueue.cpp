@@ -318,17 +318,64 @@ void WriteBehindQueue::runFlush()
                             // Versions never repeat, so a row at exactly the flushed
                             // version is this write (an earlier flush that died before
                             // its clean-up); a newer one is another writer's.
-                            QHash<qint64, qint64> flushed;
+                            // Only a writer that bypasses CacheLab (the sqlite3 shell) can
+                            // have stored the same version with other content: the later
+                            // of the two writes wins, moved to a fresh version.
+                            QHash<qint64, Product> flushed;
                             for (const Product &p : upserts)
-                                flushed.insert(p.id, p.version);
+                                flushed.insert(p.id, p);
                             QSet<qint64> superseded;
+                            QList<Product> later;
                             for (const Product &stored : r.products) {
-                                if (stored.version > flushed.value(stored.id, 0) || deletes.contains(stored.id))
+                                const auto it = flushed.constFind(stored.id);
+                                if (deletes.contains(stored.id) || it == flushed.cend() || stored.version > it->version) {
                                     superseded.insert(stored.id);
+                                } else if (stored.name != it->name || stored.price != it->price) {
+                                    superseded.insert(stored.id);
+                                    if (it->updatedAt >= stored.updatedAt)
+                                        later << *it;
+                                }
                             }
-                            cleanup(r.rowsAffected, superseded);
+                            if (later.isEmpty()) {
+                                cleanup(r.rowsAffected, superseded);
+                                return;
+                            }
+                            reapplyLater(op, later, [cleanup, r, superseded] { cleanup(r.rowsAffected, superseded); });
                         });
                 });
+        });
+}
+
+void WriteBehindQueue::reapplyLater(const OperationPtr &op, const QList<Product> &later, std::function<void()> then)
+{
+    op->note(QStringLiteral("%1 item(s) met a row an outside writer stored at the same version: the later write "
+                            "wins, at a fresh version")
+                 .arg(later.size()),
+        TraceOutcome::Conflict);
+    QList<QPair<QList<QByteArray>, QList<QByteArray>>> claims;
+    for (const Product &p : later)
+        claims.append({ { m_backend.keys().versions(), m_backend.watermarkKey() },
+            { QByteArray::number(p.id), QByteArray::number(p.version), QByteArrayLiteral("0"), QByteArrayLiteral("0") } });
+    m_backend.scriptPipeline(op, CacheScripts::versionClaim(), claims, {},
+        [this, op, later, then = std::move(then)](const QList<RedisReply> &replies) {
+            QList<Product> moved;
+            for (qsizetype i = 0; i < later.size() && i < replies.size(); ++i) {
+                if (replies.at(i).size() != 2)
+                    continue; // Redis failed: the outside write stays; the hash is dropped
+                Product p = later.at(i);
+                p.version = replies.at(i).at(1).toInteger();
+                moved << p;
+            }
+            if (moved.isEmpty()) {
+                then();
+                return;
+            }
+            m_backend.sql(
+                op, true, QStringLiteral("applyVersioned %1 upsert(s) at fresh versions").arg(moved.size()),
+                [moved](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                    repo.applyVersioned(moved, {}, ctx, std::move(cb));
+                },
+                [then](const StoreResult &) { then(); });
         });
 }
 

@@ -12,6 +12,11 @@
 
 #include "serviceresult.h"
 
+#include <memory>
+
+class Operation;
+using OperationPtr = std::shared_ptr<Operation>;
+
 #include <functional>
 #include <QList>
 #include <QObject>
@@ -64,6 +69,8 @@ private:
     void runFlush();
     void endFlush(bool more);
     void endFailedFlush();
+    /// Writes these items again at fresh versions (see the flush), then then().
+    void reapplyLater(const OperationPtr &op, const QList<Product> &later, std::function<void()> then);
 
     CacheBackend &m_backend;
     QTimer m_timer;

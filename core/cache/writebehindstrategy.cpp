@@ -217,7 +217,11 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                     },
                     [this, op, w](const StoreResult &sr) {
                         if (sr.ok() || sr.status == StoreStatus::NotFound) {
-                            queueWrite(op, w, DbState { sr.lastVersion, sr.ok() && sr.product.has_value() });
+                            const DbState state { sr.lastVersion, sr.ok() && sr.product.has_value() };
+                            if (const auto &hook = m_backend.writeBehindVersionHook())
+                                hook(w.id, [this, op, w, state] { queueWrite(op, w, state); });
+                            else
+                                queueWrite(op, w, state);
                         } else {
                             op->finish(CacheBackend::fromStore(sr));
                             releaseResolving(w.id);

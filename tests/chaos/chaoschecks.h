@@ -60,8 +60,13 @@ public:
     /// row for id: nullopt when it agrees.
     std::optional<ChaosViolation> getAgrees(int instance, qint64 id, int status, const QByteArray &body) const;
     /// (6) No outside SQL edit left a version that an acknowledged write of
-    /// different content was also answered with.
+    /// different content was also answered with, unless the edit was made
+    /// within OutsideWindowMs of that write (an outside writer cannot be
+    /// ordered against a write it does not see; (1) checks who won). Those
+    /// are counted in concurrentOutsideCollisions().
     ChaosViolations outsideEditsOwnTheirVersions(int *checked) const;
+    static constexpr qint64 OutsideWindowMs = 1000;
+    int concurrentOutsideCollisions() const { return m_concurrentOutsideCollisions; }
     /// (7) During the run, no request on an id that always exists answered
     /// 404, no write failed with 500 (503 is the documented refusal), and no
     /// GET failed with a server error, went unanswered while its instance
@@ -92,4 +97,5 @@ private:
     const QHash<qint64, SqlRow> &m_rows;
     QHash<qint64, QList<const ChaosOp *>> m_byId; ///< every recorded op per id (answered id for creates)
     QHash<qint64, IdIndex> m_index;
+    mutable int m_concurrentOutsideCollisions = 0;
 };

@@ -1,0 +1,352 @@
+// Correctness under concurrency (issue 12), each case made deterministic:
+// two services on one SQLite file and one redis-server stand for two
+// CacheLab instances; test hooks hold a write at the point where the race
+// was found, and the other writer goes in between.
+//
+// - a write-behind write whose version came from SQLite before another
+//   writer's flush and invalidation cannot be given that writer's version;
+// - an SQL write that lands while a write-behind write of the id is queued
+//   (another instance) is moved above its version;
+// - versions never repeat after a delete, under every strategy;
+// - a change whose invalidation died with its process is replayed on the
+//   next connect from SQLite's change table;
+// - write-through's POST with an id leaves the new value in the cache;
+// - a read with Redis stalled is answered from SQLite within the read
+//   deadline, and the late reply is not applied;
+// - a write made while Redis is unreachable is numbered clear of queued
+//   write-behind versions.
+#include "cachebackend.h"
+#include "cachefixture.h"
+#include "writebehindqueue.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QtTest>
+#include <algorithm>
+
+using namespace CacheTest;
+
+class TestCorrectness final : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestRedisServer> m_server;
+    std::unique_ptr<Env> m_a; ///< instance A
+    std::unique_ptr<Env> m_b; ///< instance B, on A's SQLite file
+
+    const TestRedisServer &redis() const { return *m_server; }
+    ProductService &a() { return *m_a->service; }
+    ProductService &b() { return *m_b->service; }
+
+    static std::optional<ServiceResult> update(ProductService &s, qint64 id, const QString &name, qint64 price)
+    {
+        return await([&](QObject *c, ServiceCallback cb) { s.update(id, name, price, 0, c, cb); });
+    }
+    static std::optional<ServiceResult> get(ProductService &s, qint64 id)
+    {
+        return await([&](QObject *c, ServiceCallback cb) { s.get(id, c, cb); });
+    }
+    static std::optional<ServiceResult> flush(ProductService &s)
+    {
+        return await([&](QObject *c, ServiceCallback cb) { s.drainWriteBehind(c, cb); });
+    }
+    static std::optional<ServiceResult> invalidate(ProductService &s, qint64 id)
+    {
+        return await([&](QObject *c, ServiceCallback cb) { s.invalidate(id, c, cb); });
+    }
+    void startB()
+    {
+        QString error;
+        m_b = makeEnv(*m_server, &error, m_a->repo->path());
+        QVERIFY2(m_b, qPrintable(error));
+    }
+    static void strategies()
+    {
+        QTest::addColumn<StrategyKind>("strategy");
+        for (StrategyKind k : { StrategyKind::None, StrategyKind::CacheAside, StrategyKind::ReadThrough,
+                 StrategyKind::WriteThrough, StrategyKind::WriteBehind })
+            QTest::newRow(qPrintable(strategyName(k))) << k;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const QString error = startServer(m_server);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
+
+    void init()
+    {
+        const QString error = freshEnv(*m_server, m_a);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
+
+    void cleanup()
+    {
+        m_server->resume(); // harmless when it runs
+        if (!m_server->isRunning())
+            m_server->restart();
+        m_b.reset();
+        m_a.reset();
+    }
+    void cleanupTestCase() { m_server.reset(); }
+
+    // Issue 12 (1): B's write-behind write reads version 1 from SQLite; before
+    // its script runs, A writes version 2, flushes it and the clean hash is
+    // invalidated. B must not be given version 2 as well.
+    void writeBehindNeverReusesAVersionAfterFlushAndInvalidation()
+    {
+        seed(*m_a->repo, 1);
+        startB();
+        a().setStrategy(StrategyKind::WriteBehind);
+        b().setStrategy(StrategyKind::WriteBehind);
+        std::function<void()> release;
+        b().setWriteBehindVersionHookForTesting([&](qint64, std::function<void()> proceed) { release = proceed; });
+        std::optional<ServiceResult> fromB;
+        QObject ctx;
+        b().update(1, QStringLiteral("from B"), 222, 0, &ctx, [&](const ServiceResult &r) { fromB = r; });
+        QVERIFY(QTest::qWaitFor([&] { return bool(release); }, WaitMs)); // B has read version 1 from SQLite
+
+        const auto fromA = update(a(), 1, QStringLiteral("from A"), 111);
+        EXPECT_OK(fromA);
+        QCOMPARE(fromA->product->version, 2);
+        EXPECT_OK(flush(a()));
+        QCOMPARE(dbRow(*m_a->repo, 1)->version, 2);
+        EXPECT_OK(invalidate(a(), 1));
+        QCOMPARE(redis().syncInteger({ "EXISTS", "product:1" }), 0);
+
+        release();
+        QVERIFY(QTest::qWaitFor([&] { return fromB.has_value(); }, WaitMs));
+        EXPECT_OK(fromB);
+        QVERIFY2(fromB->product->version > fromA->product->version, qPrintable(fromB->trace.toText()));
+        // Both acknowledged writes are in SQLite's history; B's, the later, is the row.
+        EXPECT_OK(flush(b()));
+        const auto row = dbRow(*m_a->repo, 1);
+        QCOMPARE(row->name, QStringLiteral("from B"));
+        QCOMPARE(row->version, fromB->product->version);
+    }
+
+    // A SQL write through B while A's write-behind write of the same id is
+    // still queued: both cannot hold one version, and the queued (older)
+    // version must not overwrite B's row when it is flushed.
+    void sqlWriteMovesAboveAQueuedWriteBehindVersion_data()
+    {
+        QTest::addColumn<StrategyKind>("strategy");
+        for (StrategyKind k :
+            { StrategyKind::None, StrategyKind::CacheAside, StrategyKind::ReadThrough, StrategyKind::WriteThrough })
+            QTest::newRow(qPrintable(strategyName(k))) << k;
+    }
+    void sqlWriteMovesAboveAQueuedWriteBehindVersion()
+    {
+        QFETCH(StrategyKind, strategy);
+        seed(*m_a->repo, 1);
+        startB();
+        a().setStrategy(StrategyKind::WriteBehind);
+        a().writeBehindQueue()->setPaused(true);
+        b().writeBehindQueue()->setPaused(true); // B must not flush A's item for it
+        b().setStrategy(strategy);
+        const auto queued = update(a(), 1, QStringLiteral("queued on A"), 111);
+        EXPECT_OK(queued);
+        QCOMPARE(queued->product->version, 2);
+        QCOMPARE(dbRow(*m_a->repo, 1)->version, 1);
+
+        // B's check for a queued write of the id drains the shared queue
+        // first; with that check beaten (the HEXISTS raced), the version
+        // claim still moves B's row above the queued version. Both paths
+        // must give B a version above 2.
+        const auto direct = await([&](QObject *c, ServiceCallback cb) {
+            b().updateInTransaction(1, QStringLiteral("direct on B"), 222, 0, c, cb);
+        });
+        EXPECT_OK(direct);
+        QVERIFY2(direct->product->version > queued->product->version, qPrintable(direct->trace.toText()));
+        a().writeBehindQueue()->setPaused(false);
+        EXPECT_OK(flush(a()));
+        const auto row = dbRow(*m_a->repo, 1);
+        QCOMPARE(row->name, QStringLiteral("direct on B"));
+        QCOMPARE(row->version, direct->product->version);
+        // No clean copy of the superseded queued value is left behind.
+        const auto h = hash(redis(), "product:1");
+        QVERIFY(h.isEmpty() || (h.value("version").toLongLong() == row->version && !h.contains("dirty")));
+    }
+
+    // The claim itself, with the pre-check out of the way: B's SQL commit
+    // at version 2 meets the versions hash at 2 (a queued write-behind
+    // write) and moves to 3.
+    void claimMovesTheRowWhenTheVersionIsTaken()
+    {
+        seed(*m_a->repo, 1);
+        a().setStrategy(StrategyKind::CacheAside);
+        redis().syncInteger({ "HSET", "cachelab:wb:versions", "1", "2" });
+        const auto r = update(a(), 1, QStringLiteral("moved"), 5);
+        EXPECT_OK(r);
+        QCOMPARE(r->product->version, 3);
+        QCOMPARE(dbRow(*m_a->repo, 1)->version, 3);
+        QCOMPARE(redis().syncString({ "HGET", "cachelab:wb:versions", "1" }), QByteArray("3"));
+        QVERIFY(r->trace.hasStep(TraceOutcome::Conflict));
+    }
+
+    // Issue 12 (4): delete and create the same id again, under every
+    // strategy: the new row's versions start above every earlier one.
+    void versionsNeverRepeatAfterADelete_data() { strategies(); }
+    void versionsNeverRepeatAfterADelete()
+    {
+        QFETCH(StrategyKind, strategy);
+        a().setStrategy(strategy);
+        auto upsert = [&](const QString &name) {
+            return await([&](QObject *c, ServiceCallback cb) { a().upsert(35, name, 10, c, cb); });
+        };
+        QSet<qint64> seen;
+        for (int life = 0; life < 3; ++life) {
+            for (int i = 0; i < 3; ++i) {
+                const auto w = upsert(QStringLiteral("life %1 write %2").arg(life).arg(i));
+                EXPECT_OK(w);
+                QVERIFY2(!seen.contains(w->product->version),
+                    qPrintable(QStringLiteral("version %1 given twice").arg(w->product->version)));
+                seen.insert(w->product->version);
+            }
+            EXPECT_OK(await([&](QObject *c, ServiceCallback cb) { a().remove(35, c, cb); }));
+            EXPECT_OK(flush(a()));
+            QVERIFY(!dbRow(*m_a->repo, 35));
+        }
+        // SQLite alone keeps it too: an insert from the sqlite3 shell.
+        {
+            QSqlDatabase side = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("side"));
+            side.setDatabaseName(m_a->repo->path());
+            QVERIFY(side.open());
+            QSqlQuery q(side);
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO products (id, name, price) VALUES (35, 'shell', 1)")));
+            QSqlQuery v(side);
+            QVERIFY(v.exec(QStringLiteral("SELECT version FROM products WHERE id = 35")) && v.next());
+            QVERIFY2(!seen.contains(v.value(0).toLongLong()) && v.value(0).toLongLong() > *std::max_element(seen.cbegin(), seen.cend()),
+                qPrintable(QStringLiteral("shell insert got version %1").arg(v.value(0).toLongLong())));
+            v.finish();
+            side.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("side"));
+    }
+
+    // Issue 12 (4): a delete committed by an instance that died before its
+    // invalidation reached Redis leaves a stale copy; the next connect
+    // replays SQLite's change table after the watermark and drops it.
+    void invalidationLostWithItsProcessIsReplayed()
+    {
+        QTemporaryDir dir; // the file outlives the first instance
+        QString error;
+        m_a = makeEnv(*m_server, &error, dir.filePath(QStringLiteral("products.db")));
+        QVERIFY2(m_a, qPrintable(error));
+        seed(*m_a->repo, 2);
+        a().setStrategy(StrategyKind::CacheAside);
+        EXPECT_OK(update(a(), 2, QStringLiteral("starts the watermark"), 7)); // a claimed write sets the mark
+        EXPECT_OK(get(a(), 1));
+        QCOMPARE(hash(redis(), "product:1").value("name"), QByteArray("Item 1"));
+        const QString path = m_a->repo->path();
+        m_a.reset(); // the instance is gone...
+        {
+            // ...after "its" write committed: the row changes in SQLite only.
+            ProductRepository repo(path);
+            repo.setChangePollInterval(0);
+            const auto opened = awaitStore([&](QObject *c, StoreCallback cb) { repo.open(c, cb); });
+            QVERIFY(opened && opened->ok());
+            const auto changed = awaitStore(
+                [&](QObject *c, StoreCallback cb) { repo.update(1, QStringLiteral("changed"), 9, 0, c, cb); });
+            QVERIFY2(changed && changed->ok(), changed ? qPrintable(changed->error) : "timeout");
+        }
+        QCOMPARE(hash(redis(), "product:1").value("name"), QByteArray("Item 1")); // the stale copy
+        m_a = makeEnv(*m_server, &error, path);
+        QVERIFY2(m_a, qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(redis().syncInteger({ "EXISTS", "product:1" }), 0, WaitMs);
+        a().setStrategy(StrategyKind::CacheAside);
+        const auto r = get(a(), 1);
+        EXPECT_OK(r);
+        QCOMPARE(r->product->name, QStringLiteral("changed"));
+    }
+
+    // Issue 12 (2): write-through's POST /product with an id leaves the new
+    // value in the cache, for a new id and for an existing one.
+    void writeThroughUpsertFillsTheCache()
+    {
+        seed(*m_a->repo, 1);
+        a().setStrategy(StrategyKind::WriteThrough);
+        for (const qint64 id : { qint64(301), qint64(1) }) {
+            const auto r = await([&](QObject *c, ServiceCallback cb) { a().upsert(id, QStringLiteral("WT"), 5, c, cb); });
+            EXPECT_OK(r);
+            const auto h = hash(redis(), "product:" + QByteArray::number(id));
+            QCOMPARE(h.value("name"), QByteArray("WT"));
+            QCOMPARE(h.value("version").toLongLong(), r->product->version);
+            QVERIFY(redis().syncInteger({ "PTTL", "product:" + QByteArray::number(id) }) > 0);
+            const auto again = get(a(), id);
+            EXPECT_OK(again);
+            QVERIFY(again->fromCache);
+        }
+    }
+
+    // Issue 12 (6): with Redis stopped (SIGSTOP), a read is answered from
+    // SQLite once the read deadline passes - long before the connection's
+    // command timeout - and marked degraded; the late reply is dropped.
+    void stalledRedisReadIsAnsweredFromSqlite_data()
+    {
+        QTest::addColumn<StrategyKind>("strategy");
+        for (StrategyKind k : { StrategyKind::CacheAside, StrategyKind::ReadThrough, StrategyKind::WriteThrough,
+                 StrategyKind::WriteBehind })
+            QTest::newRow(qPrintable(strategyName(k))) << k;
+    }
+    void stalledRedisReadIsAnsweredFromSqlite()
+    {
+        QFETCH(StrategyKind, strategy);
+        seed(*m_a->repo, 1);
+        a().setStrategy(strategy);
+        CacheSettings s = a().settings();
+        s.readDeadlineMs = 200;
+        a().setSettings(s);
+        m_a->client->setCommandTimeout(8000);
+        // Wait for start-up work so nothing else is in flight.
+        QTRY_COMPARE_WITH_TIMEOUT(m_a->client->pendingCount(), 0, WaitMs);
+        m_server->pause();
+        std::optional<ServiceResult> r;
+        QObject ctx;
+        a().get(1, &ctx, [&](const ServiceResult &x) {
+            QVERIFY(!r.has_value()); // exactly once
+            r = x;
+        });
+        // Far below the 8 s command timeout: answered while Redis is still stopped.
+        QVERIFY(QTest::qWaitFor([&] { return r.has_value(); }, 4000));
+        EXPECT_OK(r);
+        QVERIFY(!r->fromCache);
+        QCOMPARE(r->product->name, QStringLiteral("Item 1"));
+        QCOMPARE(a().metrics().readDeadlines, 1u);
+        QVERIFY(r->trace.hasStep(TraceOutcome::Unavailable));
+        QVERIFY(r->trace.toText().contains(QStringLiteral("read deadline")));
+        m_server->resume();
+        // The late HGETALL reply arrives and is not used: no second answer,
+        // and the connection stayed up (its health is the client's business).
+        QTRY_COMPARE_WITH_TIMEOUT(m_a->client->pendingCount(), 0, WaitMs);
+        QVERIFY(m_a->client->isConnected());
+        EXPECT_OK(get(a(), 1));
+    }
+
+    // A write committed while Redis is unreachable is numbered far above
+    // what SQLite had: a write-behind write queued in Redis (invisible now)
+    // can never hold the same version.
+    void writeWithRedisDownIsNumberedClearOfTheQueue()
+    {
+        seed(*m_a->repo, 1);
+        startB();
+        a().setStrategy(StrategyKind::WriteBehind);
+        a().writeBehindQueue()->setPaused(true);
+        b().writeBehindQueue()->setPaused(true);
+        const auto queued = update(a(), 1, QStringLiteral("queued"), 1);
+        EXPECT_OK(queued);
+        b().setStrategy(StrategyKind::CacheAside);
+        QSignalSpy down(m_b->client.get(), &RedisClient::disconnected);
+        m_server->kill();
+        QVERIFY(down.count() > 0 || down.wait(WaitMs));
+        const auto offline = update(b(), 1, QStringLiteral("offline"), 2);
+        EXPECT_OK(offline);
+        QVERIFY2(offline->product->version >= CacheBackend::OfflineStride, qPrintable(offline->trace.toText()));
+        QVERIFY(offline->product->version != queued->product->version);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCorrectness)
+#include "tst_correctness.moc"
