@@ -265,6 +265,55 @@ private slots:
         QVERIFY(r.obj().contains(QStringLiteral("trace")));
     }
 
+    // Issue 12 (5): ?trace=1 works on every route that runs a service
+    // operation, writes included; without it the answers keep their shape.
+    void traceOnEveryServiceRoute()
+    {
+        const qint64 id = createProduct(QStringLiteral("Traced"), 100);
+        QVERIFY(id > 0);
+        const QString one = QStringLiteral("/product/%1").arg(id);
+        const QByteArray body
+            = productBody({ { QStringLiteral("name"), QStringLiteral("Renamed") }, { QStringLiteral("price"), 5 } });
+        struct Call
+        {
+            QByteArray verb;
+            QString path;
+            QByteArray body;
+            QString operation;
+        };
+        const QList<Call> calls {
+            { "POST", QStringLiteral("/product"), body, QStringLiteral("create") },
+            { "POST", QStringLiteral("/product"),
+                productBody({ { QStringLiteral("id"), id }, { QStringLiteral("name"), QStringLiteral("Upserted") },
+                    { QStringLiteral("price"), 6 } }),
+                QStringLiteral("upsert") },
+            { "PUT", one, body, QStringLiteral("update-tx") },
+            { "POST", one + QStringLiteral("/adjust-price"), QByteArrayLiteral("{\"delta\": 3}"),
+                QStringLiteral("adjust-price") },
+            { "POST", QStringLiteral("/product/invalidate/%1").arg(id), QByteArray(), QStringLiteral("invalidate") },
+            { "GET", QStringLiteral("/products"), QByteArray(), QStringLiteral("list") },
+            { "GET", QStringLiteral("/recent_products"), QByteArray(), QStringLiteral("recent") },
+            { "DELETE", one, QByteArray(), QStringLiteral("delete") },
+        };
+        for (const Call &c : calls) {
+            const HttpReply traced = send(c.verb, c.path + QStringLiteral("?trace=1"), c.body);
+            QVERIFY2(traced.status >= 200 && traced.status < 300, qPrintable(c.path + QLatin1Char(' ') + QString::fromUtf8(traced.raw)));
+            CHECK_JSON(traced);
+            const QJsonObject trace = traced.obj().value(QStringLiteral("trace")).toObject();
+            QVERIFY2(!trace.isEmpty(), qPrintable(QString::fromLatin1(c.verb) + QLatin1Char(' ') + c.path
+                                                + QStringLiteral(": ") + QString::fromUtf8(traced.raw)));
+            QVERIFY2(trace.value(QStringLiteral("operation")).toString().startsWith(c.operation),
+                qPrintable(trace.value(QStringLiteral("operation")).toString()));
+            QVERIFY(!trace.value(QStringLiteral("steps")).toArray().isEmpty());
+        }
+        // Without ?trace=1 there is no trace member.
+        const HttpReply plain = send("POST", QStringLiteral("/product"), body);
+        QCOMPARE(plain.status, 201);
+        QVERIFY(!plain.obj().contains(QStringLiteral("trace")));
+        const HttpReply list = send("GET", QStringLiteral("/products"));
+        QVERIFY(list.json.isArray());
+    }
+
     void notFound()
     {
         QCOMPARE(send("GET", QStringLiteral("/product/424242")).status, 404);
