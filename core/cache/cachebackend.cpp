@@ -678,8 +678,10 @@ void CacheBackend::lookup(const OperationPtr &op, qint64 id, std::function<void(
 void CacheBackend::armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const QString &what,
     std::function<void()> onDeadline)
 {
+    // Reads only: a write's own cache step (write-through's set after the
+    // commit) must not be reported as failed while it may still land.
     const int ms = m_settings.readDeadlineMs;
-    if (ms <= 0 || !op)
+    if (ms <= 0 || !op || op->trace.operation != QLatin1String("get"))
         return;
     QTimer::singleShot(ms, this, [this, op, answered, what, ms, onDeadline = std::move(onDeadline)] {
         if (std::exchange(*answered, true))
