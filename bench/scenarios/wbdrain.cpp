@@ -127,8 +127,8 @@ double WbDrainScenario::redisCeiling(QString *error) const
     const auto send = [&](qint64 k) {
         const qint64 id = 1 + k % idCount;
         const QByteArray idText = QByteArray::number(id);
-        return raw.append({ "EVALSHA", script.sha(), "5", keys.product(id), keys.queue(), keys.processing(),
-            keys.queued(), keys.versions(), idText, "0", "1", "0", "p" + QByteArray::number(k), QByteArray::number(k), stamp });
+        return raw.append({ "EVALSHA", script.sha(), "6", keys.product(id), keys.queue(), keys.processing(),
+            keys.queued(), keys.versions(), keys.nextId(), idText, "0", "1", "0", "p" + QByteArray::number(k), QByteArray::number(k), stamp });
     };
     QElapsedTimer clock;
     clock.start();

@@ -122,7 +122,7 @@ double WriteLatencyScenario::scriptRoundTripP50(QString *error)
     // Leave nothing behind, on every way out: the floor's keys (dirty hashes
     // without a TTL, a queue) are not CacheLab's.
     const auto cleanup = qScopeGuard([&] {
-        QList<QList<QByteArray>> drops { { "DEL", keys.queue(), keys.queued(), keys.processing(), keys.versions() } };
+        QList<QList<QByteArray>> drops { { "DEL", keys.queue(), keys.queued(), keys.processing(), keys.versions(), keys.nextId() } };
         for (qint64 id = 1; id <= Rows; ++id)
             drops.append({ "DEL", keys.product(id) });
         raw.execPipelined(drops);
@@ -135,8 +135,8 @@ double WriteLatencyScenario::scriptRoundTripP50(QString *error)
         const QByteArray id = QByteArray::number(1 + k % Rows);
         call.start();
         RawReplyPtr r = raw.command(
-            { "EVALSHA", script.sha(), "5", keys.product(id.toLongLong()), keys.queue(), keys.processing(),
-                keys.queued(), keys.versions(), id, "0", "1", "0", "save " + QByteArray::number(k), QByteArray::number(k), stamp });
+            { "EVALSHA", script.sha(), "6", keys.product(id.toLongLong()), keys.queue(), keys.processing(),
+                keys.queued(), keys.versions(), keys.nextId(), id, "0", "1", "0", "save " + QByteArray::number(k), QByteArray::number(k), stamp });
         latencies.push_back(call.nsecsElapsed() / 1000);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             *error = QStringLiteral("raw wb-write failed: %1").arg(raw.lastError());

@@ -371,7 +371,7 @@ void CacheBackend::claimVersion(
     };
     advanceWatermark();
     const qint64 ready = std::exchange(m_readyMark, 0);
-    script(op, CacheScripts::versionClaim(), { m_keys.versions(), watermarkKey() },
+    script(op, CacheScripts::versionClaim(), { m_keys.versions(), watermarkKey(), m_keys.nextId() },
         { QByteArray::number(id), QByteArray::number(version), QByteArray::number(r.seq), QByteArray::number(ready) },
         classify,
         [this, op, r, id, version, isDelete, then = std::move(then)](const RedisReply &reply) mutable {
@@ -434,7 +434,7 @@ void CacheBackend::advanceWatermark()
     // invalidated by this instance: own writes by their cache step (tracked
     // by tickets), everything else by the change feed. A candidate is taken
     // now and published once every write that was running then has ended.
-    if (!cacheUp() || m_replaying || !m_pending.isEmpty())
+    if (!cacheUp() || m_replaying || m_markBlocked || !m_pending.isEmpty())
         return;
     if (m_markCandidate.seq >= 0
         && (m_activeTickets.empty() || *m_activeTickets.begin() >= m_markCandidate.ticket)) {
@@ -455,6 +455,8 @@ void CacheBackend::replayChangeLog()
     if (!cacheUp() || !m_repository || m_replaying || !beginBackground)
         return;
     m_replaying = true;
+    m_replayAttempts = 0;
+    m_replayTarget = -1;
     m_markCandidate = {};
     // Quiet until there is something to replay: an operation without a
     // finisher publishes no trace (most connects find nothing to do).
@@ -471,7 +473,40 @@ void CacheBackend::replayChangeLog()
 
 void CacheBackend::endReplay(const OperationPtr &op, const QString &error)
 {
+    if (!error.isEmpty()) {
+        // Not replayed: the mark must not move past what is still stale, and
+        // write-behind waits (its versions may come from a stale copy) while
+        // Redis answers errors. A few tries, a second apart.
+        m_markBlocked = true;
+        if (++m_replayAttempts < 5 && cacheUp()) {
+            op->note(QStringLiteral("change-log replay failed (%1): trying again in 1 s").arg(error),
+                TraceOutcome::Error);
+            QTimer::singleShot(1000, this, [this, op] {
+                if (!cacheUp()) {
+                    endReplayNow(op, QStringLiteral("Redis went away"));
+                    return;
+                }
+                command(op, { QByteArrayLiteral("GET"), watermarkKey() }, {}, [this, op](const RedisReply &mark) {
+                    if (mark.isError()) {
+                        endReplay(op, mark.errorMessage());
+                        return;
+                    }
+                    replayChangesAfter(op, mark.isNil() ? -1 : mark.bytes().toLongLong(), 0);
+                });
+            });
+            return;
+        }
+    } else {
+        m_markBlocked = false;
+    }
+    endReplayNow(op, error);
+}
+
+void CacheBackend::endReplayNow(const OperationPtr &op, const QString &error)
+{
     m_replaying = false;
+    m_replayAttempts = 0;
+    m_replayTarget = -1;
     const auto waiting = std::exchange(m_afterReplay, {});
     if (error.isEmpty())
         op->finish(ServiceResult {});
@@ -504,7 +539,16 @@ void CacheBackend::replayChangesAfter(const OperationPtr &op, qint64 mark, int r
                 endReplay(op, r.error);
                 return;
             }
-            noteChangesSeen(r.seq);
+            // Stop at the newest change there was when the replay began: the
+            // live change feed covers what comes after, so a busy writer
+            // elsewhere cannot keep the replay (and write-behind) waiting.
+            if (m_replayTarget < 0)
+                m_replayTarget = r.seq;
+            if (mark >= m_replayTarget && mark >= 0) {
+                noteChangesSeen(mark);
+                endReplay(op, {});
+                return;
+            }
             if (!op->finisher && mark >= 0 && (!r.changes.isEmpty() || r.prunedUpTo > mark)) {
                 // Something to do: from here on the replay is a traced operation.
                 OperationPtr shown = beginBackground(QStringLiteral("change-log-replay"), 0);
@@ -524,6 +568,7 @@ void CacheBackend::replayChangesAfterWith(const OperationPtr &op, qint64 mark, i
         // nothing cached from before to correct. The next write's claim
         // starts it.
         op->note(QStringLiteral("no change-log mark in Redis yet: nothing to replay"));
+        noteChangesSeen(r.seq);
         m_publishedMark = r.seq;
         endReplay(op, {});
         return;
@@ -546,6 +591,7 @@ void CacheBackend::replayChangesAfterWith(const OperationPtr &op, qint64 mark, i
         }
     }
     if (r.changes.isEmpty()) {
+        noteChangesSeen(std::max(mark, r.seq));
         if (round > 0)
             op->note(QStringLiteral("replayed the change log up to change %1").arg(mark));
         endReplay(op, {});
@@ -574,6 +620,7 @@ void CacheBackend::replayChangesAfterWith(const OperationPtr &op, qint64 mark, i
                 }
             }
             m_publishedMark = std::max(m_publishedMark, last);
+            noteChangesSeen(last);
             script(op, CacheScripts::raiseMark(), { watermarkKey() }, { QByteArray::number(last) }, {},
                 [this, op, last, round](const RedisReply &) { replayChangesAfter(op, last, round + 1); });
         });
@@ -679,9 +726,11 @@ void CacheBackend::armReadDeadline(const OperationPtr &op, const std::shared_ptr
     std::function<void()> onDeadline)
 {
     // Reads only: a write's own cache step (write-through's set after the
-    // commit) must not be reported as failed while it may still land.
+    // commit) must not be reported as failed while it may still land. Not
+    // under write-behind either: there Redis holds writes SQLite has not
+    // got yet, so SQLite's answer could be older than an acknowledged write.
     const int ms = m_settings.readDeadlineMs;
-    if (ms <= 0 || !op || op->trace.operation != QLatin1String("get"))
+    if (ms <= 0 || !op || op->trace.operation != QLatin1String("get") || op->kind() == StrategyKind::WriteBehind)
         return;
     QTimer::singleShot(ms, this, [this, op, answered, what, ms, onDeadline = std::move(onDeadline)] {
         if (std::exchange(*answered, true))

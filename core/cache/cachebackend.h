@@ -248,6 +248,10 @@ private:
     void replayChangesAfterWith(const OperationPtr &op, qint64 mark, int round, const StoreResult &r);
     void advanceWatermark();
     void endReplay(const OperationPtr &op, const QString &error);
+    void endReplayNow(const OperationPtr &op, const QString &error);
+    bool m_markBlocked = false;
+    int m_replayAttempts = 0;
+    qint64 m_replayTarget = -1;
     QList<std::function<void()>> m_afterReplay;
     bool m_idFloorReady = false;
     qint64 m_publishedMark = -1;

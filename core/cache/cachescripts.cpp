@@ -81,7 +81,7 @@ return 0
     return s;
 }
 
-// KEYS: hash, queue, processing, queued, versions. ARGV: id,
+// KEYS: hash, queue, processing, queued, versions, id counter. ARGV: id,
 // expected_version (0 = any), db_version ('' = unknown; else the highest
 // version SQLite ever gave the id, deleted rows included), mode ('0' update,
 // '1' delete, '2' create, '3' upsert), name, price, updated_at, db_exists
@@ -116,7 +116,9 @@ else
   return {0, 0, 0, 0}
 end
 local mode = ARGV[4]
-if mode == '2' and exists then return {-3, current, 0, 0} end
+-- A create under a fresh id from the counter: an id any writer ever used
+-- (the versions hash knows it) is not fresh after all.
+if mode == '2' and (exists or redis.call('HEXISTS', KEYS[5], ARGV[1]) == 1) then return {-3, current, 0, 0} end
 if (mode == '0' or mode == '1') and not exists then return {-1, current, 0, 0} end
 local expected = tonumber(ARGV[2]) or 0
 if expected > 0 and expected ~= current then return {-2, current, 0, 0} end
@@ -124,6 +126,11 @@ local top = tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or '0') or 0
 if current > top then top = current end
 local v = string.format('%d', top + 1)
 redis.call('HSET', KEYS[5], ARGV[1], v)
+if mode == '3' then
+  -- An id the caller chose: the shared id counter must never hand it out.
+  local c = tonumber(redis.call('GET', KEYS[6]) or '0') or 0
+  if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[6], ARGV[1]) end
+end
 if mode == '1' then
   -- A tombstone: reads answer NotFound until the worker deletes the row.
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'absent', '1', 'version', v, 'updated_at', ARGV[7], 'dirty', '1')
@@ -149,8 +156,9 @@ return {1, top + 1, depth, pushed}
     return s;
 }
 
-// KEYS: versions, mark. ARGV: id, version, change_seq, ready_mark. A SQL
-// write committed `version`: claim it. Returns {1, version} when nobody was
+// KEYS: versions, mark, id counter. ARGV: id, version, change_seq,
+// ready_mark. A SQL write committed `version`: claim it (and keep the
+// shared id counter above the id, which the caller may have chosen). Returns {1, version} when nobody was
 // given that version or a later one (the versions hash now holds it), else
 // {0, fresh}: another writer (a write-behind write on another instance, say)
 // holds it, so the caller moves its row to `fresh`, which this call reserved.
@@ -167,6 +175,8 @@ if mark < 0 and seq > 0 then
   redis.call('SET', KEYS[2], string.format('%d', mark))
 end
 if mark >= 0 and ready > mark then redis.call('SET', KEYS[2], string.format('%d', ready)) end
+local c = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[3], ARGV[1]) end
 local top = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
 local v = tonumber(ARGV[2])
 if v > top then

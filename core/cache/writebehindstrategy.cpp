@@ -166,7 +166,7 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
     // CacheScripts::wbWrite): Redis runs it atomically, so no other writer can
     // slip in between the version check and the HSET, and nothing on the
     // connection has to wait for it, unlike WATCH + MULTI (two round trips).
-    const QList<QByteArray> keys { key, queue, k.processing(), k.queued(), k.versions() };
+    const QList<QByteArray> keys { key, queue, k.processing(), k.queued(), k.versions(), k.nextId() };
     const QList<QByteArray> args { QByteArray::number(w.id), QByteArray::number(w.expectedVersion),
         db ? QByteArray::number(db->lastVersion) : QByteArray(), modes[int(w.mode)],
         isDelete ? QByteArray() : w.name.toUtf8(), QByteArray::number(isDelete ? 0 : w.price),
@@ -249,6 +249,15 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                         .arg(version));
                 return;
             case -3:
+                if (w.mode == Mode::Create && op->retries < 5) {
+                    // The counter was behind an id someone chose: take the next one.
+                    ++op->retries;
+                    op->step(TraceSystem::Redis, head + QStringLiteral(": id %1 was used before; taking another").arg(w.id),
+                        TraceOutcome::Conflict, us);
+                    m_backend.resetIdFloor();
+                    create(op, w.name, w.price);
+                    return;
+                }
                 op->step(TraceSystem::Redis,
                     head + QStringLiteral(": product %1 exists already (%2), nothing written").arg(w.id).arg(from),
                     TraceOutcome::Conflict, us);

@@ -284,7 +284,14 @@ void EmbeddedRedis::launch()
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     // If CacheLab dies without stopping the server, the kernel sends it
     // SIGTERM, so no orphan keeps the port and the data directory.
-    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+    // Its own process group: a Ctrl+C or a closed terminal reaches CacheLab,
+    // whose clean shutdown (write-behind drain first) then stops the server;
+    // the terminal's signal must not stop it first. The kernel still stops
+    // it when CacheLab dies.
+    m_process->setChildProcessModifier([] {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    });
     connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus) {
         if (m_stopping) {
             m_killTimer.stop();

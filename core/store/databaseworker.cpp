@@ -838,6 +838,26 @@ StoreResult DatabaseWorker::create(QString name, qint64 price)
     });
 }
 
+// Deleted ids count: an id is never given to a second product.
+const QString &DatabaseWorker::highestIdSql()
+{
+    static const QString sql = QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products), 0), "
+                                              "coalesce((SELECT max(id) FROM product_versions), 0), "
+                                              "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0))");
+    return sql;
+}
+
+bool DatabaseWorker::insertRow(qint64 id, const QString &name, qint64 price, StoreResult &r, const QString &action)
+{
+    if (!execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
+            { id, name, price, now() }, r, action))
+        return false;
+    if (!readProduct(id, &r.product, r, action))
+        return false;
+    r.rowsAffected = 1;
+    return true;
+}
+
 StoreResult DatabaseWorker::insert(qint64 id, QString name, qint64 price)
 {
     if (auto errors = ProductValidator::validate(id, name, price, true); !errors.isEmpty())
@@ -853,13 +873,7 @@ StoreResult DatabaseWorker::insert(qint64 id, QString name, qint64 price)
             r.product = existing;
             return false;
         }
-        if (!execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
-                { id, name, price, now() }, r, action))
-            return false;
-        if (!readProduct(id, &r.product, r, action))
-            return false;
-        r.rowsAffected = 1;
-        return true;
+        return insertRow(id, name, price, r, action);
     });
 }
 
@@ -871,19 +885,11 @@ StoreResult DatabaseWorker::insertAbove(qint64 floor, QString name, qint64 price
     return writeTransaction(action, [&](StoreResult &r) {
         // The id: one above the highest SQLite ever had, and above floor.
         qint64 id = 0;
-        if (!eachRow(QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products), 0), "
-                                    "coalesce((SELECT max(id) FROM product_versions), 0), "
-                                    "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0))"),
+        if (!eachRow(highestIdSql(),
                 {}, r, action, [&id](const QSqlQuery &q) { id = q.value(0).toLongLong(); }))
             return false;
         id = std::max(id, floor) + 1;
-        if (!execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, 1, ?)"),
-                { id, name, price, now() }, r, action))
-            return false;
-        if (!readProduct(id, &r.product, r, action))
-            return false;
-        r.rowsAffected = 1;
-        return true;
+        return insertRow(id, name, price, r, action);
     });
 }
 
@@ -892,10 +898,7 @@ StoreResult DatabaseWorker::highestId()
     StoreResult r;
     if (!ensureOpen(r))
         return r;
-    // Deleted ids count: an id is never given to a second product.
-    eachRow(QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products), 0), "
-                           "coalesce((SELECT max(id) FROM product_versions), 0), "
-                           "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0))"),
+    eachRow(highestIdSql(),
         {}, r, QStringLiteral("Reading the highest product id"),
         [&r](const QSqlQuery &q) { r.lastVersion = q.value(0).toLongLong(); });
     return r;

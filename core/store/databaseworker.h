@@ -81,6 +81,8 @@ signals:
     void pollFailed(const QString &message);
 
 private:
+    static const QString &highestIdSql();
+    bool insertRow(qint64 id, const QString &name, qint64 price, StoreResult &r, const QString &action);
     using TxBody = std::function<bool(StoreResult &)>;
 
     bool ensureOpen(StoreResult &r) const;

@@ -12,7 +12,8 @@
 //   next connect from SQLite's change table;
 // - write-through's POST with an id leaves the new value in the cache;
 // - a read with Redis stalled is answered from SQLite within the read
-//   deadline, and the late reply is not applied;
+//   deadline, and the late reply is not applied (not under write-behind,
+//   where SQLite may be older than an acknowledged write);
 // - a write made while Redis is unreachable is numbered clear of queued
 //   write-behind versions.
 #include "cachebackend.h"
@@ -287,8 +288,9 @@ private slots:
     void stalledRedisReadIsAnsweredFromSqlite_data()
     {
         QTest::addColumn<StrategyKind>("strategy");
-        for (StrategyKind k : { StrategyKind::CacheAside, StrategyKind::ReadThrough, StrategyKind::WriteThrough,
-                 StrategyKind::WriteBehind })
+        // Not write-behind: there an unflushed write in Redis is newer than
+        // SQLite's row, so a read waits for Redis (the command timeout).
+        for (StrategyKind k : { StrategyKind::CacheAside, StrategyKind::ReadThrough, StrategyKind::WriteThrough })
             QTest::newRow(qPrintable(strategyName(k))) << k;
     }
     void stalledRedisReadIsAnsweredFromSqlite()
