@@ -23,7 +23,7 @@ void CacheAsideStrategy::list(const OperationPtr &op)
 void CacheAsideStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
     // A new id may have a negative-cache entry: the invalidation drops it.
-    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::WriteCall &call) {
         m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), call, false);
     });
 }

@@ -313,22 +313,93 @@ void CacheBackend::sql(const OperationPtr &op, bool write, const QString &what, 
     });
 }
 
-void CacheBackend::writeSql(const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete,
+void CacheBackend::writeSql(const OperationPtr &op, const QString &what, const WriteCall &call, bool isDelete,
     std::function<void(const StoreResult &)> then)
 {
     if (!op->hold)
         holdWriteTicket(op);
-    sql(op, true, what, call, [this, op, isDelete, then = std::move(then)](const StoreResult &r) {
-        if (!r.ok() || !r.product) {
-            then(r);
-            return;
-        }
-        if (!cacheUp()) {
-            moveClearOfQueue(op, r, isDelete, then);
-            return;
-        }
-        claimVersion(op, r, isDelete, then);
-    });
+    auto run = [this, op, what, call, isDelete, then = std::move(then)](VersionRule rule) {
+        sql(
+            op, true, what,
+            [call, rule](ProductRepository &repo, QObject *ctx, StoreCallback cb) { call(repo, rule, ctx, std::move(cb)); },
+            [this, op, isDelete, rule, then](const StoreResult &r) {
+                if (!r.ok() || !r.product) {
+                    // Nothing written: give the reservation back unless someone
+                    // reserved above it meanwhile, so refused writes (a stale
+                    // compare-and-set, adjust-price retries) leave no gaps.
+                    if (rule.floor > 0 && cacheUp())
+                        m_redis->command({ QByteArrayLiteral("EVALSHA"), CacheScripts::versionRelease().sha(),
+                                             QByteArrayLiteral("1"), m_keys.versions(),
+                                             QByteArray::number(op->trace.productId), QByteArray::number(rule.floor) },
+                            this, [](const RedisReply &) {});
+                    then(r);
+                    return;
+                }
+                startMark(r.seq);
+                const qint64 committed = isDelete ? r.lastVersion : r.product->version;
+                if (rule.bump > 1 || (rule.floor > 0 && committed == rule.floor) || !cacheUp()) {
+                    // The reserved version (unique by construction), or numbered
+                    // clear of anything Redis may hold.
+                    then(r);
+                    return;
+                }
+                // SQLite was ahead of what Redis knew (an outside edit, a write
+                // made while Redis was away): claim what was committed.
+                claimVersion(op, r, isDelete, then);
+            });
+    };
+    const auto offline = [op, run](const QString &why) {
+        op->note(QStringLiteral("%1: write-behind writes queued there cannot be seen, so this write's version is "
+                                "numbered %2 above the row's, clear of any of theirs")
+                     .arg(why)
+                     .arg(OfflineStride),
+            TraceOutcome::Deferred);
+        run(VersionRule { 0, OfflineStride });
+    };
+    if (!cacheUp()) {
+        offline(QStringLiteral("Redis unreachable"));
+        return;
+    }
+    const qint64 id = op->trace.productId;
+    if (id <= 0) {
+        run(VersionRule {});
+        return;
+    }
+    // Reserve the version first: one above everything any writer was given
+    // for this id (the versions hash, the cached hash). Redis hands it out
+    // atomically, so no other writer can get it; the SQL write then uses it.
+    advanceWatermark();
+    const qint64 ready = std::exchange(m_readyMark, 0);
+    auto classify = [](const RedisReply &x) { return x.size() == 2 ? TraceOutcome::Ok : TraceOutcome::Error; };
+    script(op, CacheScripts::versionReserve(), { m_keys.versions(), m_keys.product(id), watermarkKey(), m_keys.nextId() },
+        { QByteArray::number(id), QByteArray::number(ready) }, classify,
+        [this, op, run, offline](const RedisReply &reply) {
+            if (reply.size() != 2) {
+                offline(QStringLiteral("the version could not be reserved in Redis"));
+                return;
+            }
+            const VersionRule rule { reply.at(0).toInteger(), 1 };
+            if (reply.at(1).toInteger() == 1 && drainFirst) {
+                // A write-behind write of this id is still queued (maybe another
+                // instance's): it reaches SQLite first, so this write lands on top.
+                op->note(QStringLiteral("a write-behind write of this product is still queued: flushing it first"));
+                drainFirst(op, [run, rule] { run(rule); });
+                return;
+            }
+            run(rule);
+        });
+}
+
+void CacheBackend::startMark(qint64 seq)
+{
+    // The change-log mark must exist for a replay to know where to start;
+    // the first write after a connect creates it just below its own change.
+    if (m_markKnown || seq <= 0 || !cacheUp())
+        return;
+    m_markKnown = true;
+    ++m_metrics.redisCommands;
+    m_redis->command({ QByteArrayLiteral("SET"), watermarkKey(), QByteArray::number(seq - 1), QByteArrayLiteral("NX") },
+        this, [](const RedisReply &) {});
 }
 
 void CacheBackend::moveClearOfQueue(
@@ -467,6 +538,7 @@ void CacheBackend::replayChangeLog()
             endReplay(op, mark.errorMessage());
             return;
         }
+        m_markKnown = !mark.isNil();
         replayChangesAfter(op, mark.isNil() ? -1 : mark.bytes().toLongLong(), 0);
     });
 }
@@ -1340,7 +1412,7 @@ void CacheBackend::dbList(const OperationPtr &op, std::function<void(const Store
 }
 
 void CacheBackend::writeThenInvalidate(
-    const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete)
+    const OperationPtr &op, const QString &what, const WriteCall &call, bool isDelete)
 {
     writeSql(op, what, call, isDelete, [this, op, isDelete](const StoreResult &r) {
         ServiceResult res = fromStore(r);
@@ -1372,13 +1444,6 @@ void CacheBackend::finishGet(const OperationPtr &op, qint64 id, const LoadResult
     if (r.status == ServiceStatus::Ok)
         sendRecentView(op, id);
     op->finish(std::move(res));
-}
-
-CacheBackend::StoreCall CacheBackend::createCall(const QString &name, qint64 price)
-{
-    return [name, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-        repo.create(name, price, ctx, std::move(cb));
-    };
 }
 
 void CacheBackend::allocateId(const OperationPtr &op, std::function<void(qint64)> then)
@@ -1428,7 +1493,7 @@ void CacheBackend::allocationFailed(const OperationPtr &op)
 }
 
 void CacheBackend::newProductCall(
-    const OperationPtr &op, const QString &name, qint64 price, std::function<void(const StoreCall &)> then)
+    const OperationPtr &op, const QString &name, qint64 price, std::function<void(const WriteCall &)> then)
 {
     if (!cacheUp()) {
         // The shared counter cannot be asked: take an id far above the last
@@ -1440,7 +1505,7 @@ void CacheBackend::newProductCall(
                                 "counter gave to write-behind creates still queued")
                      .arg(floor),
             TraceOutcome::Deferred);
-        then([name, price, floor](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+        then([name, price, floor](ProductRepository &repo, VersionRule, QObject *ctx, StoreCallback cb) {
             repo.insertAbove(floor, name, price, ctx, std::move(cb));
         });
         return;
@@ -1451,29 +1516,31 @@ void CacheBackend::newProductCall(
             return;
         }
         op->trace.productId = id;
-        then([id, name, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+        then([id, name, price](ProductRepository &repo, VersionRule, QObject *ctx, StoreCallback cb) {
             repo.insert(id, name, price, ctx, std::move(cb));
         });
     });
 }
 
-CacheBackend::StoreCall CacheBackend::upsertCall(qint64 id, const QString &name, qint64 price)
+CacheBackend::WriteCall CacheBackend::upsertCall(qint64 id, const QString &name, qint64 price)
 {
-    return [id, name, price](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-        repo.upsert(id, name, price, ctx, std::move(cb));
+    return [id, name, price](ProductRepository &repo, VersionRule rule, QObject *ctx, StoreCallback cb) {
+        repo.upsert(id, name, price, rule, ctx, std::move(cb));
     };
 }
 
-CacheBackend::StoreCall CacheBackend::updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
+CacheBackend::WriteCall CacheBackend::updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
 {
-    return [id, name, price, expectedVersion](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-        repo.update(id, name, price, expectedVersion, ctx, std::move(cb));
+    return [id, name, price, expectedVersion](ProductRepository &repo, VersionRule rule, QObject *ctx, StoreCallback cb) {
+        repo.update(id, name, price, expectedVersion, rule, ctx, std::move(cb));
     };
 }
 
-CacheBackend::StoreCall CacheBackend::removeCall(qint64 id)
+CacheBackend::WriteCall CacheBackend::removeCall(qint64 id)
 {
-    return [id](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.remove(id, ctx, std::move(cb)); };
+    return [id](ProductRepository &repo, VersionRule rule, QObject *ctx, StoreCallback cb) {
+        repo.remove(id, rule, ctx, std::move(cb));
+    };
 }
 
 CacheBackend::Loader CacheBackend::dbLoader()

@@ -90,15 +90,23 @@ public:
     void sql(const OperationPtr &op, bool write, const QString &what, const StoreCall &call,
         std::function<void(const StoreResult &)> then);
     void dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then);
+    /// A product write: the SQL call, told how to number the new version.
+    using WriteCall = std::function<void(ProductRepository &, VersionRule, QObject *, StoreCallback)>;
     /// A product write in SQLite (create, update, upsert, delete; never the
-    /// write-behind flush), then its version claimed in the versions hash
-    /// (CacheScripts::versionClaim). When another writer already holds that
-    /// version (a write-behind write on another instance), the row is moved
-    /// to a fresh one, so no two acknowledged writes share an id and version;
-    /// `then` sees the row as it ends up. With Redis down the claim is left
-    /// to the change-log replay on reconnect.
-    void writeSql(const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete,
+    /// write-behind flush). Its version is reserved in Redis first
+    /// (CacheScripts::versionReserve: one above everything any writer was
+    /// given for the id) and the SQL write takes it, so no two acknowledged
+    /// writes share an id and version. When SQLite was ahead of Redis (an
+    /// outside edit) the committed version is claimed afterwards and the row
+    /// moved to a fresh one if another writer holds it. With Redis
+    /// unreachable the version is numbered OfflineStride above the row's.
+    /// `then` sees the row as it ends up.
+    void writeSql(const OperationPtr &op, const QString &what, const WriteCall &call, bool isDelete,
         std::function<void(const StoreResult &)> then);
+    /// Set by the service: flushes the write-behind queue, then next() (or
+    /// fails op when it cannot). Used when a product about to be written
+    /// has a write-behind write still queued.
+    std::function<void(const OperationPtr &, std::function<void()>)> drainFirst;
     /// How far a SQL write made while Redis is unreachable is numbered
     /// above what SQLite had (versions, and ids of new products): write-behind
     /// writes still queued in Redis hold versions (and ids) SQLite has not
@@ -117,11 +125,10 @@ public:
     /// an id from allocateId() (so write-behind creates on other instances
     /// can never take the same id); with Redis down, SQLite picks the id.
     void newProductCall(const OperationPtr &op, const QString &name, qint64 price,
-        std::function<void(const StoreCall &)> then);
-    static StoreCall createCall(const QString &name, qint64 price);
-    static StoreCall upsertCall(qint64 id, const QString &name, qint64 price);
-    static StoreCall updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion);
-    static StoreCall removeCall(qint64 id);
+        std::function<void(const WriteCall &)> then);
+    static WriteCall upsertCall(qint64 id, const QString &name, qint64 price);
+    static WriteCall updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion);
+    static WriteCall removeCall(qint64 id);
     /// The loader read-through caches use: a SQLite read with its trace step.
     Loader dbLoader();
 
@@ -166,7 +173,7 @@ public:
 
     /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
     /// For deletes the guard is DeletedGuard; else the new row version.
-    void writeThenInvalidate(const OperationPtr &op, const QString &what, const StoreCall &call, bool isDelete);
+    void writeThenInvalidate(const OperationPtr &op, const QString &what, const WriteCall &call, bool isDelete);
     /// SQL list with its trace step.
     void dbList(const OperationPtr &op, std::function<void(const StoreResult &)> then);
     static ServiceResult fromStore(const StoreResult &r);
@@ -256,6 +263,8 @@ private:
     bool m_idFloorReady = false;
     qint64 m_publishedMark = -1;
     qint64 m_readyMark = 0;
+    bool m_markKnown = false;
+    void startMark(qint64 seq);
     std::set<quint64> m_activeTickets;
     quint64 m_nextTicket = 1;
     qint64 m_seenSeq = 0;

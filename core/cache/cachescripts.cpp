@@ -156,6 +156,52 @@ return {1, top + 1, depth, pushed}
     return s;
 }
 
+// KEYS: versions, hash, mark, id counter. ARGV: id, ready_mark. Before a
+// SQL write: reserves its version, one above everything any writer was
+// given for the id. Returns {version, dirty}: version 0 when the id has no
+// entry yet (nobody wrote it through CacheLab since Redis has its data: the
+// write then claims what it commits); dirty = 1 when the hash holds a
+// write-behind write not yet in SQLite (the caller flushes the queue first). Also keeps the id counter
+// above the id and raises the change-log mark to ready_mark.
+const RedisScript &versionReserve()
+{
+    static const RedisScript s(QStringLiteral("version-reserve"), QByteArrayLiteral(R"lua(
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+local dirty = redis.call('HEXISTS', KEYS[2], 'dirty')
+local v = 0
+if entry then
+  -- Every version given out went through this entry (write-behind writes,
+  -- SQL writes, replayed outside edits), so one above it is free.
+  v = (tonumber(entry) or 0) + 1
+  redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', v))
+end
+local c = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[4], ARGV[1]) end
+local ready = tonumber(ARGV[2]) or 0
+if ready > 0 then
+  local m = tonumber(redis.call('GET', KEYS[3]) or '-1') or -1
+  if m >= 0 and ready > m then redis.call('SET', KEYS[3], string.format('%d', ready)) end
+end
+return {v, dirty}
+)lua"));
+    return s;
+}
+
+// KEYS: versions. ARGV: id, version. Gives back a reservation whose write
+// was refused: lowers the entry by one if it still holds exactly that
+// version (nobody reserved or wrote above it since).
+const RedisScript &versionRelease()
+{
+    static const RedisScript s(QStringLiteral("version-release"), QByteArrayLiteral(R"lua(
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', tonumber(ARGV[2]) - 1))
+  return 1
+end
+return 0
+)lua"));
+    return s;
+}
+
 // KEYS: versions, mark, id counter. ARGV: id, version, change_seq,
 // ready_mark. A SQL write committed `version`: claim it (and keep the
 // shared id counter above the id, which the caller may have chosen). Returns {1, version} when nobody was
@@ -301,7 +347,7 @@ return c
 
 QList<const RedisScript *> all()
 {
-    return { &fill(), &negative(), &invalidate(), &unlock(), &wbWrite(), &versionClaim(), &wbClean(), &wbTake(),
+    return { &fill(), &negative(), &invalidate(), &unlock(), &wbWrite(), &versionReserve(), &versionRelease(), &versionClaim(), &wbClean(), &wbTake(),
         &wbRecover(), &idFloor(), &dropKeys(), &raiseMark() };
 }
 

@@ -14,6 +14,8 @@
 //              (compare-and-set), HSET with the dirty mark, PERSIST, RPUSH
 //              to the queue unless the id already waits there (coalescing) -
 //              what WATCH + MULTI did, in one round trip.
+//  versionReserve  before a SQL write: reserve its version (and say whether
+//              a write-behind write of the id is still queued).
 //  versionClaim  after a SQL write: claim its version in the versions hash,
 //              or reserve a fresh one when another writer holds it.
 //  raiseMark   raise the "changes invalidated up to" watermark.
@@ -35,6 +37,8 @@ const RedisScript &negative();
 const RedisScript &invalidate();
 const RedisScript &unlock();
 const RedisScript &wbWrite();
+const RedisScript &versionReserve();
+const RedisScript &versionRelease();
 const RedisScript &versionClaim();
 const RedisScript &raiseMark();
 const RedisScript &wbClean();

@@ -22,7 +22,7 @@ void NoCacheStrategy::list(const OperationPtr &op)
 // claimed): a switch back to a caching strategy must not find it.
 void NoCacheStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
-    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::WriteCall &call) {
         m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), call, false);
     });
 }

@@ -83,6 +83,9 @@ ProductService::ProductService(RedisClient *redis, ProductRepository *repository
         const bool wb = name == QLatin1String("flush") || name == QLatin1String("recover");
         return beginWith(wb ? StrategyKind::WriteBehind : m_strategy, name, productId, nullptr, {});
     };
+    m_backend->drainFirst = [this](const OperationPtr &op, std::function<void()> next) {
+        drainThen(op, std::move(next));
+    };
     m_backend->dropAll = [this](const OperationPtr &op, std::function<void()> then) {
         scanKeys(op, m_backend->keys().droppablePatterns(), {}, QByteArrayLiteral("0"),
             [this, op, then = std::move(then)](const QList<QByteArray> &keys) {
@@ -409,19 +412,8 @@ void ProductService::afterPendingWrites(const std::shared_ptr<Operation> &op, st
         next();
         return;
     }
-    const qint64 id = op->trace.productId;
-    if (m_queue->depth() <= 0 && id > 0) {
-        // The queue is shared: another instance may have a write of this id
-        // waiting in it that this one has not heard of. Its hash says so.
-        m_backend->command(op, { QByteArrayLiteral("HEXISTS"), m_backend->keys().product(id), QByteArrayLiteral("dirty") },
-            {}, [this, op, next = std::move(next)](const RedisReply &r) mutable {
-                if (r.isInteger() && r.toInteger() == 1)
-                    drainThen(op, std::move(next));
-                else
-                    next();
-            });
-        return;
-    }
+    // (The queue is shared: a write of this id queued by another instance is
+    // found by the version reservation, which flushes it first.)
     if (m_queue->depth() <= 0) {
         next();
         return;

@@ -19,7 +19,7 @@ void ReadThroughStrategy::list(const OperationPtr &op)
 void ReadThroughStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
     // A new id may have a negative-cache entry: the invalidation drops it.
-    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::WriteCall &call) {
         m_backend.writeThenInvalidate(op, QStringLiteral("INSERT product"), call, false);
     });
 }

@@ -22,7 +22,7 @@ namespace {
 // After the commit: set the cache. If Redis is down (or the set fails), the
 // old cached copy would lie, so it is invalidated later instead.
 void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const OperationPtr &op, const QString &what,
-    const CacheBackend::StoreCall &call)
+    const CacheBackend::WriteCall &call)
 {
     backend.writeSql(op, what, call, false, [&backend, &cache, op](const StoreResult &r) {
         ServiceResult res = CacheBackend::fromStore(r);
@@ -51,7 +51,7 @@ void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const Operati
 
 void WriteThroughStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
 {
-    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::StoreCall &call) {
+    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::WriteCall &call) {
         commitThenSet(m_backend, m_cache, op, QStringLiteral("INSERT product"), call);
     });
 }

@@ -906,6 +906,11 @@ StoreResult DatabaseWorker::highestId()
 
 StoreResult DatabaseWorker::update(qint64 id, QString name, qint64 price, qint64 expectedVersion)
 {
+    return update(id, name, price, expectedVersion, VersionRule {});
+}
+
+StoreResult DatabaseWorker::update(qint64 id, QString name, qint64 price, qint64 expectedVersion, VersionRule rule)
+{
     if (auto errors = ProductValidator::validate(id, name, price, true); !errors.isEmpty())
         return invalid(errors);
     const QString action = QStringLiteral("Updating product %1").arg(id);
@@ -928,9 +933,9 @@ StoreResult DatabaseWorker::update(qint64 id, QString name, qint64 price, qint64
             r.product = current; // lets the caller show what won
             return false;
         }
-        if (!execCached(QStringLiteral("UPDATE products SET name = ?, price = ?, version = version + 1, "
+        if (!execCached(QStringLiteral("UPDATE products SET name = ?, price = ?, version = max(version + ?, ?), "
                                        "updated_at = ? WHERE id = ?"),
-                { name, price, now(), id }, r, action))
+                { name, price, rule.bump, rule.floor, now(), id }, r, action))
             return false;
         if (!readProduct(id, &r.product, r, action))
             return false;
@@ -941,6 +946,11 @@ StoreResult DatabaseWorker::update(qint64 id, QString name, qint64 price, qint64
 
 StoreResult DatabaseWorker::upsert(qint64 id, QString name, qint64 price)
 {
+    return upsert(id, name, price, VersionRule {});
+}
+
+StoreResult DatabaseWorker::upsert(qint64 id, QString name, qint64 price, VersionRule rule)
+{
     if (auto errors = ProductValidator::validate(id, name, price, true); !errors.isEmpty())
         return invalid(errors);
     const QString action = QStringLiteral("Saving product %1").arg(id);
@@ -950,16 +960,16 @@ StoreResult DatabaseWorker::upsert(qint64 id, QString name, qint64 price)
         int updated = 0;
         {
             const Statement q = execCached(QStringLiteral("UPDATE products SET name = ?, price = ?, "
-                                                          "version = version + 1, updated_at = ? WHERE id = ?"),
-                { name, price, now(), id }, r, action);
+                                                          "version = max(version + ?, ?), updated_at = ? WHERE id = ?"),
+                { name, price, rule.bump, rule.floor, now(), id }, r, action);
             if (!q)
                 return false;
             updated = q->numRowsAffected();
         }
         if (updated == 0) {
             if (!execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) "
-                                           "VALUES (?, ?, ?, 1, ?)"),
-                    { id, name, price, now() }, r, action))
+                                           "VALUES (?, ?, ?, max(?, ?), ?)"),
+                    { id, name, price, rule.bump, rule.floor, now() }, r, action))
                 return false;
         }
         if (!readProduct(id, &r.product, r, action))
@@ -1051,10 +1061,7 @@ StoreResult DatabaseWorker::applyVersioned(
                 if (stored)
                     r.products << *stored;
             }
-            if (version > 0
-                && !execCached(QStringLiteral("INSERT INTO product_versions (id, version) VALUES (?, ?) "
-                                              "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version)"),
-                    { id, version }, r, action))
+            if (version > 0 && !raiseLastVersion(id, version, r, action))
                 return false;
         }
         r.rowsAffected = affected;
@@ -1093,9 +1100,7 @@ StoreResult DatabaseWorker::restamp(qint64 id, qint64 fromVersion, qint64 toVers
             r.rowsAffected = q->numRowsAffected();
         }
         // fromVersion 0: the row was deleted; its next life starts above toVersion.
-        if (!execCached(QStringLiteral("INSERT INTO product_versions (id, version) VALUES (?, ?) "
-                                       "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version)"),
-                { id, toVersion }, r, action))
+        if (!raiseLastVersion(id, toVersion, r, action))
             return false;
         return readProduct(id, &r.product, r, action);
     });
@@ -1129,6 +1134,11 @@ StoreResult DatabaseWorker::changesAfter(qint64 seq, int limit)
 
 StoreResult DatabaseWorker::remove(qint64 id)
 {
+    return remove(id, VersionRule {});
+}
+
+StoreResult DatabaseWorker::remove(qint64 id, VersionRule rule)
+{
     if (auto errors = ProductValidator::validateId(id); !errors.isEmpty())
         return invalid(errors);
     const QString action = QStringLiteral("Deleting product %1").arg(id);
@@ -1140,12 +1150,23 @@ StoreResult DatabaseWorker::remove(qint64 id)
             r.error = QStringLiteral("Product %1 does not exist.").arg(id);
             return false;
         }
-        const Statement q = execCached(QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action);
-        if (!q)
-            return false;
-        r.rowsAffected = q->numRowsAffected();
-        return true;
+        {
+            const Statement q = execCached(QStringLiteral("DELETE FROM products WHERE id = ?"), { id }, r, action);
+            if (!q)
+                return false;
+            r.rowsAffected = q->numRowsAffected();
+        }
+        // The delete's own version (its trigger records the last one + 1).
+        r.lastVersion = std::max(r.product->version + rule.bump, rule.floor);
+        return raiseLastVersion(id, r.lastVersion, r, action);
     });
+}
+
+bool DatabaseWorker::raiseLastVersion(qint64 id, qint64 version, StoreResult &r, const QString &action)
+{
+    return bool(execCached(QStringLiteral("INSERT INTO product_versions (id, version) VALUES (?, ?) "
+                                          "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version)"),
+        { id, version }, r, action));
 }
 
 StoreResult DatabaseWorker::seedDemoData()

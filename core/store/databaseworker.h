@@ -54,6 +54,9 @@ public:
     StoreResult listIds();
     StoreResult create(QString name, qint64 price);
     StoreResult update(qint64 id, QString name, qint64 price, qint64 expectedVersion);
+    StoreResult update(qint64 id, QString name, qint64 price, qint64 expectedVersion, VersionRule rule);
+    StoreResult upsert(qint64 id, QString name, qint64 price, VersionRule rule);
+    StoreResult remove(qint64 id, VersionRule rule);
     StoreResult upsert(qint64 id, QString name, qint64 price);
     StoreResult applyVersioned(const QList<Product> &upserts, const QList<qint64> &deletes);
     StoreResult applyVersioned(
@@ -83,6 +86,7 @@ signals:
 private:
     static const QString &highestIdSql();
     bool insertRow(qint64 id, const QString &name, qint64 price, StoreResult &r, const QString &action);
+    bool raiseLastVersion(qint64 id, qint64 version, StoreResult &r, const QString &action);
     using TxBody = std::function<bool(StoreResult &)>;
 
     bool ensureOpen(StoreResult &r) const;

@@ -141,6 +141,24 @@ void ProductRepository::highestId(QObject *context, StoreCallback done)
     dispatch([](DatabaseWorker &w) { return w.highestId(); }, context, std::move(done));
 }
 
+void ProductRepository::update(qint64 id, const QString &name, qint64 price, qint64 expectedVersion, VersionRule rule,
+    QObject *context, StoreCallback done)
+{
+    dispatch([=](DatabaseWorker &w) { return w.update(id, name, price, expectedVersion, rule); }, context,
+        std::move(done));
+}
+
+void ProductRepository::upsert(
+    qint64 id, const QString &name, qint64 price, VersionRule rule, QObject *context, StoreCallback done)
+{
+    dispatch([=](DatabaseWorker &w) { return w.upsert(id, name, price, rule); }, context, std::move(done));
+}
+
+void ProductRepository::remove(qint64 id, VersionRule rule, QObject *context, StoreCallback done)
+{
+    dispatch([=](DatabaseWorker &w) { return w.remove(id, rule); }, context, std::move(done));
+}
+
 void ProductRepository::versionOf(qint64 id, QObject *context, StoreCallback done)
 {
     dispatch([id](DatabaseWorker &w) { return w.versionOf(id); }, context, std::move(done));

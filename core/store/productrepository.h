@@ -61,6 +61,12 @@ public:
         qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, StoreCallback done);
     /// Insert with the given id, or replace that row (version +1).
     void upsert(qint64 id, const QString &name, qint64 price, QObject *context, StoreCallback done);
+    /// update(), upsert() and remove() numbering the new version by rule
+    /// (see VersionRule); a delete reports its own version in lastVersion.
+    void update(qint64 id, const QString &name, qint64 price, qint64 expectedVersion, VersionRule rule,
+        QObject *context, StoreCallback done);
+    void upsert(qint64 id, const QString &name, qint64 price, VersionRule rule, QObject *context, StoreCallback done);
+    void remove(qint64 id, VersionRule rule, QObject *context, StoreCallback done);
     /// Write-behind flush: applies each product only if its version is newer
     /// than the stored one (at-least-once safe), and each delete, in one
     /// transaction. rowsAffected counts rows that changed.

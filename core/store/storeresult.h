@@ -44,6 +44,16 @@ struct StoreResult final
 
 Q_DECLARE_METATYPE(StoreResult)
 
+/// How a product write numbers its new version: max(current + bump, floor)
+/// (a delete: the version its tombstone keeps). The cache layer passes the
+/// version it reserved in Redis as floor, or a large bump when Redis could
+/// not be asked (CacheBackend::OfflineStride). The default is "current + 1".
+struct VersionRule final
+{
+    qint64 floor = 0;
+    qint64 bump = 1;
+};
+
 /// How ProductRepository (and anything wrapping it) reports back. Lives here
 /// so code that only passes results around need not include the repository.
 using StoreCallback = std::function<void(const StoreResult &)>;

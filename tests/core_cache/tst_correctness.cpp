@@ -171,20 +171,43 @@ private slots:
         QVERIFY(h.isEmpty() || (h.value("version").toLongLong() == row->version && !h.contains("dirty")));
     }
 
-    // The claim itself, with the pre-check out of the way: B's SQL commit
-    // at version 2 meets the versions hash at 2 (a queued write-behind
-    // write) and moves to 3.
-    void claimMovesTheRowWhenTheVersionIsTaken()
+    // The reservation: a SQL write takes the version Redis reserved for it,
+    // one above everything in the versions hash (here a queued write-behind
+    // write's 2), so the two can never share one.
+    void sqlWriteTakesTheReservedVersion()
     {
         seed(*m_a->repo, 1);
         a().setStrategy(StrategyKind::CacheAside);
         redis().syncInteger({ "HSET", "cachelab:wb:versions", "1", "2" });
-        const auto r = update(a(), 1, QStringLiteral("moved"), 5);
+        const auto r = update(a(), 1, QStringLiteral("reserved"), 5);
         EXPECT_OK(r);
         QCOMPARE(r->product->version, 3);
         QCOMPARE(dbRow(*m_a->repo, 1)->version, 3);
         QCOMPARE(redis().syncString({ "HGET", "cachelab:wb:versions", "1" }), QByteArray("3"));
-        QVERIFY(r->trace.hasStep(TraceOutcome::Conflict));
+        QVERIFY(r->trace.toText().contains(QStringLiteral("version-reserve")));
+    }
+
+    // SQLite ahead of Redis (an outside edit the feed has not reported): the
+    // write commits above it and claims that version afterwards.
+    void sqlWriteAboveAnOutsideEditClaimsIt()
+    {
+        seed(*m_a->repo, 1);
+        m_a->repo->setChangePollInterval(0);
+        a().setStrategy(StrategyKind::CacheAside);
+        {
+            QSqlDatabase side = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("ahead"));
+            side.setDatabaseName(m_a->repo->path());
+            QVERIFY(side.open());
+            QSqlQuery q(side);
+            QVERIFY(q.exec(QStringLiteral("UPDATE products SET version = 7 WHERE id = 1")));
+            side.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("ahead"));
+        const auto r = update(a(), 1, QStringLiteral("above the edit"), 5);
+        EXPECT_OK(r);
+        QCOMPARE(r->product->version, 8);
+        QCOMPARE(redis().syncString({ "HGET", "cachelab:wb:versions", "1" }), QByteArray("8"));
+        QVERIFY(r->trace.toText().contains(QStringLiteral("version-claim")));
     }
 
     // Issue 12 (4): delete and create the same id again, under every
