@@ -798,20 +798,21 @@ void CacheBackend::armReadDeadline(const OperationPtr &op, const std::shared_ptr
     std::function<void()> onDeadline)
 {
     // Reads only: a write's own cache step (write-through's set after the
-    // commit) must not be reported as failed while it may still land. Not
-    // under write-behind either: there Redis holds writes SQLite has not
-    // got yet, so SQLite's answer could be older than an acknowledged write.
+    // commit) must not be reported as failed while it may still land.
     const int ms = m_settings.readDeadlineMs;
-    if (ms <= 0 || !op || op->trace.operation != QLatin1String("get") || op->kind() == StrategyKind::WriteBehind)
+    if (ms <= 0 || !op || op->trace.operation != QLatin1String("get"))
         return;
     QTimer::singleShot(ms, this, [this, op, answered, what, ms, onDeadline = std::move(onDeadline)] {
         if (std::exchange(*answered, true))
             return;
         ++m_metrics.readDeadlines;
         op->note(QStringLiteral("degraded: Redis did not answer %1 within the %2 ms read deadline; answering without "
-                                "it (the late reply will be discarded)")
+                                "it (the late reply will be discarded)%3")
                      .arg(what)
-                     .arg(ms),
+                     .arg(ms)
+                     .arg(op->kind() == StrategyKind::WriteBehind
+                             ? QStringLiteral("; under write-behind SQLite may not have the newest write yet")
+                             : QString()),
             TraceOutcome::Unavailable);
         onDeadline();
     });
@@ -1173,8 +1174,10 @@ void CacheBackend::invalidateAfterWrite(
     QList<QByteArray> args { QByteArray::number(guard), QByteArray::number(qint64(m_settings.guardTtlSeconds) * 1000),
         guardVersion == 1 ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
     if (raiseVersionTo > 0) {
+        // Another writer's change (the change feed): a copy that already has
+        // it (write-through on that instance set it) stays.
         keys << m_keys.versions();
-        args << QByteArray::number(id) << QByteArray::number(raiseVersionTo);
+        args << QByteArray::number(id) << QByteArray::number(raiseVersionTo) << QByteArray::number(raiseVersionTo);
     }
     script(op, CacheScripts::invalidate(), keys, args, classify, [this, op, id, key, guardVersion, guard, then = std::move(then)](const RedisReply &r) {
             if (r.isError()) {

@@ -44,9 +44,10 @@ return 1
 }
 
 // KEYS: hash, guard[, versions]. ARGV: guard_version (0 = none), guard_ttl_ms,
-// force (1 = set, 0 = raise only)[, id, version]. With the third key the
-// versions hash is raised to `version` too (a change replayed from SQLite's
-// change table: nobody may be given that version again).
+// force (1 = set, 0 = raise only)[, id, version[, keep_from]]. With the
+// third key the versions hash is raised to `version` too (a change replayed
+// from SQLite's change table: nobody may be given that version again). With
+// keep_from a copy already at that version or newer is kept (it has the change).
 // Returns the number of keys removed (0/1), or -2 when unflushed write-behind data was kept.
 const RedisScript &invalidate()
 {
@@ -56,7 +57,16 @@ if KEYS[3] then
   if tonumber(ARGV[5]) > top then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
 end
 if redis.call('HEXISTS', KEYS[1], 'dirty') == 1 then return -2 end
-local removed = redis.call('DEL', KEYS[1])
+local removed = 0
+local cur = nil
+if ARGV[6] then cur = redis.call('HMGET', KEYS[1], 'version', 'absent') end
+if cur and cur[1] and not cur[2] and tonumber(cur[1]) >= tonumber(ARGV[6]) then
+  -- Another writer's change, and the copy already holds it or something
+  -- newer (write-through set it): nothing stale to drop.
+  removed = 0
+else
+  removed = redis.call('DEL', KEYS[1])
+end
 local n = tonumber(ARGV[1])
 if n > 0 then
   local g = tonumber(redis.call('GET', KEYS[2]) or '0')
