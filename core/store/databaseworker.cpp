@@ -1012,15 +1012,21 @@ StoreResult DatabaseWorker::applyVersioned(
         // One statement per product: insert with the exact id and version, or
         // replace only when the incoming version is newer. A redelivered or
         // stale write then changes nothing, which is what at-least-once needs.
+        // A row that is gone comes back only when the write is newer than its
+        // delete (product_versions keeps the deleted row's last version): a
+        // queued write from before a delete must not bring the row back.
         const QString upsertSql
-            = QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) VALUES (?, ?, ?, ?, ?) "
+            = QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) SELECT ?, ?, ?, ?, ? "
+                             "WHERE ? > coalesce((SELECT version FROM product_versions WHERE id = ?), 0) "
+                             "OR EXISTS (SELECT 1 FROM products WHERE id = ?) "
                              "ON CONFLICT (id) DO UPDATE SET name = excluded.name, price = excluded.price, "
                              "version = excluded.version, updated_at = excluded.updated_at "
                              "WHERE excluded.version > products.version");
         const QString stamp = now();
         int affected = 0;
         for (const Product &p : std::as_const(clean)) {
-            const Statement q = execCached(upsertSql, { p.id, p.name, p.price, p.version, stamp }, r, action);
+            const Statement q = execCached(
+                upsertSql, { p.id, p.name, p.price, p.version, stamp, p.version, p.id, p.id }, r, action);
             if (!q)
                 return false;
             const int n = q->numRowsAffected();
