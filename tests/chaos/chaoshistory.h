@@ -158,6 +158,8 @@ public:
     /// write's answer, an outside edit's commit, 0 for the rows made before
     /// the run; nullopt when unknown (never answered, or nobody wrote it).
     std::optional<qint64> writtenBy(const QString &name) const;
+    /// Whether this name was written by an outside SQL edit.
+    bool isOutsideEdit(const QString &name) const { return m_outsideByName.contains(name); }
 
     // --- figures ------------------------------------------------------------------------
     /// Operations by kind and answer ("update: 812 (200: 790, 409: 2, refused: 20)").

