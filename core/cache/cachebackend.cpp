@@ -533,6 +533,13 @@ void CacheBackend::replayChangeLog()
     // finisher publishes no trace (most connects find nothing to do).
     auto op = std::make_shared<Operation>(0, QStringLiteral("change-log-replay"), StrategyKind::CacheAside, 0);
     holdWriteTicket(op);
+    // Where the shared id counter stands: a create made while Redis is away
+    // takes its id far above it (a restarted instance knows no other value).
+    ++m_metrics.redisCommands;
+    m_redis->command({ QByteArrayLiteral("GET"), m_keys.nextId() }, this, [this](const RedisReply &r) {
+        if (r.isString())
+            m_lastAllocatedId = std::max(m_lastAllocatedId, r.bytes().toLongLong());
+    });
     command(op, { QByteArrayLiteral("GET"), watermarkKey() }, {}, [this, op](const RedisReply &mark) {
         if (mark.isError()) {
             endReplay(op, mark.errorMessage());
