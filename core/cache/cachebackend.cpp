@@ -440,11 +440,8 @@ void CacheBackend::claimVersion(
     auto classify = [](const RedisReply &x) {
         return x.size() == 2 && x.at(0).toInteger() == 1 ? TraceOutcome::Ok : TraceOutcome::Conflict;
     };
-    advanceWatermark();
-    const qint64 ready = std::exchange(m_readyMark, 0);
-    script(op, CacheScripts::versionClaim(), { m_keys.versions(), watermarkKey(), m_keys.nextId() },
-        { QByteArray::number(id), QByteArray::number(version), QByteArray::number(r.seq), QByteArray::number(ready) },
-        classify,
+    script(op, CacheScripts::versionClaim(), { m_keys.versions() },
+        { QByteArray::number(id), QByteArray::number(version) }, classify,
         [this, op, r, id, version, isDelete, then = std::move(then)](const RedisReply &reply) mutable {
             if (reply.size() != 2) {
                 // Redis went away between the commit and the claim.

@@ -212,27 +212,15 @@ return 0
     return s;
 }
 
-// KEYS: versions, mark, id counter. ARGV: id, version, change_seq,
-// ready_mark. A SQL write committed `version`: claim it (and keep the
-// shared id counter above the id, which the caller may have chosen). Returns {1, version} when nobody was
-// given that version or a later one (the versions hash now holds it), else
-// {0, fresh}: another writer (a write-behind write on another instance, say)
-// holds it, so the caller moves its row to `fresh`, which this call reserved.
-// The change-log mark rides along: created just below this write's change
-// row (change_seq) when missing, raised to ready_mark when that is above it.
+// KEYS: versions. ARGV: id, version. A SQL write committed `version`
+// without a reservation (SQLite was ahead of Redis): claim it. Returns
+// {1, version} when nobody was given that version or a later one (the
+// versions hash now holds it), else {0, fresh}: another writer (a
+// write-behind write on another instance, say) holds it, so the caller
+// moves its row to `fresh`, which this call reserved.
 const RedisScript &versionClaim()
 {
     static const RedisScript s(QStringLiteral("version-claim"), QByteArrayLiteral(R"lua(
-local seq = tonumber(ARGV[3]) or 0
-local ready = tonumber(ARGV[4]) or 0
-local mark = tonumber(redis.call('GET', KEYS[2]) or '-1') or -1
-if mark < 0 and seq > 0 then
-  mark = seq - 1
-  redis.call('SET', KEYS[2], string.format('%d', mark))
-end
-if mark >= 0 and ready > mark then redis.call('SET', KEYS[2], string.format('%d', ready)) end
-local c = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
-if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[3], ARGV[1]) end
 local top = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
 local v = tonumber(ARGV[2])
 if v > top then

@@ -354,8 +354,7 @@ void WriteBehindQueue::reapplyLater(const OperationPtr &op, const QList<Product>
         TraceOutcome::Conflict);
     QList<QPair<QList<QByteArray>, QList<QByteArray>>> claims;
     for (const Product &p : later)
-        claims.append({ { m_backend.keys().versions(), m_backend.watermarkKey(), m_backend.keys().nextId() },
-            { QByteArray::number(p.id), QByteArray::number(p.version), QByteArrayLiteral("0"), QByteArrayLiteral("0") } });
+        claims.append({ { m_backend.keys().versions() }, { QByteArray::number(p.id), QByteArray::number(p.version) } });
     m_backend.scriptPipeline(op, CacheScripts::versionClaim(), claims, {},
         [this, op, later, then = std::move(then)](const QList<RedisReply> &replies) {
             QList<Product> moved;

@@ -1077,19 +1077,14 @@ StoreResult DatabaseWorker::applyVersioned(
 
 StoreResult DatabaseWorker::versionOf(qint64 id)
 {
-    if (auto errors = ProductValidator::validateId(id); !errors.isEmpty())
-        return invalid(errors);
-    StoreResult r;
-    if (!ensureOpen(r))
-        return r;
-    if (!readProduct(id, &r.product, r, QString()))
+    StoreResult r = get(id);
+    if (!r.ok() && r.status != StoreStatus::NotFound)
         return r;
     r.lastVersion = r.product ? r.product->version : 0;
+    // (A failed statement turns NotFound into Error; a good one leaves it.)
     eachRow(QStringLiteral("SELECT version FROM product_versions WHERE id = ?"), { id }, r,
         QStringLiteral("Reading the last version of product %1").arg(id),
         [&r](const QSqlQuery &q) { r.lastVersion = std::max(r.lastVersion, q.value(0).toLongLong()); });
-    if (r.ok() && !r.product)
-        r.status = StoreStatus::NotFound;
     return r;
 }
 
