@@ -131,6 +131,9 @@ CacheBackend::CacheBackend(RedisClient *redis, ProductRepository *repository, QO
     m_viewTimer.setSingleShot(true);
     m_viewTimer.setInterval(ViewBatchMs);
     connect(&m_viewTimer, &QTimer::timeout, this, &CacheBackend::flushViews);
+    m_clock.start();
+    m_deadlineTimer.setSingleShot(true);
+    connect(&m_deadlineTimer, &QTimer::timeout, this, &CacheBackend::fireReadDeadlines);
     m_markTimer.setInterval(500);
     connect(&m_markTimer, &QTimer::timeout, this, &CacheBackend::advanceWatermark);
     m_markTimer.start();
@@ -760,7 +763,7 @@ void CacheBackend::lookup(const OperationPtr &op, qint64 id, std::function<void(
     // server) must not hold the answer for the whole command timeout.
     auto answered = std::make_shared<bool>(false);
     auto deliver = std::make_shared<std::function<void(const CacheEntry &)>>(std::move(then));
-    armReadDeadline(op, answered, QStringLiteral("HGETALL %1").arg(QString::fromUtf8(m_keys.product(id))),
+    armReadDeadline(op, answered, "HGETALL", m_keys.product(id),
         [deliver] {
             CacheEntry e;
             e.state = CacheEntry::State::Unavailable;
@@ -798,28 +801,54 @@ void CacheBackend::lookup(const OperationPtr &op, qint64 id, std::function<void(
         });
 }
 
-void CacheBackend::armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const QString &what,
-    std::function<void()> onDeadline)
+void CacheBackend::armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const char *step,
+    const QByteArray &key, std::function<void()> onDeadline)
 {
     // Reads only: a write's own cache step (write-through's set after the
     // commit) must not be reported as failed while it may still land.
     const int ms = m_settings.readDeadlineMs;
     if (ms <= 0 || !op || op->trace.operation != QLatin1String("get"))
         return;
-    QTimer::singleShot(ms, this, [this, op, answered, what, ms, onDeadline = std::move(onDeadline)] {
-        if (std::exchange(*answered, true))
+    // One timer for all reads, not one per read (the hit path sends tens of
+    // thousands a second): deadlines come due in the order they were armed,
+    // and answered ones are dropped from the front as they are passed.
+    while (!m_readDeadlines.empty() && *m_readDeadlines.front().answered)
+        m_readDeadlines.pop_front();
+    m_readDeadlines.push_back({ m_clock.elapsed() + ms, answered, op, step, key, std::move(onDeadline) });
+    if (!m_deadlineTimer.isActive())
+        m_deadlineTimer.start(ms);
+}
+
+void CacheBackend::fireReadDeadlines()
+{
+    const qint64 now = m_clock.elapsed();
+    const int ms = m_settings.readDeadlineMs;
+    while (!m_readDeadlines.empty()) {
+        ReadDeadline &d = m_readDeadlines.front();
+        if (*d.answered) {
+            m_readDeadlines.pop_front();
+            continue;
+        }
+        if (d.dueMs > now) {
+            m_deadlineTimer.start(int(d.dueMs - now));
             return;
+        }
+        ReadDeadline due = std::move(d);
+        m_readDeadlines.pop_front();
+        *due.answered = true;
         ++m_metrics.readDeadlines;
-        op->note(QStringLiteral("degraded: Redis did not answer %1 within the %2 ms read deadline; answering without "
-                                "it (the late reply will be discarded)%3")
-                     .arg(what)
-                     .arg(ms)
-                     .arg(op->kind() == StrategyKind::WriteBehind
-                             ? QStringLiteral("; under write-behind SQLite may not have the newest write yet")
-                             : QString()),
+        const QString what = due.key.isEmpty() ? QString::fromLatin1(due.step)
+                                               : QStringLiteral("%1 %2").arg(QLatin1String(due.step), QString::fromUtf8(due.key));
+        due.op->note(QStringLiteral("degraded: Redis did not answer %1 within the %2 ms read deadline; answering without "
+                                    "it (the late reply will be discarded)%3")
+                         .arg(what)
+                         .arg(ms)
+                         .arg(due.op->kind() == StrategyKind::WriteBehind
+                                 ? QStringLiteral("; under write-behind SQLite may not have the newest write yet")
+                                 : QString()),
             TraceOutcome::Unavailable);
-        onDeadline();
-    });
+        due.onDeadline();
+    }
 }
 
 void CacheBackend::readThrough(
@@ -891,7 +920,7 @@ void CacheBackend::loadAndFill(
         // Unsure (no answer in time) means "may exist".
         auto answered = std::make_shared<bool>(false);
         auto shared = std::make_shared<std::function<void(const LoadResult &)>>(std::move(then));
-        armReadDeadline(op, answered, QStringLiteral("the Bloom filter"),
+        armReadDeadline(op, answered, "the Bloom filter", {},
             [this, op, id, loader, shared] { loadChecked(op, id, loader, *shared); });
         existenceCheck(op, id, [this, op, id, loader, shared, answered](bool mayExist) mutable {
             if (std::exchange(*answered, true))
@@ -1084,7 +1113,7 @@ void CacheBackend::fill(const OperationPtr &op, const Product &product, qint64 l
         // The read has its row already: a stalled fill does not hold it back
         // (the fill itself is version-checked, so landing late is harmless).
         auto answered = std::make_shared<bool>(false);
-        armReadDeadline(op, answered, QStringLiteral("the fill of %1").arg(QString::fromUtf8(keys.value(0))),
+        armReadDeadline(op, answered, "the fill of", keys.value(0),
             [then] { then(false); });
         script(op, CacheScripts::fill(), keys, args, classify, [this, op, product, then, answered](const RedisReply &r) {
             if (std::exchange(*answered, true))
@@ -1139,7 +1168,7 @@ void CacheBackend::fillNegative(const OperationPtr &op, qint64 id, std::function
     }
     auto classify = [](const RedisReply &r) { return r.toInteger() == 1 ? TraceOutcome::Fill : TraceOutcome::Skipped; };
     auto answered = std::make_shared<bool>(false);
-    armReadDeadline(op, answered, QStringLiteral("the negative entry"), then);
+    armReadDeadline(op, answered, "the negative entry", {}, then);
     script(op, CacheScripts::negative(), { m_keys.product(id), m_keys.guard(id) },
         { QByteArray::number(qint64(m_settings.negativeTtlSeconds) * 1000),
             QByteArray::number(CacheScripts::DeletedGuard) },

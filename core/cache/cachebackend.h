@@ -16,7 +16,9 @@
 
 #include <functional>
 #include <optional>
+#include <deque>
 #include <set>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QObject>
@@ -245,8 +247,21 @@ private:
     void remember(qint64 id, qint64 guardVersion);
     /// Calls onDeadline() once the read deadline passes unless *answered was
     /// set first (by the reply); sets *answered itself when it fires.
-    void armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const QString &what,
-        std::function<void()> onDeadline);
+    void armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const char *step,
+        const QByteArray &key, std::function<void()> onDeadline);
+    void fireReadDeadlines();
+    struct ReadDeadline
+    {
+        qint64 dueMs;
+        std::shared_ptr<bool> answered;
+        OperationPtr op;
+        const char *step;
+        QByteArray key;
+        std::function<void()> onDeadline;
+    };
+    std::deque<ReadDeadline> m_readDeadlines;
+    QTimer m_deadlineTimer;
+    QElapsedTimer m_clock;
     void moveClearOfQueue(
         const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
     qint64 m_lastAllocatedId = 0;
