@@ -10,9 +10,15 @@
 #include "cachemetrics.h"
 #include "cachesettings.h"
 #include "operation.h"
+#include "productcache.h"
+#include "productedit.h"
+#include "producthash.h"
+#include "readdeadlines.h"
 #include "productrepository.h"
 #include "redisclient.h"
 #include "storeresult.h"
+#include "tracedredis.h"
+#include "tracedstore.h"
 
 #include <functional>
 #include <optional>
@@ -26,38 +32,21 @@
 #include <QTimer>
 
 class ProductRepository;
+class InvalidationWatermark;
+class MissProtection;
+class ViewRecorder;
 class RedisScript;
-
-/// What a cache lookup found.
-struct CacheEntry final
-{
-    enum class State { Hit, Miss, Negative, Unavailable, Error };
-    State state = State::Miss;
-    std::optional<Product> product;
-    bool dirty = false; ///< unflushed write-behind data
-    qint64 deltaMs = 0; ///< XFetch: how long the last load took
-    qint64 expiresAtMs = 0; ///< XFetch: when the entry expires (ms since epoch)
-    QString error;
-};
-
-/// What a load through the cache produced.
-struct LoadResult final
-{
-    ServiceStatus status = ServiceStatus::Ok;
-    std::optional<Product> product;
-    bool fromCache = false;
-    QString error;
-};
 
 class CacheBackend final : public QObject
 {
     Q_OBJECT
 
 public:
-    using Loader = std::function<void(const OperationPtr &, qint64, std::function<void(const StoreResult &)>)>;
+    using Loader = ProductCache::Loader;
     using FillHook = std::function<void(qint64 id, std::function<void()> proceed)>;
 
     CacheBackend(RedisClient *redis, ProductRepository *repository, QObject *parent = nullptr);
+    ~CacheBackend() override;
 
     RedisClient *redis() const { return m_redis; }
     ProductRepository *repository() const { return m_repository; }
@@ -70,28 +59,52 @@ public:
     /// Background operations (flush, deferred invalidation, change feed).
     std::function<OperationPtr(const QString &name, qint64 productId)> beginBackground;
 
-    // --- Redis with tracing ---------------------------------------------------------------
-    using Classifier = std::function<TraceOutcome(const RedisReply &)>;
+    // --- traced calls (core/trace) ---------------------------------------------------------
+    TracedRedis &tracedRedis() { return *m_tracedRedis; }
+    TracedStore &tracedStore() { return *m_tracedStore; }
+    using Classifier = TracedRedis::Classifier;
+    // (Transition: the strategies and features call these; they forward to
+    // TracedRedis / TracedStore and go once every caller uses those.)
     void command(const OperationPtr &op, const RedisCommand &cmd, const Classifier &classify,
-        std::function<void(const RedisReply &)> then);
+        std::function<void(const RedisReply &)> then)
+    {
+        m_tracedRedis->command(op, cmd, classify, std::move(then));
+    }
     void pipeline(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
-        std::function<void(const QList<RedisReply> &)> then);
+        std::function<void(const QList<RedisReply> &)> then)
+    {
+        m_tracedRedis->pipeline(op, cmds, label, std::move(then));
+    }
     void transaction(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
-        std::function<void(const RedisReply &)> then);
+        std::function<void(const RedisReply &)> then)
+    {
+        m_tracedRedis->transaction(op, cmds, label, std::move(then));
+    }
     void script(const OperationPtr &op, const RedisScript &script, const QList<QByteArray> &keys,
-        const QList<QByteArray> &args, const Classifier &classify, std::function<void(const RedisReply &)> then);
-    /// EVALSHA commands for a pipeline (NOSCRIPT in a pipeline is retried one by one).
+        const QList<QByteArray> &args, const Classifier &classify, std::function<void(const RedisReply &)> then)
+    {
+        m_tracedRedis->script(op, script, keys, args, classify, std::move(then));
+    }
     void scriptPipeline(const OperationPtr &op, const RedisScript &script,
         const QList<QPair<QList<QByteArray>, QList<QByteArray>>> &calls, const QString &label,
-        std::function<void(const QList<RedisReply> &)> then);
+        std::function<void(const QList<RedisReply> &)> then)
+    {
+        m_tracedRedis->scriptPipeline(op, script, calls, label, std::move(then));
+    }
     /// SCRIPT LOAD of every script (on each connect).
     void loadScripts();
 
     // --- SQL with tracing -------------------------------------------------------------------
-    using StoreCall = std::function<void(ProductRepository &, QObject *, StoreCallback)>;
+    using StoreCall = TracedStore::StoreCall;
     void sql(const OperationPtr &op, bool write, const QString &what, const StoreCall &call,
-        std::function<void(const StoreResult &)> then);
-    void dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then);
+        std::function<void(const StoreResult &)> then)
+    {
+        m_tracedStore->call(op, write, what, call, std::move(then));
+    }
+    void dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then)
+    {
+        m_tracedStore->get(op, id, std::move(then));
+    }
     /// A product write: the SQL call, told how to number the new version.
     using WriteCall = std::function<void(ProductRepository &, VersionRule, QObject *, StoreCallback)>;
     /// A product write in SQLite (create, update, upsert, delete; never the
@@ -128,27 +141,33 @@ public:
     /// can never take the same id); with Redis down, SQLite picks the id.
     void newProductCall(const OperationPtr &op, const QString &name, qint64 price,
         std::function<void(const WriteCall &)> then);
+    /// The SQL call for a create, update or upsert, and its text for the
+    /// trace (a create first takes its id: newProductCall()).
+    void prepareWrite(const OperationPtr &op, const ProductEdit &edit,
+        std::function<void(const QString &what, const WriteCall &call)> then);
     static WriteCall upsertCall(qint64 id, const QString &name, qint64 price);
     static WriteCall updateCall(qint64 id, const QString &name, qint64 price, qint64 expectedVersion);
     static WriteCall removeCall(qint64 id);
     /// The loader read-through caches use: a SQLite read with its trace step.
     Loader dbLoader();
 
-    // --- cache blocks -----------------------------------------------------------------------
-    /// HGETALL product:{id}, classified; counts hits/misses.
-    void lookup(const OperationPtr &op, qint64 id, std::function<void(const CacheEntry &)> then);
-    /// The miss path: load with the configured stampede protection, then
-    /// fill (or negative-fill). `loader` reads SQLite.
+    // --- the read path ----------------------------------------------------------------------
+    /// product:{id} itself: lookup, fill, negative fill.
+    ProductCache &productCache() { return *m_cache; }
+    /// The Bloom filter and the stampede guard on a miss.
+    MissProtection &missProtection() { return *m_protection; }
+    ReadDeadlines &readDeadlines() { return *m_deadlines; }
+    /// The cache failed (Redis down or too slow): the database alone answers.
+    void readAround(const OperationPtr &op, qint64 id, std::function<void(const LoadResult &)> then);
+    /// The protected miss path with `loader`, then the fill (for reads
+    /// that already looked in the cache themselves: the recent list).
     void loadAndFill(
         const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
-    /// Lookup, then loadAndFill on a miss; XFetch early refresh on a hit when selected.
-    void readThrough(
-        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
-    /// Compare-and-set fill (or MULTI HSET+PEXPIRE with the guard off). then(filled).
-    void fill(const OperationPtr &op, const Product &product, qint64 loadMs, std::function<void(bool)> then);
-    /// KEYS and ARGV of the fill script for one product (warm-up pipelines it).
-    QPair<QList<QByteArray>, QList<QByteArray>> fillCall(const Product &product, qint64 loadMs);
-    void fillNegative(const OperationPtr &op, qint64 id, std::function<void()> then);
+    QPair<QList<QByteArray>, QList<QByteArray>> fillCall(const Product &product, qint64 loadMs)
+    {
+        return m_cache->fillCall(product, loadMs);
+    }
+    qint64 ttlMs() { return m_cache->ttlMs(); }
     /// After a committed SQL write: DEL + guard (guardVersion 0 = none,
     /// DeletedGuard for deletes). When Redis is down the id is remembered
     /// and invalidated on reconnect. Publishes on the invalidation channel.
@@ -156,38 +175,29 @@ public:
     /// another writer: nobody may be given that version again).
     void invalidateAfterWrite(const OperationPtr &op, qint64 id, qint64 guardVersion,
         std::function<void(qint64 removed)> then, qint64 raiseVersionTo = 0);
-    /// Records a view of a product by op->viewer: the recent list (LREM +
-    /// LPUSH + LTRIM), the most-viewed sorted set (ZINCRBY) and the
-    /// product's unique-viewers HyperLogLog (PFADD). Views are batched for
-    /// ViewBatchMs (or ViewBatchMax views) and sent as one MULTI without
-    /// waiting for its reply; a get answers at once.
-    void sendRecentView(const OperationPtr &op, qint64 id);
-    /// Sends the batched views now. Readers of the recent list or the
-    /// leaderboard call it first, so they see every view made before.
+    /// Views of products (the recent list, most viewed, unique viewers).
+    ViewRecorder &views() { return *m_views; }
+    // (Transition: the service's features still call these.)
     void flushViews();
-    /// A deleted product leaves the leaderboard and its viewer count.
     void forgetViews(qint64 id);
-    static constexpr int ViewBatchMs = 20;
-    // Large enough that a burst of hits sends one MULTI per ViewBatchMs
-    // (its size depends on the distinct ids, not the views); small enough
-    // to bound a batch held in memory and one transaction.
-    static constexpr int ViewBatchMax = 1024;
 
     /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
     /// For deletes the guard is DeletedGuard; else the new row version.
     void writeThenInvalidate(const OperationPtr &op, const QString &what, const WriteCall &call, bool isDelete);
     /// SQL list with its trace step.
-    void dbList(const OperationPtr &op, std::function<void(const StoreResult &)> then);
+    void dbList(const OperationPtr &op, std::function<void(const StoreResult &)> then)
+    {
+        m_tracedStore->list(op, std::move(then));
+    }
     static ServiceResult fromStore(const StoreResult &r);
     /// The trace outcome of a store result / of a Redis error reply (a
     /// client-side error means Redis is unreachable). Shared with core/catalog.
-    static TraceOutcome storeOutcome(const StoreResult &r);
-    static TraceOutcome redisErrorOutcome(const RedisReply &r);
+    static TraceOutcome storeOutcome(const StoreResult &r) { return TracedStore::outcome(r); }
+    static TraceOutcome redisErrorOutcome(const RedisReply &r) { return TracedRedis::errorOutcome(r); }
     /// Ends a get: records the view in the recent list when found.
     void finishGet(const OperationPtr &op, qint64 id, const LoadResult &r);
 
-    /// Time-to-live for a fresh fill, with the configured jitter.
-    qint64 ttlMs();
+    /// (Kept for callers being moved to ProductHash::decode.)
     static Product productFromHash(
         qint64 id, const QList<QPair<QByteArray, QByteArray>> &pairs, CacheEntry *entry = nullptr);
 
@@ -201,16 +211,13 @@ public:
     /// each, so a write whose invalidation died with its process is still
     /// applied. A gap (changes pruned past the mark) drops every product key.
     void replayChangeLog();
-    /// The change feed saw changes up to seq (own or not).
-    void noteChangesSeen(qint64 seq) { m_seenSeq = std::max(m_seenSeq, seq); }
-    /// Makes op hold a write ticket (see Operation::hold).
+    /// The change-log watermark (see InvalidationWatermark).
+    InvalidationWatermark &watermark() { return *m_watermark; }
+    // (Transition: forwarded for the service and write-behind.)
+    void noteChangesSeen(qint64 seq);
     void holdWriteTicket(const OperationPtr &op);
-    QByteArray watermarkKey() const;
-    /// Runs next() once a running change-log replay has finished (at once
-    /// otherwise): write-behind writes wait for it after a reconnect, so no
-    /// version is derived from a cached copy the replay is about to correct.
     void afterReplay(std::function<void()> next);
-    bool isReplaying() const { return m_replaying; }
+    bool isReplaying() const;
     /// Set by the service: drops every droppable product key (used when the
     /// change log has a gap). then() runs when done.
     std::function<void(const OperationPtr &, std::function<void()>)> dropAll;
@@ -223,7 +230,7 @@ public:
     std::function<void(const OperationPtr &, qint64, std::function<void(bool)>)> existenceCheck;
 
     /// Test hook: holds each fill until proceed() is called.
-    void setFillHook(FillHook hook) { m_fillHook = std::move(hook); }
+    void setFillHook(FillHook hook) { m_cache->setFillHook(std::move(hook)); }
     /// Test hook: a write-behind write that had to ask SQLite for the version
     /// waits, after that read and before its script, until proceed().
     void setWriteBehindVersionHook(FillHook hook) { m_wbVersionHook = std::move(hook); }
@@ -234,86 +241,25 @@ signals:
     void keysInvalidated(const QList<QByteArray> &keys);
 
 private:
-    void loadChecked(
-        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
-    void singleFlightLoad(
-        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
-    void lockedLoad(
-        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
-    void lockPoll(const OperationPtr &op, qint64 id, const Loader &loader, const QByteArray &token, qint64 startedMs,
-        int attempt, const std::function<void(const LoadResult &)> &then);
-    void plainLoad(
-        const OperationPtr &op, qint64 id, const Loader &loader, std::function<void(const LoadResult &)> then);
     void remember(qint64 id, qint64 guardVersion);
-    /// Calls onDeadline() once the read deadline passes unless *answered was
-    /// set first (by the reply); sets *answered itself when it fires.
-    void armReadDeadline(const OperationPtr &op, const std::shared_ptr<bool> &answered, const char *step,
-        const QByteArray &key, std::function<void()> onDeadline);
-    void fireReadDeadlines();
-    struct ReadDeadline
-    {
-        qint64 dueMs;
-        std::shared_ptr<bool> answered;
-        OperationPtr op;
-        const char *step;
-        QByteArray key;
-        std::function<void()> onDeadline;
-    };
-    std::deque<ReadDeadline> m_readDeadlines;
-    QTimer m_deadlineTimer;
-    QElapsedTimer m_clock;
     void moveClearOfQueue(
         const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
     qint64 m_lastAllocatedId = 0;
     void claimVersion(const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
-    void replayChangesAfter(const OperationPtr &op, qint64 mark, int round);
-    void replayChangesAfterWith(const OperationPtr &op, qint64 mark, int round, const StoreResult &r);
-    void advanceWatermark();
-    void endReplay(const OperationPtr &op, const QString &error);
-    void endReplayNow(const OperationPtr &op, const QString &error);
-    bool m_markBlocked = false;
-    int m_replayAttempts = 0;
-    qint64 m_replayTarget = -1;
-    QList<std::function<void()>> m_afterReplay;
     bool m_idFloorReady = false;
-    qint64 m_publishedMark = -1;
-    qint64 m_readyMark = 0;
-    bool m_markKnown = false;
-    void startMark(qint64 seq);
-    std::set<quint64> m_activeTickets;
-    quint64 m_nextTicket = 1;
-    qint64 m_seenSeq = 0;
-    struct MarkCandidate
-    {
-        qint64 seq = -1;
-        quint64 ticket = 0;
-    };
-    MarkCandidate m_markCandidate;
-    QTimer m_markTimer;
-    bool m_replaying = false;
-    mutable QByteArray m_watermarkKey;
 
     RedisClient *m_redis;
     ProductRepository *m_repository;
+    TracedRedis *m_tracedRedis; ///< children of this object
+    TracedStore *m_tracedStore;
     CacheSettings m_settings;
     CacheKeys m_keys;
     CacheMetrics m_metrics;
     QHash<qint64, qint64> m_pending;
-    struct Waiter
-    {
-        OperationPtr op;
-        std::function<void(const LoadResult &)> then;
-    };
-    QHash<qint64, QList<Waiter>> m_inflight;
-    FillHook m_fillHook;
+    ReadDeadlines *m_deadlines; ///< a child of this object
+    std::unique_ptr<ProductCache> m_cache;
+    std::unique_ptr<MissProtection> m_protection;
     FillHook m_wbVersionHook;
-    struct View
-    {
-        qint64 id;
-        QByteArray viewer;
-    };
-    QList<RedisCommand> viewCommands(const QList<View> &views) const;
-    QList<View> m_views;
-    QTimer m_viewTimer;
-    QRandomGenerator m_random;
+    ViewRecorder *m_views; ///< children of this object
+    InvalidationWatermark *m_watermark;
 };

@@ -5,31 +5,17 @@
 #include "productrepository.h"
 #include "productservice.h"
 
-#include <QElapsedTimer>
 #include <QHash>
 #include <QMetaObject>
 
 namespace {
 
-TraceOutcome outcomeOfStore(const StoreResult &r)
-{
-    return CacheBackend::storeOutcome(r);
-}
-
-TraceOutcome outcomeOfError(const RedisReply &r)
-{
-    return CacheBackend::redisErrorOutcome(r);
-}
-
-QString commandsText(const QList<RedisCommand> &cmds, const QString &label, const QString &open, const QString &close)
+// "label: cmd | cmd | ...", the step text of a catalog pipeline.
+QString commandsText(const QList<RedisCommand> &cmds, const QString &label)
 {
     QStringList parts;
-    if (!open.isEmpty())
-        parts << open;
     for (const RedisCommand &c : cmds)
         parts << redactedCommandText(c, 60);
-    if (!close.isEmpty())
-        parts << close;
     QString text = parts.join(QStringLiteral(" | "));
     if (text.size() > 300)
         text = text.left(297) + QStringLiteral("...");
@@ -38,14 +24,15 @@ QString commandsText(const QList<RedisCommand> &cmds, const QString &label, cons
 
 } // namespace
 
-std::shared_ptr<CatalogCall> CatalogCall::begin(ProductService *service, QObject *owner, const QString &name,
-    qint64 productId, QObject *context, CatalogCallback done)
+std::shared_ptr<CatalogCall> CatalogCall::begin(ProductService *service, TracedRedis *redis, TracedStore *store,
+    const QString &name, qint64 productId, QObject *context, CatalogCallback done)
 {
     auto call = std::make_shared<CatalogCall>();
     // The service numbers the trace when it is published (recordTrace).
     call->op = std::make_shared<Operation>(0, name, service->strategy(), productId);
     call->m_service = service;
-    call->m_owner = owner;
+    call->m_redis = redis;
+    call->m_store = store;
     call->m_context = context;
     call->m_hasContext = context != nullptr;
     call->m_done = std::move(done);
@@ -87,76 +74,32 @@ ServiceStatus CatalogCall::statusOf(const StoreResult &r)
 void CatalogCall::redis(
     const RedisCommand &cmd, const Classifier &classify, std::function<void(const RedisReply &)> then)
 {
-    if (!m_service || !m_owner)
-        return;
-    QElapsedTimer clock;
-    clock.start();
-    m_service->redis()->command(
-        cmd, m_owner, [op = op, cmd, clock, classify, then = std::move(then)](const RedisReply &r) {
-            const TraceOutcome outcome = r.isError() ? outcomeOfError(r) : (classify ? classify(r) : TraceOutcome::Ok);
-            op->step(TraceSystem::Redis, redactedCommandText(cmd), outcome, clock.nsecsElapsed() / 1000,
-                r.toDisplayString(80));
-            if (then)
-                then(r);
-        });
+    if (m_service && m_redis)
+        m_redis->command(op, cmd, classify, std::move(then));
 }
 
 void CatalogCall::transaction(const QList<RedisCommand> &cmds, const QString &label, TraceOutcome outcome,
     std::function<void(const RedisReply &)> then)
 {
-    if (!m_service || !m_owner)
-        return;
-    QElapsedTimer clock;
-    clock.start();
-    m_service->redis()->transaction(
-        cmds, m_owner, [op = op, cmds, label, clock, outcome, then = std::move(then)](const RedisReply &r) {
-            op->step(TraceSystem::Redis, commandsText(cmds, label, QStringLiteral("MULTI"), QStringLiteral("EXEC")),
-                r.isError() ? outcomeOfError(r) : outcome, clock.nsecsElapsed() / 1000, r.toDisplayString(80));
-            if (then)
-                then(r);
-        });
+    if (m_service && m_redis)
+        m_redis->transaction(op, cmds, label, std::move(then), outcome);
 }
 
 void CatalogCall::pipeline(const QList<RedisCommand> &cmds, const QString &label,
     const std::function<TraceOutcome(const QList<RedisReply> &)> &classify,
     std::function<void(const QList<RedisReply> &)> then)
 {
-    if (!m_service || !m_owner)
+    if (!m_service || !m_redis)
         return;
-    QElapsedTimer clock;
-    clock.start();
-    m_service->redis()->pipeline(cmds, m_owner,
-        [op = op, cmds, label, clock, classify, then = std::move(then)](const QList<RedisReply> &replies) {
-            TraceOutcome outcome = classify ? classify(replies) : TraceOutcome::Ok;
-            QString detail = QStringLiteral("%1 replies").arg(replies.size());
-            for (const RedisReply &r : replies) {
-                if (r.isError()) {
-                    outcome = outcomeOfError(r);
-                    detail = r.errorMessage();
-                    break;
-                }
-            }
-            op->step(TraceSystem::Redis,
-                commandsText(cmds, label.isEmpty() ? QStringLiteral("pipeline %1").arg(cmds.size()) : label, {}, {}),
-                outcome, clock.nsecsElapsed() / 1000, detail);
-            if (then)
-                then(replies);
-        });
+    m_redis->pipeline(op, cmds,
+        commandsText(cmds, label.isEmpty() ? QStringLiteral("pipeline %1").arg(cmds.size()) : label), std::move(then),
+        classify);
 }
 
 void CatalogCall::sql(const StoreCall &call, std::function<void(const StoreResult &)> then)
 {
-    if (!m_service || !m_owner || !m_service->repository())
-        return;
-    QElapsedTimer clock;
-    clock.start();
-    call(*m_service->repository(), m_owner, [op = op, clock, then = std::move(then)](const StoreResult &r) {
-        QString text = r.sql.join(QStringLiteral("; "));
-        if (text.size() > 400)
-            text = text.left(397) + QStringLiteral("...");
-        op->step(TraceSystem::Sql, text, outcomeOfStore(r), clock.nsecsElapsed() / 1000, r.error);
-        then(r);
-    });
+    if (m_service && m_store && m_store->repository())
+        m_store->call(op, false, QString(), call, std::move(then));
 }
 
 void CatalogCall::resolve(const QList<qint64> &ids, std::function<void(const QList<Product> &, int)> then)
@@ -198,9 +141,10 @@ void CatalogCall::resolve(const QList<qint64> &ids, std::function<void(const QLi
         return;
     }
     const CacheKeys k = keys();
+    static const QList<QByteArray> fields { ProductHash::Name, ProductHash::Price, ProductHash::Version };
     QList<RedisCommand> cmds;
     for (const qint64 id : ids)
-        cmds << RedisCommand { "HMGET", k.product(id), "name", "price", "version" };
+        cmds << RedisCommand { "HMGET", k.product(id) } + fields;
     auto classify = [](const QList<RedisReply> &replies) {
         int hits = 0;
         for (const RedisReply &r : replies)
@@ -211,15 +155,10 @@ void CatalogCall::resolve(const QList<qint64> &ids, std::function<void(const QLi
         cmds, QStringLiteral("read the products (no fill)"), classify, [ids, fromDb](const QList<RedisReply> &replies) {
             QHash<qint64, Product> found;
             for (qsizetype i = 0; i < replies.size() && i < ids.size(); ++i) {
-                const RedisReply &r = replies.at(i);
-                if (!r.isArray() || r.size() != 3 || !r.at(0).isString())
+                const ProductHash h = ProductHash::decodeFields(ids.at(i), fields, replies.at(i));
+                if (!h.hasRow())
                     continue; // not cached, or a negative entry
-                Product p;
-                p.id = ids.at(i);
-                p.name = QString::fromUtf8(r.at(0).bytes());
-                p.price = r.at(1).bytes().toLongLong();
-                p.version = r.at(2).bytes().toLongLong();
-                found.insert(p.id, p);
+                found.insert(h.product().id, h.product());
             }
             fromDb(found, int(found.size()));
         });
@@ -236,7 +175,7 @@ void CatalogCall::finish(CatalogResult result, TraceOutcome outcome)
     if (m_service)
         op->trace.id = m_service->recordTrace(op->trace);
     result.trace = op->trace;
-    QObject *owner = m_owner;
+    QObject *owner = m_redis; // a child of the catalog object: gone with it
     if (!owner || !m_done)
         return;
     QMetaObject::invokeMethod(

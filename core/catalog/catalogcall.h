@@ -1,9 +1,8 @@
 // CatalogCall: tracing plumbing shared by ProductTags and ProductSearch.
 //
-// Internal to core/catalog. The caching service keeps its own tracing
-// blocks private, so this is the small part of them the catalog needs: an
-// Operation that collects steps, Redis and SQL steps written the same way
-// as the service writes them, and finish(), which publishes the trace
+// Internal to core/catalog: an Operation that collects steps, Redis and SQL
+// calls through the owner's TracedRedis / TracedStore (core/trace, the same
+// steps the service writes), and finish(), which publishes the trace
 // through ProductService::recordTrace() (so the trace panel shows it) and
 // calls back on a later event-loop turn, never inside the call.
 #pragma once
@@ -13,6 +12,8 @@
 #include "operation.h"
 #include "redisclient.h"
 #include "storeresult.h"
+#include "tracedredis.h"
+#include "tracedstore.h"
 
 #include <memory>
 #include <QPointer>
@@ -25,9 +26,10 @@ class CatalogCall final : public std::enable_shared_from_this<CatalogCall>
 public:
     using Classifier = std::function<TraceOutcome(const RedisReply &)>;
 
-    /// owner: the catalog object; Redis and SQL replies are dropped with it.
-    static std::shared_ptr<CatalogCall> begin(ProductService *service, QObject *owner, const QString &name,
-        qint64 productId, QObject *context, CatalogCallback done);
+    /// redis, store: the catalog object's own traced calls (its children),
+    /// so Redis and SQL replies are dropped with it.
+    static std::shared_ptr<CatalogCall> begin(ProductService *service, TracedRedis *redis, TracedStore *store,
+        const QString &name, qint64 productId, QObject *context, CatalogCallback done);
 
     OperationPtr op;
 
@@ -63,7 +65,8 @@ public:
 
 private:
     QPointer<ProductService> m_service;
-    QPointer<QObject> m_owner;
+    QPointer<TracedRedis> m_redis;
+    QPointer<TracedStore> m_store;
     QPointer<QObject> m_context;
     bool m_hasContext = false;
     CatalogCallback m_done;

@@ -40,6 +40,8 @@ QByteArray rediSearchTerm(const QString &word)
 ProductSearch::ProductSearch(ProductService *service, QObject *parent)
     : QObject(parent)
     , m_service(service)
+    , m_redisCalls(new TracedRedis(service->redis(), nullptr, this))
+    , m_storeCalls(new TracedStore(service->repository(), nullptr, nullptr, this))
 {
     connect(service, &ProductService::productChanged, this, &ProductSearch::onProductChanged);
     connect(service, &ProductService::productRemoved, this, &ProductSearch::onProductChanged);
@@ -99,7 +101,7 @@ void ProductSearch::onRedisConnected()
 
 void ProductSearch::detectEngine()
 {
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("search-engine"), 0, nullptr, {});
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("search-engine"), 0, nullptr, {});
     if (!call->redisUp()) {
         call->note(QStringLiteral("Redis is not connected: searching SQLite"), TraceOutcome::Unavailable);
         setEngine(false, m_fullText);
@@ -148,7 +150,7 @@ void ProductSearch::detectEngine()
 
 void ProductSearch::search(const QString &text, int limit, QObject *context, CatalogCallback done)
 {
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("search"), 0, context, std::move(done));
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("search"), 0, context, std::move(done));
     QList<FieldError> errors;
     const SearchQuery query = SearchQuery::parse(text, &errors);
     if (!errors.isEmpty()) {

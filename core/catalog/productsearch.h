@@ -31,6 +31,8 @@
 
 class CatalogCall;
 class ProductService;
+class TracedRedis;
+class TracedStore;
 
 class ProductSearch final : public QObject
 {
@@ -76,6 +78,8 @@ private:
     void searchSql(const std::shared_ptr<CatalogCall> &call, const QString &text, int limit, const QByteArray &key);
 
     ProductService *m_service;
+    TracedRedis *m_redisCalls; ///< children: replies are dropped with this object
+    TracedStore *m_storeCalls;
     bool m_rediSearch = false;
     bool m_fullText = true; ///< SQLite has FTS5 (assumed until a search says otherwise)
     bool m_bumpQueued = false; ///< an INCR is scheduled for this event-loop turn

@@ -22,6 +22,8 @@ TraceOutcome setOutcome(const RedisReply &r)
 ProductTags::ProductTags(ProductService *service, QObject *parent)
     : QObject(parent)
     , m_service(service)
+    , m_redisCalls(new TracedRedis(service->redis(), nullptr, this))
+    , m_storeCalls(new TracedStore(service->repository(), nullptr, nullptr, this))
 {
     connect(service, &ProductService::productRemoved, this, &ProductTags::onProductRemoved);
     connect(service->redis(), &RedisClient::connected, this, &ProductTags::onRedisConnected);
@@ -30,7 +32,7 @@ ProductTags::ProductTags(ProductService *service, QObject *parent)
 
 void ProductTags::productsWithTag(const QString &tag, QObject *context, CatalogCallback done)
 {
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("tag-products"), 0, context, std::move(done));
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("tag-products"), 0, context, std::move(done));
     QString name = tag;
     if (auto errors = TagValidator::validateTag(name); !errors.isEmpty()) {
         call->reject(errors);
@@ -103,7 +105,7 @@ void ProductTags::productsWithTag(const QString &tag, QObject *context, CatalogC
 
 void ProductTags::tagsOf(qint64 id, QObject *context, CatalogCallback done)
 {
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("tags-of"), id, context, std::move(done));
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("tags-of"), id, context, std::move(done));
     if (auto errors = ProductValidator::validateId(id); !errors.isEmpty()) {
         call->reject(errors);
         return;
@@ -170,7 +172,7 @@ void ProductTags::tagsOf(qint64 id, QObject *context, CatalogCallback done)
 
 void ProductTags::setTags(qint64 id, const QStringList &tags, QObject *context, CatalogCallback done)
 {
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("set-tags"), id, context, std::move(done));
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("set-tags"), id, context, std::move(done));
     QStringList clean = tags;
     QList<FieldError> errors = ProductValidator::validateId(id);
     errors += TagValidator::validateTags(clean);
@@ -213,7 +215,7 @@ void ProductTags::setTags(qint64 id, const QStringList &tags, QObject *context, 
 
 void ProductTags::allTags(QObject *context, CatalogCallback done)
 {
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("all-tags"), 0, context, std::move(done));
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("all-tags"), 0, context, std::move(done));
     call->sql([](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.allTags(ctx, std::move(cb)); },
         [call](const StoreResult &s) {
             if (!s.ok()) {
@@ -279,7 +281,7 @@ void ProductTags::onRepositoryTagsChanged(qint64 id, const QStringList &affected
     // setTags() above invalidates in its own trace; this is for other writers.
     if (m_ownWrites.value(id) > 0)
         return;
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("tags-changed"), id, nullptr, {});
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("tags-changed"), id, nullptr, {});
     call->note(QStringLiteral("tags of product %1 changed outside ProductTags").arg(id));
     const CacheKeys k = call->keys();
     QList<QByteArray> keys { k.tagsOf(id) };
@@ -294,7 +296,7 @@ void ProductTags::onRepositoryTagsChanged(qint64 id, const QStringList &affected
 void ProductTags::onProductRemoved(qint64 id)
 {
     ++m_epoch;
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("tags-forget"), id, nullptr, {});
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("tags-forget"), id, nullptr, {});
     const CacheKeys k = call->keys();
     if (!call->redisUp()) {
         // The tag sets keep the id until their TTL; readers skip ids without a row.
@@ -368,7 +370,7 @@ void ProductTags::onRedisConnected()
     ++m_epoch;
     const QList<QByteArray> keys(m_pending.cbegin(), m_pending.cend());
     m_pending.clear();
-    auto call = CatalogCall::begin(m_service, this, QStringLiteral("tags-deferred-invalidate"), 0, nullptr, {});
+    auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("tags-deferred-invalidate"), 0, nullptr, {});
     RedisCommand del { "DEL" };
     del += keys;
     call->redis(

@@ -30,6 +30,8 @@
 #include <QSet>
 
 class ProductService;
+class TracedRedis;
+class TracedStore;
 class CatalogCall;
 
 class ProductTags final : public QObject
@@ -77,6 +79,8 @@ private:
     void scanAndRemove(const std::shared_ptr<CatalogCall> &call, qint64 id, const QByteArray &cursor, int rounds);
 
     ProductService *m_service;
+    TracedRedis *m_redisCalls; ///< children: replies are dropped with this object
+    TracedStore *m_storeCalls;
     QSet<QByteArray> m_pending;
     QHash<qint64, int> m_ownWrites; ///< setTags() calls in flight per id (their callback invalidates)
     quint64 m_epoch = 0; ///< bumped by every invalidation; a fill from an older epoch is skipped

@@ -1,6 +1,6 @@
 // ViewStats: the read side of the view counters the service keeps.
 //
-// Every get records its view (batched, see CacheBackend::sendRecentView):
+// Every get records its view (batched, see ViewRecorder):
 // ZINCRBY on the "most viewed" sorted set and PFADD of the viewer's session
 // id on the product's HyperLogLog. This class reads them back: the top N
 // with ZREVRANGE ... WITHSCORES, then every product's PFCOUNT in one

@@ -17,6 +17,7 @@
 WriteBehindStrategy::WriteBehindStrategy(CacheBackend &backend, WriteBehindQueue &queue)
     : CacheStrategy(backend)
     , m_queue(queue)
+    , m_cache(backend, backend.dbLoader())
 { }
 
 void WriteBehindStrategy::whenAccepting(const OperationPtr &op, std::function<void()> next)
@@ -48,8 +49,7 @@ void WriteBehindStrategy::releaseResolving(qint64 id)
 void WriteBehindStrategy::get(const OperationPtr &op, qint64 id)
 {
     // The cache is authoritative for unflushed writes; SQLite fills misses.
-    m_backend.readThrough(
-        op, id, m_backend.dbLoader(), [this, op, id](const LoadResult &r) { m_backend.finishGet(op, id, r); });
+    m_cache.get(op, id, [this, op, id](const LoadResult &r) { m_backend.finishGet(op, id, r); });
 }
 
 void WriteBehindStrategy::list(const OperationPtr &op)
@@ -91,19 +91,14 @@ void WriteBehindStrategy::list(const OperationPtr &op)
                         byId[p.id] = p;
                     int overlaid = 0;
                     for (int i = 0; i < ids.size() && i < hashes.size(); ++i) {
-                        CacheEntry e;
-                        const auto pairs = hashes.at(i).toPairs();
-                        const Product p = CacheBackend::productFromHash(ids.at(i), pairs, &e);
-                        if (!e.dirty)
+                        const ProductHash h = ProductHash::decode(ids.at(i), hashes.at(i));
+                        if (!h.isDirty())
                             continue;
                         ++overlaid;
-                        bool absent = false;
-                        for (const auto &kv : pairs)
-                            absent = absent || kv.first == "absent";
-                        if (absent)
-                            byId.erase(p.id);
+                        if (h.isAbsent())
+                            byId.erase(h.product().id);
                         else
-                            byId[p.id] = p;
+                            byId[h.product().id] = h.product();
                     }
                     res.products.clear();
                     for (const auto &kv : byId)
@@ -115,7 +110,26 @@ void WriteBehindStrategy::list(const OperationPtr &op)
     });
 }
 
-void WriteBehindStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
+void WriteBehindStrategy::save(const OperationPtr &op, const ProductEdit &edit)
+{
+    switch (edit.kind) {
+    case ProductEdit::Kind::Create:
+        createNew(op, edit.name, edit.price);
+        return;
+    case ProductEdit::Kind::Update:
+        whenAccepting(op, [=, this] {
+            queueWrite(op, Write { edit.id, edit.name, edit.price, edit.expectedVersion, Mode::Update }, std::nullopt);
+        });
+        return;
+    case ProductEdit::Kind::Upsert:
+        whenAccepting(op, [=, this] {
+            queueWrite(op, Write { edit.id, edit.name, edit.price, 0, Mode::Upsert }, std::nullopt);
+        });
+        return;
+    }
+}
+
+void WriteBehindStrategy::createNew(const OperationPtr &op, const QString &name, qint64 price)
 {
     whenAccepting(op, [this, op, name, price] {
         m_backend.allocateId(op, [this, op, name, price](qint64 id) {
@@ -128,17 +142,6 @@ void WriteBehindStrategy::create(const OperationPtr &op, const QString &name, qi
             queueWrite(op, Write { id, name, price, 0, Mode::Create }, DbState { 0, false });
         });
     });
-}
-
-void WriteBehindStrategy::update(
-    const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
-{
-    whenAccepting(op, [=, this] { queueWrite(op, Write { id, name, price, expectedVersion, Mode::Update }, std::nullopt); });
-}
-
-void WriteBehindStrategy::upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
-{
-    whenAccepting(op, [=, this] { queueWrite(op, Write { id, name, price, 0, Mode::Upsert }, std::nullopt); });
 }
 
 void WriteBehindStrategy::remove(const OperationPtr &op, qint64 id)
@@ -167,28 +170,24 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
     // slip in between the version check and the HSET, and nothing on the
     // connection has to wait for it, unlike WATCH + MULTI (two round trips).
     const QList<QByteArray> keys { key, queue, k.processing(), k.queued(), k.versions(), k.nextId() };
-    const QList<QByteArray> args { QByteArray::number(w.id), QByteArray::number(w.expectedVersion),
-        db ? QByteArray::number(db->lastVersion) : QByteArray(), modes[int(w.mode)],
-        isDelete ? QByteArray() : w.name.toUtf8(), QByteArray::number(isDelete ? 0 : w.price),
-        Timestamp::formatUtc(updatedAt),
+    Product row;
+    row.id = w.id;
+    row.name = isDelete ? QString() : w.name;
+    row.price = isDelete ? 0 : w.price;
+    row.updatedAt = updatedAt;
+    const ProductHash::Encoded e = ProductHash::encode(row);
+    const QList<QByteArray> args { e.id, QByteArray::number(w.expectedVersion),
+        db ? QByteArray::number(db->lastVersion) : QByteArray(), modes[int(w.mode)], e.name, e.price, e.updatedAt,
         db ? (db->exists ? QByteArrayLiteral("1") : QByteArrayLiteral("0")) : QByteArray() };
 
-    QElapsedTimer clock;
-    clock.start();
-    ++m_backend.metrics().redisCommands;
-    CacheScripts::wbWrite().run(m_backend.redis(), keys, args, &m_backend,
-        [this, op, w, db, isDelete, updatedAt, clock](const RedisReply &r, bool reloaded) {
+    m_backend.tracedRedis().runScript(op, CacheScripts::wbWrite(), keys, args,
+        [this, op, w, db, isDelete, updatedAt](const RedisReply &r, qint64 us) {
             // The writes that waited behind this one go once it has its answer.
             const auto release = qScopeGuard([this, id = w.id, db] {
                 if (db)
                     releaseResolving(id);
             });
-            const qint64 us = clock.nsecsElapsed() / 1000;
             CacheBackend &b = m_backend;
-            if (reloaded) {
-                ++b.metrics().redisCommands;
-                op->step(TraceSystem::Redis, QStringLiteral("SCRIPT LOAD (wb-write) after NOSCRIPT"), TraceOutcome::Ok);
-            }
             const QString product = QString::fromUtf8(b.keys().product(w.id));
             const QString head = QStringLiteral("EVALSHA wb-write ") + product;
             const qint64 code = r.size() == 4 ? r.at(0).toInteger() : -99;

@@ -13,14 +13,9 @@ void WriteThroughStrategy::get(const OperationPtr &op, qint64 id)
     m_cache.get(op, id, [this, op, id](const LoadResult &r) { m_backend.finishGet(op, id, r); });
 }
 
-void WriteThroughStrategy::list(const OperationPtr &op)
-{
-    m_backend.dbList(op, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
-}
-
 namespace {
-// After the commit: set the cache. If Redis is down (or the set fails), the
-// old cached copy would lie, so it is invalidated later instead.
+// 1. Commit; 2. set the cache; 3. answer. If Redis is down (or the set
+// fails), the old cached copy would lie, so it is invalidated instead.
 void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const OperationPtr &op, const QString &what,
     const CacheBackend::WriteCall &call)
 {
@@ -49,27 +44,14 @@ void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const Operati
 }
 } // namespace
 
-void WriteThroughStrategy::create(const OperationPtr &op, const QString &name, qint64 price)
+void WriteThroughStrategy::save(const OperationPtr &op, const ProductEdit &edit)
 {
-    m_backend.newProductCall(op, name, price, [this, op](const CacheBackend::WriteCall &call) {
-        commitThenSet(m_backend, m_cache, op, QStringLiteral("INSERT product"), call);
+    m_backend.prepareWrite(op, edit, [this, op](const QString &what, const CacheBackend::WriteCall &call) {
+        commitThenSet(m_backend, m_cache, op, what, call);
     });
-}
-
-void WriteThroughStrategy::upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
-{
-    commitThenSet(
-        m_backend, m_cache, op, QStringLiteral("UPSERT product %1").arg(id), CacheBackend::upsertCall(id, name, price));
-}
-
-void WriteThroughStrategy::update(
-    const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
-{
-    commitThenSet(m_backend, m_cache, op, QStringLiteral("UPDATE product %1").arg(id),
-        CacheBackend::updateCall(id, name, price, expectedVersion));
 }
 
 void WriteThroughStrategy::remove(const OperationPtr &op, qint64 id)
 {
-    m_backend.writeThenInvalidate(op, QStringLiteral("DELETE product %1").arg(id), CacheBackend::removeCall(id), true);
+    deleteThenInvalidate(op, id);
 }

@@ -206,22 +206,18 @@ void WriteBehindQueue::runFlush()
                     QList<qint64> deleteVersions;
                     QList<QPair<qint64, qint64>> flushedVersions; // id, version
                     for (int i = 0; i < ids.size() && i < hashes.size(); ++i) {
-                        const auto pairs = hashes.at(i).toPairs();
-                        if (pairs.isEmpty()) {
+                        const ProductHash h = ProductHash::decode(ids.at(i), hashes.at(i));
+                        if (h.isEmpty()) {
                             op->note(QStringLiteral("%1 vanished before it was flushed (evicted or deleted by hand): "
                                                     "that write is lost")
                                          .arg(QString::fromUtf8(keys.product(ids.at(i)))),
                                 TraceOutcome::Error);
                             continue;
                         }
-                        CacheEntry e;
-                        const Product p = CacheBackend::productFromHash(ids.at(i), pairs, &e);
-                        if (!e.dirty)
+                        const Product &p = h.product();
+                        if (!h.isDirty())
                             continue; // an earlier batch already wrote this state
-                        bool absent = false;
-                        for (const auto &kv : pairs)
-                            absent = absent || kv.first == "absent";
-                        if (absent) {
+                        if (h.isAbsent()) {
                             deletes << p.id;
                             deleteVersions << p.version;
                         } else

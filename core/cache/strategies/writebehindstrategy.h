@@ -1,5 +1,11 @@
-// WriteBehindStrategy: writes go to Redis and a reliable queue; the
-// WriteBehindQueue worker writes SQLite later.
+// WriteBehindStrategy (write-back): writes go to the cache and a queue; a
+// worker writes the database later.
+//
+// Write: 1. set the hash (no TTL, marked dirty) and 2. enqueue its id, in
+//        one atomic script, then answer; 3. the WriteBehindQueue worker
+//        moves batches of queued ids to SQLite.
+// Read:  the cache holds the newest data, so reads go through it (a
+//        ReadThroughCache, SQLite filling misses).
 //
 // An update or delete is one Lua script (CacheScripts::wbWrite): it checks
 // the version Redis holds (compare-and-set against expectedVersion), HSETs
@@ -10,6 +16,7 @@
 #pragma once
 
 #include "cachestrategy.h"
+#include "readthroughcache.h"
 
 #include <functional>
 #include <optional>
@@ -26,12 +33,11 @@ public:
     StrategyKind kind() const override { return StrategyKind::WriteBehind; }
     void get(const OperationPtr &op, qint64 id) override;
     void list(const OperationPtr &op) override;
-    void create(const OperationPtr &op, const QString &name, qint64 price) override;
-    void update(const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion) override;
-    void upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price) override;
+    void save(const OperationPtr &op, const ProductEdit &edit) override;
     void remove(const OperationPtr &op, qint64 id) override;
 
 private:
+    void createNew(const OperationPtr &op, const QString &name, qint64 price);
     enum class Mode { Update, Delete, Create, Upsert };
     struct Write
     {
@@ -65,4 +71,5 @@ private:
     void releaseResolving(qint64 id);
 
     WriteBehindQueue &m_queue;
+    ReadThroughCache m_cache;
 };
