@@ -38,13 +38,13 @@ TraceOutcome overallOutcome(const Operation &op, const ServiceResult &r)
 {
     switch (r.status) {
     case ServiceStatus::Ok:
-        if (op.trace.operation == QLatin1String("get")) {
+        if (op.what() == OperationKind::Get) {
             if (r.fromCache)
                 return TraceOutcome::Hit;
             return op.kind() == StrategyKind::None ? TraceOutcome::Ok : TraceOutcome::Miss;
         }
         if (op.trace.hasStep(TraceOutcome::Queue) && op.kind() == StrategyKind::WriteBehind
-            && op.trace.operation != QLatin1String("flush"))
+            && op.what() != OperationKind::Flush)
             return TraceOutcome::Queue;
         return TraceOutcome::Ok;
     case ServiceStatus::NotFound:
@@ -79,9 +79,13 @@ ProductService::ProductService(RedisClient *redis, ProductRepository *repository
 
     m_backend = std::make_unique<CacheBackend>(redis, repository);
     m_backend->setSettings(m_settings);
+    // CacheBackend and the write-behind worker still start their background
+    // operations by name ("flush", "recover", "change-log-replay",
+    // "deferred-invalidate"): this is where such a name becomes its kind.
     m_backend->beginBackground = [this](const QString &name, qint64 productId) {
-        const bool wb = name == QLatin1String("flush") || name == QLatin1String("recover");
-        return beginWith(wb ? StrategyKind::WriteBehind : m_strategy, name, productId, nullptr, {});
+        const OperationKind what = operationKindFromName(name);
+        const bool wb = what == OperationKind::Flush || what == OperationKind::Recover;
+        return beginWith(wb ? StrategyKind::WriteBehind : m_strategy, what, productId, nullptr, {});
     };
     m_backend->drainFirst = [this](const OperationPtr &op, std::function<void()> next) {
         drainThen(op, std::move(next));
@@ -138,13 +142,13 @@ CacheStrategy *ProductService::strategyObject(StrategyKind kind) const
 }
 
 std::shared_ptr<Operation> ProductService::begin(
-    const QString &operation, qint64 productId, QObject *context, ServiceCallback done)
+    OperationKind operation, qint64 productId, QObject *context, ServiceCallback done)
 {
     return beginWith(m_strategy, operation, productId, context, std::move(done));
 }
 
 std::shared_ptr<Operation> ProductService::beginWith(
-    StrategyKind strategy, const QString &operation, qint64 productId, QObject *context, ServiceCallback done)
+    StrategyKind strategy, OperationKind operation, qint64 productId, QObject *context, ServiceCallback done)
 {
     auto op = std::make_shared<Operation>(m_nextOperationId++, operation, strategy, productId);
     op->strategy = strategyObject(strategy);
@@ -156,7 +160,7 @@ std::shared_ptr<Operation> ProductService::beginWith(
 }
 
 std::shared_ptr<Operation> ProductService::beginChild(
-    const std::shared_ptr<Operation> &parent, const QString &operation, std::function<void(ServiceResult)> then)
+    const std::shared_ptr<Operation> &parent, OperationKind operation, std::function<void(ServiceResult)> then)
 {
     // A step of a larger call run through the ordinary strategy code: its
     // trace steps are folded into the parent's trace and its result goes to
@@ -185,26 +189,33 @@ void ProductService::finish(Operation &op, ServiceResult result)
         m_metricsTimer.start();
 
     if (result.ok()) {
-        const QString &name = t.operation;
         ProductWrite w;
-        w.operation = name;
+        w.operation = t.operation;
         w.strategy = op.kind();
         w.queued = op.kind() == StrategyKind::WriteBehind;
-        if (name == QLatin1String("delete")) {
+        switch (op.what()) {
+        case OperationKind::Delete:
             m_backend->forgetViews(t.productId);
             emit productRemoved(t.productId);
             w.kind = ProductWrite::Kind::Deleted;
             w.id = t.productId;
             emit productWritten(w);
-        } else if ((name == QLatin1String("create") || name == QLatin1String("update")
-                       || name == QLatin1String("update-tx") || name == QLatin1String("upsert")
-                       || name == QLatin1String("adjust-price"))
-            && result.product) {
+            break;
+        case OperationKind::Create:
+        case OperationKind::Update:
+        case OperationKind::UpdateTx:
+        case OperationKind::Upsert:
+        case OperationKind::AdjustPrice:
+            if (!result.product)
+                break;
             emit productChanged(result.product->id);
-            w.kind = name == QLatin1String("create") ? ProductWrite::Kind::Created : ProductWrite::Kind::Updated;
+            w.kind = op.what() == OperationKind::Create ? ProductWrite::Kind::Created : ProductWrite::Kind::Updated;
             w.id = result.product->id;
             w.version = result.product->version;
             emit productWritten(w);
+            break;
+        default:
+            break;
         }
     }
 
@@ -364,7 +375,7 @@ void ProductService::get(qint64 id, QObject *context, ServiceCallback done)
 void ProductService::get(qint64 id, const QByteArray &viewer, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("get"), id, context, std::move(done));
+    auto op = begin(OperationKind::Get, id, context, std::move(done));
     op->viewer = viewer.isEmpty() ? m_viewerId : viewer;
     if (const auto errors = ProductValidator::validateId(id); !errors.isEmpty())
         return rejectInvalid(op, errors);
@@ -374,7 +385,7 @@ void ProductService::get(qint64 id, const QByteArray &viewer, QObject *context, 
 void ProductService::list(QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("list"), 0, context, std::move(done));
+    auto op = begin(OperationKind::List, 0, context, std::move(done));
     op->strategy->list(op);
 }
 
@@ -389,7 +400,7 @@ void ProductService::save(const Product &product, QObject *context, ServiceCallb
 void ProductService::create(const QString &name, qint64 price, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("create"), 0, context, std::move(done));
+    auto op = begin(OperationKind::Create, 0, context, std::move(done));
     QString clean = name;
     if (const auto errors = ProductValidator::validate(0, clean, price, false); !errors.isEmpty())
         return rejectInvalid(op, errors);
@@ -399,7 +410,7 @@ void ProductService::create(const QString &name, qint64 price, QObject *context,
 void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("upsert"), id, context, std::move(done));
+    auto op = begin(OperationKind::Upsert, id, context, std::move(done));
     QString clean = name;
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
@@ -446,7 +457,7 @@ void ProductService::update(
     qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("update"), id, context, std::move(done));
+    auto op = begin(OperationKind::Update, id, context, std::move(done));
     QString clean = name;
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
@@ -459,7 +470,7 @@ void ProductService::updateInTransaction(
     qint64 id, const QString &name, qint64 price, qint64 expectedVersion, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("update-tx"), id, context, std::move(done));
+    auto op = begin(OperationKind::UpdateTx, id, context, std::move(done));
     QString clean = name;
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
@@ -566,7 +577,7 @@ void ProductService::updateInTransactionNow(
 void ProductService::remove(qint64 id, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("delete"), id, context, std::move(done));
+    auto op = begin(OperationKind::Delete, id, context, std::move(done));
     if (const auto errors = ProductValidator::validateId(id); !errors.isEmpty())
         return rejectInvalid(op, errors);
     afterPendingWrites(op, [op, id] { op->strategy->remove(op, id); });
@@ -575,7 +586,7 @@ void ProductService::remove(qint64 id, QObject *context, ServiceCallback done)
 void ProductService::adjustPrice(qint64 id, qint64 delta, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("adjust-price"), id, context, std::move(done));
+    auto op = begin(OperationKind::AdjustPrice, id, context, std::move(done));
     QList<FieldError> errors = ProductValidator::validateId(id);
     if (delta == 0)
         errors.append({ QStringLiteral("delta"), QStringLiteral("Adjust the price by a non-zero amount.") });
@@ -588,7 +599,7 @@ void ProductService::adjustAttempt(const std::shared_ptr<Operation> &op, qint64 
 {
     // Optimistic concurrency: read, compute, write only if the version is
     // still the one read; when someone else wrote in between, read again.
-    auto read = beginChild(op, QStringLiteral("get"), [this, op, id, delta, attempt](ServiceResult r) {
+    auto read = beginChild(op, OperationKind::Get, [this, op, id, delta, attempt](ServiceResult r) {
         if (!r.ok() || !r.product) {
             op->finish(std::move(r));
             return;
@@ -610,7 +621,7 @@ void ProductService::adjustAttempt(const std::shared_ptr<Operation> &op, qint64 
                      .arg(current.price)
                      .arg(price));
         auto write = beginChild(
-            op, QStringLiteral("update-tx"), [this, op, id, delta, attempt, current](ServiceResult w) {
+            op, OperationKind::UpdateTx, [this, op, id, delta, attempt, current](ServiceResult w) {
                 if (w.status == ServiceStatus::Conflict && attempt < MaxAdjustAttempts) {
                     op->step(TraceSystem::App,
                         QStringLiteral("version %1 is stale: another write came first; retrying").arg(current.version),
@@ -645,7 +656,7 @@ void ProductService::adjustAttempt(const std::shared_ptr<Operation> &op, qint64 
 void ProductService::invalidate(qint64 id, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("invalidate"), id, context, std::move(done));
+    auto op = begin(OperationKind::Invalidate, id, context, std::move(done));
     if (const auto errors = ProductValidator::validateId(id); !errors.isEmpty())
         return rejectInvalid(op, errors);
     m_backend->invalidateAfterWrite(op, id, 0, [op](qint64 removed) {
@@ -733,7 +744,7 @@ void ProductService::dropKeys(
 void ProductService::invalidatePattern(const QString &pattern, QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("invalidate-pattern"), 0, context, std::move(done));
+    auto op = begin(OperationKind::InvalidatePattern, 0, context, std::move(done));
     if (pattern.trimmed().isEmpty())
         return rejectInvalid(
             op, { { QStringLiteral("pattern"), QStringLiteral("Give a key pattern such as product:1*.") } });
@@ -764,7 +775,7 @@ void ProductService::invalidatePattern(const QString &pattern, QObject *context,
 void ProductService::invalidateAll(QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("invalidate-all"), 0, context, std::move(done));
+    auto op = begin(OperationKind::InvalidateAll, 0, context, std::move(done));
     if (!m_backend->cacheUp()) {
         op->note(QStringLiteral("cache unavailable"), TraceOutcome::Unavailable);
         op->fail(ServiceStatus::Unavailable, QStringLiteral("Redis is unreachable; nothing was invalidated."));
@@ -787,7 +798,7 @@ void ProductService::invalidateAll(QObject *context, ServiceCallback done)
 void ProductService::recentProducts(QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("recent"), 0, context, std::move(done));
+    auto op = begin(OperationKind::Recent, 0, context, std::move(done));
     m_backend->flushViews();
     if (op->kind() == StrategyKind::None || !m_backend->cacheUp()) {
         op->note(op->kind() == StrategyKind::None ? QStringLiteral("strategy none: the recent list lives in Redis")
@@ -864,7 +875,7 @@ void ProductService::recentProducts(QObject *context, ServiceCallback done)
 void ProductService::warmUp(QObject *context, ServiceCallback done)
 {
     CallScope scope(m_inCall);
-    auto op = begin(QStringLiteral("warm-up"), 0, context, std::move(done));
+    auto op = begin(OperationKind::WarmUp, 0, context, std::move(done));
     if (op->kind() == StrategyKind::None || !m_backend->cacheUp()) {
         op->note(QStringLiteral("nothing to warm: %1")
                      .arg(op->kind() == StrategyKind::None ? QStringLiteral("strategy none")
@@ -983,7 +994,7 @@ void ProductService::applyEvictionSettings(const EvictionSettings &settings, QOb
 {
     CallScope scope(m_inCall);
     auto holder = std::make_shared<EvictionSettings>(settings);
-    auto op = begin(QStringLiteral("eviction"), 0, context, [holder, done = std::move(done)](const ServiceResult &r) {
+    auto op = begin(OperationKind::Eviction, 0, context, [holder, done = std::move(done)](const ServiceResult &r) {
         if (done)
             done(*holder, r);
     });
@@ -1034,7 +1045,7 @@ void ProductService::readEvictionSettings(QObject *context, EvictionCallback don
 {
     CallScope scope(m_inCall);
     auto holder = std::make_shared<EvictionSettings>();
-    auto op = begin(QStringLiteral("eviction"), 0, context, [holder, done = std::move(done)](const ServiceResult &r) {
+    auto op = begin(OperationKind::Eviction, 0, context, [holder, done = std::move(done)](const ServiceResult &r) {
         if (done)
             done(*holder, r);
     });
@@ -1084,7 +1095,7 @@ void ProductService::onStoreChanged(const QList<ProductChange> &changes)
     // the cached copies, with a guard so a reader that loaded the old row
     // just before cannot put it back.
     auto op = beginWith(
-        m_strategy, QStringLiteral("change-feed"), external.size() == 1 ? external.first().id : 0, nullptr, {});
+        m_strategy, OperationKind::ChangeFeed, external.size() == 1 ? external.first().id : 0, nullptr, {});
     // The invalidations below hold the change-log mark back until they are
     // confirmed (or remembered for a reconnect).
     m_backend->holdWriteTicket(op);
@@ -1140,7 +1151,7 @@ void ProductService::remoteInvalidate(const QString &origin, const QString &via,
     const QList<qint64> &versions, bool all, ServiceCallback done)
 {
     auto op = beginWith(
-        m_strategy, QStringLiteral("remote-invalidate"), ids.size() == 1 ? ids.first() : 0, nullptr, std::move(done));
+        m_strategy, OperationKind::RemoteInvalidate, ids.size() == 1 ? ids.first() : 0, nullptr, std::move(done));
     op->note(QStringLiteral("message from instance %1 on %2").arg(origin.left(8), via));
     if (!m_backend->cacheUp()) {
         op->fail(ServiceStatus::Unavailable, QStringLiteral("Redis is unreachable."));

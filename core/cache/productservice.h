@@ -21,6 +21,7 @@
 #include "cachemetrics.h"
 #include "cachesettings.h"
 #include "evictionsettings.h"
+#include "operationkind.h"
 #include "operationtrace.h"
 #include "productwrite.h"
 #include "serviceresult.h"
@@ -212,9 +213,9 @@ signals:
 private:
     friend class Operation;
     std::shared_ptr<Operation> begin(
-        const QString &operation, qint64 productId, QObject *context, ServiceCallback done);
+        OperationKind operation, qint64 productId, QObject *context, ServiceCallback done);
     std::shared_ptr<Operation> beginWith(
-        StrategyKind strategy, const QString &operation, qint64 productId, QObject *context, ServiceCallback done);
+        StrategyKind strategy, OperationKind operation, qint64 productId, QObject *context, ServiceCallback done);
     void finish(Operation &op, ServiceResult result);
     CacheStrategy *strategyObject(StrategyKind kind) const;
     void onRedisConnected();
@@ -232,7 +233,7 @@ private:
     void afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next);
     void drainThen(const std::shared_ptr<Operation> &op, std::function<void()> next);
     std::shared_ptr<Operation> beginChild(
-        const std::shared_ptr<Operation> &parent, const QString &operation, std::function<void(ServiceResult)> then);
+        const std::shared_ptr<Operation> &parent, OperationKind operation, std::function<void(ServiceResult)> then);
     void adjustAttempt(const std::shared_ptr<Operation> &op, qint64 id, qint64 delta, int attempt);
     static constexpr int MaxAdjustAttempts = 17; ///< the first try and 16 retries
     void updateInTransactionNow(
