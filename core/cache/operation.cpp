@@ -1,7 +1,19 @@
 // Operation: trace bookkeeping of one call in flight.
 #include "operation.h"
 
+Operation::Operation(quint64 id, OperationKind what, StrategyKind strategy, qint64 productId)
+    : m_what(what)
+{
+    start(id, operationName(what), strategy, productId);
+}
+
 Operation::Operation(quint64 id, const QString &name, StrategyKind strategy, qint64 productId)
+    : m_what(operationKindFromName(name))
+{
+    start(id, name, strategy, productId);
+}
+
+void Operation::start(quint64 id, const QString &name, StrategyKind strategy, qint64 productId)
 {
     trace.id = id;
     trace.operation = name;

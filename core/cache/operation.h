@@ -7,6 +7,7 @@
 // which records metrics, emits traceRecorded() and calls back (once).
 #pragma once
 
+#include "operationkind.h"
 #include "operationtrace.h"
 #include "serviceresult.h"
 
@@ -22,6 +23,9 @@ class Operation final
 public:
     using Finisher = std::function<void(Operation &, ServiceResult)>;
 
+    Operation(quint64 id, OperationKind what, StrategyKind strategy, qint64 productId);
+    /// For operations started by name (core/catalog, CacheBackend): the
+    /// name is kept as given and mapped to its kind (Other when unknown).
     Operation(quint64 id, const QString &name, StrategyKind strategy, qint64 productId);
 
     OperationTrace trace;
@@ -40,7 +44,10 @@ public:
     /// mark cannot pass a write whose cache step has not finished.
     std::shared_ptr<void> hold;
 
+    /// The strategy the call started with.
     StrategyKind kind() const { return trace.strategy; }
+    /// What the call is (trace.operation is its display name).
+    OperationKind what() const { return m_what; }
     bool isFinished() const { return m_finished; }
     qint64 elapsedMicros() const { return m_clock.nsecsElapsed() / 1000; }
 
@@ -53,7 +60,10 @@ public:
     void fail(ServiceStatus status, const QString &error);
 
 private:
+    void start(quint64 id, const QString &name, StrategyKind strategy, qint64 productId);
+
     QElapsedTimer m_clock;
+    OperationKind m_what = OperationKind::Other;
     bool m_finished = false;
 };
 

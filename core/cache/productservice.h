@@ -3,10 +3,15 @@
 //
 // It is the "document": a QObject that owns the caching strategies, the
 // write-behind worker, the invalidation channel and the metrics; views
-// observe its signals and send it commands. Every call returns at once; its
-// callback runs later on the service's thread, exactly once (never inside
-// the call itself), unless the context object was destroyed first. Nothing
-// here blocks or spins a nested event loop.
+// observe its signals and send it commands. The service itself starts each
+// call, hands it to a strategy or to one of the features in
+// core/cache/features/ (invalidation, eviction settings, recent list,
+// warm-up, price adjustment, the WATCHed update) and finishes it.
+//
+// Every call returns at once; its callback runs later on the service's
+// thread, exactly once (never inside the call itself), unless the context
+// object was destroyed first. Nothing here blocks or spins a nested event
+// loop.
 //
 // Strategy switching: each call remembers the strategy it started with and
 // finishes under it; the write-behind queue keeps draining whatever the
@@ -21,6 +26,8 @@
 #include "cachemetrics.h"
 #include "cachesettings.h"
 #include "evictionsettings.h"
+#include "operationkind.h"
+#include "operationstarter.h"
 #include "operationtrace.h"
 #include "productwrite.h"
 #include "serviceresult.h"
@@ -33,13 +40,19 @@
 #include <QTimer>
 
 class CacheBackend;
+class CacheInvalidator;
 class CacheStrategy;
+class CacheWarmer;
+class EvictionConfig;
 class InvalidationBus;
 class Operation;
+class PendingWriteBarrier;
+class PriceAdjuster;
 class ProductRepository;
+class RecentProducts;
 class RedisClient;
+class WatchedUpdate;
 class WriteBehindQueue;
-struct ProductChange;
 
 using ServiceCallback = std::function<void(const ServiceResult &)>;
 using EvictionCallback = std::function<void(const EvictionSettings &, const ServiceResult &)>;
@@ -50,7 +63,7 @@ using EvictionCallback = std::function<void(const EvictionSettings &, const Serv
 /// Redis error). It may add its own trace steps to the operation.
 using ExistenceCheck = std::function<void(const std::shared_ptr<Operation> &op, qint64 id, std::function<void(bool mayExist)> then)>;
 
-class ProductService final : public QObject
+class ProductService final : public QObject, private OperationStarter
 {
     Q_OBJECT
 
@@ -212,32 +225,17 @@ signals:
 private:
     friend class Operation;
     std::shared_ptr<Operation> begin(
-        const QString &operation, qint64 productId, QObject *context, ServiceCallback done);
+        OperationKind operation, qint64 productId, QObject *context, ServiceCallback done);
     std::shared_ptr<Operation> beginWith(
-        StrategyKind strategy, const QString &operation, qint64 productId, QObject *context, ServiceCallback done);
+        StrategyKind strategy, OperationKind operation, qint64 productId, QObject *context, ServiceCallback done);
+    // OperationStarter, for the features:
+    OperationPtr beginBackground(OperationKind operation, qint64 productId, ServiceCallback done) override;
+    OperationPtr beginChild(
+        const OperationPtr &parent, OperationKind operation, std::function<void(ServiceResult)> then) override;
     void finish(Operation &op, ServiceResult result);
     CacheStrategy *strategyObject(StrategyKind kind) const;
     void onRedisConnected();
     void onRedisDisconnected();
-    void onStoreChanged(const QList<ProductChange> &changes);
-    void onRemoteInvalidation(const QString &origin, const QList<qint64> &ids, const QList<qint64> &versions, bool all);
-    void remoteInvalidate(const QString &origin, const QString &via, const QList<qint64> &ids,
-        const QList<qint64> &versions, bool all, ServiceCallback done);
-    void scanKeys(const std::shared_ptr<Operation> &op, QList<QByteArray> patterns, QList<QByteArray> found,
-        QByteArray cursor, std::function<void(const QList<QByteArray> &)> then);
-    void dropKeys(const std::shared_ptr<Operation> &op, const QList<QByteArray> &keys,
-        std::function<void(qint64 removed, qint64 kept)> then);
-    /// Runs next() once queued write-behind items reached SQLite (at once
-    /// under write-behind itself, or when nothing is queued).
-    void afterPendingWrites(const std::shared_ptr<Operation> &op, std::function<void()> next);
-    void drainThen(const std::shared_ptr<Operation> &op, std::function<void()> next);
-    std::shared_ptr<Operation> beginChild(
-        const std::shared_ptr<Operation> &parent, const QString &operation, std::function<void(ServiceResult)> then);
-    void adjustAttempt(const std::shared_ptr<Operation> &op, qint64 id, qint64 delta, int attempt);
-    static constexpr int MaxAdjustAttempts = 17; ///< the first try and 16 retries
-    void updateInTransactionNow(
-        const std::shared_ptr<Operation> &op, qint64 id, const QString &clean, qint64 price, qint64 expectedVersion);
-    void rejectInvalid(const std::shared_ptr<Operation> &op, const QList<FieldError> &errors);
     void setCacheAvailable(bool available);
 
     RedisClient *m_redis = nullptr;
@@ -250,6 +248,14 @@ private:
     std::vector<std::unique_ptr<CacheStrategy>> m_strategies;
     std::unique_ptr<WriteBehindQueue> m_queue;
     std::unique_ptr<InvalidationBus> m_bus;
+    // The features, each in core/cache/features/:
+    std::unique_ptr<PendingWriteBarrier> m_barrier;
+    std::unique_ptr<CacheInvalidator> m_invalidator;
+    std::unique_ptr<EvictionConfig> m_eviction;
+    std::unique_ptr<RecentProducts> m_recent;
+    std::unique_ptr<CacheWarmer> m_warmer;
+    std::unique_ptr<WatchedUpdate> m_watchedUpdate;
+    std::unique_ptr<PriceAdjuster> m_priceAdjuster;
     bool m_cacheAvailable = false;
     quint64 m_nextOperationId = 1;
     int m_inCall = 0; ///< >0 while a public call runs: results are then delivered later

@@ -1,0 +1,104 @@
+// WatchedUpdate: SQLite first, then the cache hash in one WATCHed MULTI.
+#include "watchedupdate.h"
+
+#include "cachebackend.h"
+#include "cachestrategy.h"
+
+WatchedUpdate::WatchedUpdate(CacheBackend &backend)
+    : m_backend(backend)
+{ }
+
+void WatchedUpdate::run(const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
+{
+    if (op->kind() == StrategyKind::None || op->kind() == StrategyKind::WriteBehind) {
+        op->note(op->kind() == StrategyKind::None
+                ? QStringLiteral("strategy none: SQLite only")
+                : QStringLiteral("write-behind: the queued write is the transaction"));
+        op->strategy->update(op, id, name, price, std::max<qint64>(0, expectedVersion));
+        return;
+    }
+    // SQLite first, and checked: the article wrote Redis first and ignored
+    // the SQL error, leaving cache and database disagreeing (bug 2).
+    m_backend.writeSql(op, QStringLiteral("UPDATE product %1").arg(id),
+        CacheBackend::updateCall(id, name, price, std::max<qint64>(0, expectedVersion)), false,
+        [this, op](const StoreResult &r) {
+            ServiceResult res = CacheBackend::fromStore(r);
+            if (!r.ok() || !r.product) {
+                op->finish(res);
+                return;
+            }
+            updateCache(op, *r.product, res);
+        });
+}
+
+void WatchedUpdate::updateCache(const OperationPtr &op, const Product &p, const ServiceResult &res)
+{
+    CacheBackend &b = m_backend;
+    if (!b.cacheUp()) {
+        b.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+        return;
+    }
+    const QByteArray key = b.keys().product(p.id);
+    const QByteArray guard = b.keys().guard(p.id);
+    const qint64 ttl = b.ttlMs();
+    auto refused = std::make_shared<QString>();
+    auto build = [p, key, ttl, refused](const QList<RedisReply> &reads) -> QList<RedisCommand> {
+        const RedisReply &h = reads.value(0);
+        const RedisReply &g = reads.value(1);
+        if (h.size() > 1 && !h.at(1).isNil()) {
+            *refused = QStringLiteral("the hash holds an unflushed write-behind value");
+            return {};
+        }
+        if (h.size() > 0 && !h.at(0).isNil() && h.at(0).toInteger() > p.version) {
+            *refused = QStringLiteral("the hash holds newer version %1").arg(h.at(0).toInteger());
+            return {};
+        }
+        if (!g.isNil() && g.toInteger() > p.version) {
+            *refused = QStringLiteral("a newer change (guard %1) was recorded").arg(g.toInteger());
+            return {};
+        }
+        // HSET and PEXPIRE inside one MULTI: no crash can leave a
+        // hash without its TTL (article bug 1).
+        return { { QByteArrayLiteral("HSET"), key, QByteArrayLiteral("id"), QByteArray::number(p.id),
+                     QByteArrayLiteral("name"), p.name.toUtf8(), QByteArrayLiteral("price"),
+                     QByteArray::number(p.price), QByteArrayLiteral("version"), QByteArray::number(p.version),
+                     QByteArrayLiteral("updated_at"), p.updatedAt.toUTC().toString(Qt::ISODateWithMs).toLatin1() },
+            { QByteArrayLiteral("HDEL"), key, QByteArrayLiteral("absent"), QByteArrayLiteral("delta"),
+                QByteArrayLiteral("expires_at") },
+            { QByteArrayLiteral("PEXPIRE"), key, QByteArray::number(ttl) } };
+    };
+    QElapsedTimer clock;
+    clock.start();
+    b.metrics().redisCommands += 3;
+    b.redis()->watchTransaction({ key, guard },
+        { { QByteArrayLiteral("HMGET"), key, QByteArrayLiteral("version"), QByteArrayLiteral("dirty") },
+            { QByteArrayLiteral("GET"), guard } },
+        build, 3, &b, [this, op, p, res, key, ttl, refused, clock](const RedisReply &exec, int attempts) {
+            CacheBackend &b = m_backend;
+            const qint64 us = clock.nsecsElapsed() / 1000;
+            const QString text = QStringLiteral(
+                "WATCH %1 | HMGET version dirty | GET guard | MULTI HSET %1 ... | PEXPIRE %1 %2 | EXEC")
+                                     .arg(QString::fromUtf8(key))
+                                     .arg(ttl);
+            if (exec.isArray()) {
+                b.metrics().redisCommands += 5;
+                ++b.metrics().fills;
+                op->step(TraceSystem::Redis, text, TraceOutcome::Fill, us,
+                    attempts > 1 ? QStringLiteral("%1 attempts").arg(attempts) : QString());
+                if (b.publish)
+                    b.publish({ p.id }, { p.version }, false);
+                op->finish(res);
+                return;
+            }
+            if (!refused->isEmpty()) {
+                ++b.metrics().staleSkips;
+                op->step(TraceSystem::Redis, text, TraceOutcome::StaleSkip, us, *refused);
+                op->finish(res);
+                return;
+            }
+            // Lost every WATCH race or Redis failed: the safe fallback is to invalidate.
+            op->step(TraceSystem::Redis, text, exec.isError() ? TraceOutcome::Error : TraceOutcome::Conflict, us,
+                exec.isError() ? exec.errorMessage() : QStringLiteral("WATCH lost %1 times").arg(attempts));
+            b.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+        });
+}
