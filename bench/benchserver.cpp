@@ -1,13 +1,12 @@
 // BenchServer: a private redis-server per scenario, or an external one.
 #include "benchserver.h"
 
+#include "freeport.h"
 #include "rawredis.h"
+#include "redisserverbinary.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
-#include <QFileInfo>
-#include <QStandardPaths>
-#include <QTcpServer>
 #include <QThread>
 
 BenchServer::~BenchServer()
@@ -15,35 +14,10 @@ BenchServer::~BenchServer()
     stop();
 }
 
-QString BenchServer::findServerBinary()
-{
-    const QString env = qEnvironmentVariable("CACHELAB_REDIS_SERVER");
-    if (!env.isEmpty() && QFileInfo(env).isExecutable())
-        return env;
-    QString found = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
-    if (found.isEmpty()) {
-        found = QStandardPaths::findExecutable(QStringLiteral("redis-server"),
-            { QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/bin") });
-    }
-    return found;
-}
-
-quint16 BenchServer::freePort()
-{
-    // Bind port 0, read the port the kernel chose, release it. A race with
-    // another process is possible but rare; startChild() retries once.
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
-}
-
 bool BenchServer::startChild(const QStringList &extraArgs, QString *error)
 {
     stop();
-    const QString binary = findServerBinary();
+    const QString binary = redisServerBinary();
     if (binary.isEmpty()) {
         *error = QStringLiteral("redis-server not found (install redis-server or set CACHELAB_REDIS_SERVER)");
         return false;
@@ -53,8 +27,10 @@ bool BenchServer::startChild(const QStringList &extraArgs, QString *error)
         *error = QStringLiteral("cannot create a temporary directory: %1").arg(m_dir->errorString());
         return false;
     }
+    // A port taken by someone else before the child binds makes it exit;
+    // the next attempt asks for another port.
     for (int attempt = 0; attempt < 3; ++attempt) {
-        const quint16 port = freePort();
+        const quint16 port = freeLoopbackPort();
         QStringList args { QStringLiteral("--port"), QString::number(port), QStringLiteral("--bind"),
             QStringLiteral("127.0.0.1"), QStringLiteral("--dir"), m_dir->path(), QStringLiteral("--logfile"), logPath(),
             QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"), QStringLiteral("no"),

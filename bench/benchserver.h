@@ -42,9 +42,6 @@ public:
     /// Drops every key in the selected database (FLUSHDB).
     bool flush(QString *error);
 
-    static QString findServerBinary();
-    static quint16 freePort();
-
 private:
     bool readVersion(QString *error);
 

@@ -5,13 +5,13 @@
 // config -> QProcess::start -> PING probe every 50 ms -> ready().
 #include "embeddedredis.h"
 
+#include "freeport.h"
+#include "redisserverbinary.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QRandomGenerator>
-#include <QStandardPaths>
-#include <QTcpServer>
 #include <QTcpSocket>
 
 #include <csignal>
@@ -29,14 +29,6 @@ QString randomSecret()
     QByteArray bytes(32, Qt::Uninitialized);
     QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
     return QString::fromLatin1(bytes.toHex());
-}
-
-quint16 pickFreePort()
-{
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return server.serverPort();
 }
 
 bool processLooksLikeRedis(qint64 pid)
@@ -91,16 +83,7 @@ EmbeddedRedis::~EmbeddedRedis()
 
 QString EmbeddedRedis::findServerBinary()
 {
-    const QString fromEnv = qEnvironmentVariable("CACHELAB_REDIS_SERVER");
-    if (!fromEnv.isEmpty())
-        return QFileInfo(fromEnv).isExecutable() ? fromEnv : QString();
-    QString found = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
-    if (found.isEmpty()) {
-        found = QStandardPaths::findExecutable(
-            QStringLiteral("redis-server"),
-            {QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/bin")});
-    }
-    return found;
+    return redisServerBinary();
 }
 
 QString EmbeddedRedis::installHint()
@@ -267,7 +250,7 @@ bool EmbeddedRedis::writeConfig(QString *error)
 void EmbeddedRedis::launch()
 {
     ++m_attempt;
-    m_port = (m_attempt == 1 && m_preferredPort != 0) ? m_preferredPort : pickFreePort();
+    m_port = (m_attempt == 1 && m_preferredPort != 0) ? m_preferredPort : freeLoopbackPort();
     m_password = randomSecret();
     QString error;
     if (m_port == 0) {

@@ -30,8 +30,8 @@ public:
     explicit EmbeddedRedis(const QString &dataDir, QObject *parent = nullptr);
     ~EmbeddedRedis() override; ///< a server still running is killed (call stop() first for a clean exit)
 
-    /// $CACHELAB_REDIS_SERVER, else redis-server on PATH, /usr/bin, /usr/sbin,
-    /// /usr/local/bin. Empty when none is found.
+    /// The binary start() launches: redisServerBinary() (redisserverbinary.h),
+    /// the search every launcher shares. Empty when none is found.
     static QString findServerBinary();
     /// Human text that says how to install redis-server on this system.
     static QString installHint();

@@ -3,6 +3,7 @@
 // write-behind worker given its bounded flush, so a write acknowledged just
 // before the signal is in SQLite afterwards. A real cachelab process on a
 // real redis-server and SQLite file.
+#include "freeport.h"
 #include "testredisserver.h"
 
 #include <QJsonDocument>
@@ -14,7 +15,6 @@
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -22,13 +22,6 @@
 
 namespace {
 constexpr int WaitMs = 15000;
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 } // namespace
 
 class TestShutdown final : public QObject
@@ -58,7 +51,7 @@ private slots:
         m_server.syncString({ "FLUSHALL" });
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("products.sqlite"));
-        const quint16 port = freePort();
+        const quint16 port = freeLoopbackPort();
         QProcess app;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));

@@ -2,27 +2,15 @@
 #include "chaosinstance.h"
 
 #include "chaoshttp.h"
+#include "freeport.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QProcessEnvironment>
-#include <QTcpServer>
 
 #include <csignal>
 #include <sys/prctl.h>
-
-namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return probe.serverPort();
-}
-
-} // namespace
 
 ChaosInstance::ChaosInstance(int index, QString binary, QString workDir)
     : m_index(index)
@@ -79,7 +67,7 @@ bool ChaosInstance::start(const QString &redisUrl, const QString &dbPath, const 
     kill();
     for (int attempt = 0; attempt < 3; ++attempt) {
         if (m_port == 0 || attempt > 0)
-            m_port = freePort();
+            m_port = freeLoopbackPort();
         if (m_port != 0 && launch(redisUrl, dbPath, strategy, error))
             return true;
     }

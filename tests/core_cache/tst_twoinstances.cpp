@@ -3,6 +3,7 @@
 // other's cached copy through the pub/sub InvalidationBus, so the other's
 // next get reads the new row. The change-log stream is off and B's polling
 // of the shared file's change table is off, so pub/sub is the only path.
+#include "awaitcallback.h"
 #include "backend.h"
 #include "productrepository.h"
 #include "productservice.h"
@@ -19,11 +20,7 @@ constexpr int WaitMs = 10000;
 
 std::optional<ServiceResult> await(const std::function<void(QObject *, ServiceCallback)> &call)
 {
-    std::optional<ServiceResult> out;
-    QObject context;
-    call(&context, [&out](const ServiceResult &r) { out = r; });
-    (void)QTest::qWaitFor([&out] { return out.has_value(); }, WaitMs);
-    return out;
+    return TestSupport::await<ServiceResult>(call, WaitMs);
 }
 } // namespace
 

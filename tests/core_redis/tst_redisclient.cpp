@@ -3,6 +3,7 @@
 // user, SELECT, CLIENT SETNAME), fast failure while disconnected, recovery
 // from a killed and from a paused server, context lifetime, MULTI/EXEC and
 // WATCH-based optimistic transactions.
+#include "logcapture.h"
 #include "redisclient.h"
 #include "testredisserver.h"
 
@@ -12,21 +13,6 @@
 
 #include <memory>
 #include <optional>
-
-namespace {
-
-// Captures every log line while alive, to prove no password is ever logged.
-QStringList g_logLines;
-QtMessageHandler g_previousHandler = nullptr;
-
-void captureMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    g_logLines.append(message);
-    if (g_previousHandler)
-        g_previousHandler(type, context, message);
-}
-
-} // namespace
 
 class TestRedisClient final : public QObject
 {
@@ -299,9 +285,8 @@ private slots:
         url.user = QStringLiteral("alice");
         url.password = secret;
 
-        g_logLines.clear();
-        g_previousHandler = qInstallMessageHandler(captureMessage);
-        auto restoreHandler = qScopeGuard([] { qInstallMessageHandler(g_previousHandler); });
+        // Every log line from here on, to prove no password is ever logged.
+        TestSupport::LogCapture capture;
 
         RedisClient client(url);
         client.setReconnectPolicy(200, 2000, 0.0);
@@ -326,7 +311,7 @@ private slots:
         QVERIFY2(r->errorMessage().contains(QLatin1String("not connected")), qPrintable(r->errorMessage()));
 
         client.disconnectFromServer();
-        QStringList everything = g_logLines;
+        QStringList everything = capture.lines();
         everything << client.lastError() << r->errorMessage();
         for (const QList<QVariant> &args : std::as_const(errors))
             everything << args.first().toString();

@@ -2,6 +2,7 @@
 // CRUD, versions, validation, compare-and-set, versioned apply, the worker
 // thread's ordering and latency, the change feed (own and outside writes),
 // schema versioning, and failure modes (read-only file, not a database).
+#include "awaitcallback.h"
 #include "productrepository.h"
 
 #include <memory>
@@ -23,17 +24,11 @@ namespace {
 
 constexpr int WaitMs = 10000;
 
-// Waits for one callback; QTest::qWaitFor keeps the event loop running
-// and stops as soon as the result is there.
-// timeoutMs only bounds a hang; the wait ends when the callback has run.
+// Waits for one callback (see TestSupport::await); timeoutMs only bounds a
+// hang. The caller reports a missing result (nullopt) as the failure.
 template<typename Call> std::optional<StoreResult> await(Call &&call, int timeoutMs = WaitMs)
 {
-    std::optional<StoreResult> out;
-    QObject context;
-    call(&context, [&out](const StoreResult &r) { out = r; });
-    // The caller reports a missing result (nullopt) as the failure.
-    (void)QTest::qWaitFor([&out] { return out.has_value(); }, timeoutMs);
-    return out;
+    return TestSupport::await<StoreResult>(std::forward<Call>(call), timeoutMs);
 }
 
 QString statusName(StoreStatus s)

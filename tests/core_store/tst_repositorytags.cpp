@@ -2,6 +2,7 @@
 // SQLite files: the migration from version 2, tag validation and
 // normalisation, the delete cascade (also for deletes made by another
 // program), FTS5 search kept in step by triggers, and hostile search text.
+#include "awaitcallback.h"
 #include "productrepository.h"
 #include "tagvalidator.h"
 
@@ -20,11 +21,7 @@ constexpr int WaitMs = 10000;
 
 template<typename Call> std::optional<StoreResult> await(Call &&call)
 {
-    std::optional<StoreResult> out;
-    QObject context;
-    call(&context, [&out](const StoreResult &r) { out = r; });
-    (void)QTest::qWaitFor([&out] { return out.has_value(); }, WaitMs);
-    return out;
+    return TestSupport::await<StoreResult>(std::forward<Call>(call), WaitMs);
 }
 
 QByteArray describe(const std::optional<StoreResult> &r)

@@ -11,11 +11,12 @@
 //    everything recovers on SIGCONT;
 //  - the subscriber connection killed by CLIENT KILL TYPE pubsub, or by
 //    its output buffer limit: detected and resubscribed.
+#include "awaitcallback.h"
+#include "cachefixture.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "redisclient.h"
 #include "redissubscriber.h"
-#include "reliabilityutil.h"
 #include "testredisserver.h"
 
 #include <QElapsedTimer>
@@ -23,25 +24,14 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-using reliability::await;
+using TestSupport::await;
 
 namespace {
 
 constexpr int Products = 20;
 
-struct Harness
-{
-    QTemporaryDir dir;
-    std::unique_ptr<ProductRepository> repo;
-    std::unique_ptr<RedisClient> client;
-    std::unique_ptr<ProductService> service;
-    ~Harness()
-    {
-        service.reset();
-        client.reset();
-        repo.reset();
-    }
-};
+// The repository, client and service of one test, torn down in that order.
+using Harness = CacheTest::Env;
 
 std::unique_ptr<Harness> makeHarness(const TestRedisServer &redis, StrategyKind strategy)
 {

@@ -7,10 +7,10 @@
 //
 // The verdict is checked against an oracle written independently of the
 // validator (QChar categories, QStringView::isValidUtf16, toUcs4).
+#include "awaitcallback.h"
 #include "hostileinput.h"
 #include "productrepository.h"
 #include "productvalidator.h"
-#include "reliabilityutil.h"
 
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -18,7 +18,7 @@
 
 #include <limits>
 
-using reliability::await;
+using TestSupport::await;
 using namespace hostile;
 
 namespace {

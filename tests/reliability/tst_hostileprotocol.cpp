@@ -10,12 +10,13 @@
 // NUL), a 200,000-field hash and a 10 MB string written by someone else:
 // RedisClient must carry them byte for byte and render them in bounded time.
 // (Showing them in the key browser is the ui's job; see docs/RELIABILITY.md.)
+#include "awaitcallback.h"
 #include "fakerespserver.h"
 #include "redisclient.h"
-#include "reliabilityutil.h"
 #include "testredisserver.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QRandomGenerator>
 #include <QtTest>
 
@@ -34,6 +35,19 @@ constexpr bool RssIsMeaningful = true;
 #else
 constexpr bool RssIsMeaningful = true;
 #endif
+
+/// Resident set size of this process in KiB (0 if /proc is unavailable).
+qint64 rssKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return 0;
+}
 
 QByteArray bulk(const QByteArray &b)
 {
@@ -164,11 +178,11 @@ private slots:
             }
             if (round == 50) {
                 QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-                rssAfterWarmup = reliability::rssKiB();
+                rssAfterWarmup = rssKiB();
             }
         }
         QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-        const qint64 growth = reliability::rssKiB() - rssAfterWarmup;
+        const qint64 growth = rssKiB() - rssAfterWarmup;
         qInfo("%d hostile replies in %lld ms: %d protocol/connection errors, %d parsed; RSS growth after warm-up %lld "
               "KiB",
             Rounds, clock.elapsed(), protocolErrors, parsed, growth);
@@ -220,7 +234,7 @@ private slots:
         for (const QByteArray &k : keys)
             QCOMPARE(redis.syncString({ "SET", k, k + k }), QByteArray("OK"));
         for (const QByteArray &k : keys) {
-            const auto r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) {
+            const auto r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) {
                 client.command({ "GET", k }, c, cb);
             });
             QVERIFY(r && r->isString());
@@ -230,7 +244,7 @@ private slots:
         QSet<QByteArray> seen;
         QByteArray cursor = "0";
         do {
-            const auto r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) {
+            const auto r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) {
                 client.command({ "SCAN", cursor, "COUNT", "1000" }, c, cb);
             });
             QVERIFY(r && r->isArray() && r->size() == 2);
@@ -246,13 +260,13 @@ private slots:
         QRandomGenerator rng(7);
         for (qsizetype i = 0; i < big.size(); i += 4)
             *reinterpret_cast<quint32 *>(big.data() + i) = rng.generate();
-        const auto set = reliability::await<RedisReply>(
+        const auto set = TestSupport::await<RedisReply>(
             [&](QObject *c, RedisCallback cb) {
                 client.command({ "SET", "big", big }, c, cb);
             },
             20000);
         QVERIFY(set && set->isStatus());
-        const auto got = reliability::await<RedisReply>(
+        const auto got = TestSupport::await<RedisReply>(
             [&](QObject *c, RedisCallback cb) {
                 client.command({ "GET", "big" }, c, cb);
             },
@@ -281,7 +295,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(filled.has_value(), 30000);
         for (const RedisReply &r : *filled)
             QVERIFY(!r.isError());
-        const auto all = reliability::await<RedisReply>(
+        const auto all = TestSupport::await<RedisReply>(
             [&](QObject *c, RedisCallback cb) {
                 client.command({ "HGETALL", "huge" }, c, cb);
             },

@@ -3,17 +3,17 @@
 // points) saved under write-through must come back byte for byte from
 // SQLite, from the product:{id} hash in Redis and from a cached get();
 // invalid ones are refused before either store is touched.
+#include "awaitcallback.h"
 #include "hostileinput.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "redisclient.h"
-#include "reliabilityutil.h"
 #include "testredisserver.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
-using reliability::await;
+using TestSupport::await;
 
 class TestHostileService final : public QObject
 {

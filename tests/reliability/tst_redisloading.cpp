@@ -5,10 +5,10 @@
 // The server is restarted by hand here, because TestRedisServer::restart()
 // itself waits until the data is loaded.
 #include "redisclient.h"
+#include "redisserverbinary.h"
 #include "testredisserver.h"
 
 #include <QProcess>
-#include <QStandardPaths>
 #include <QtTest>
 
 #include <csignal>
@@ -46,9 +46,7 @@ private slots:
         server.kill();
         QTRY_VERIFY_WITH_TIMEOUT(!client.isConnected(), 3000);
         QProcess again;
-        again.setProgram(QStandardPaths::findExecutable(QStringLiteral("redis-server")));
-        if (qEnvironmentVariableIsSet("CACHELAB_REDIS_SERVER"))
-            again.setProgram(qEnvironmentVariable("CACHELAB_REDIS_SERVER"));
+        again.setProgram(redisServerBinary());
         again.setArguments({ server.dir() + QStringLiteral("/redis.conf") });
         again.setStandardOutputFile(QProcess::nullDevice());
         again.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });

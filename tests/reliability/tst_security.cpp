@@ -4,13 +4,14 @@
 // with a clear NOPERM error; a self-signed TLS server is refused; and no
 // password ever shows up in a log line, signal, error string, callback
 // error, URL error or operation trace, whatever goes wrong.
+#include "awaitcallback.h"
 #include "embeddedredis.h"
 #include "keyspacewatcher.h"
+#include "logcapture.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "redisclient.h"
 #include "redissubscriber.h"
-#include "reliabilityutil.h"
 #include "testredisserver.h"
 
 #include <QLoggingCategory>
@@ -109,7 +110,7 @@ private slots:
         client.connectToServer();
         const bool connectedAnon = up.wait(3000);
         if (connectedAnon) { // the handshake tolerates INFO refusals; commands must still fail
-            const auto r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) {
+            const auto r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) {
                 client.command({ "GET", "x" }, c, cb);
             });
             QVERIFY(r && r->isError());
@@ -146,11 +147,11 @@ private slots:
         QVERIFY(client.serverVersion().isEmpty());
 
         // Ordinary commands work.
-        auto r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) {
+        auto r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) {
             client.command({ "SET", "product:1", "x" }, c, cb);
         });
         QVERIFY(r && r->isStatus());
-        r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) {
+        r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) {
             client.transaction({ { "HSET", "h", "a", "1" }, { "EXPIRE", "h", "60" } }, c, cb);
         });
         QVERIFY(r && r->isArray());
@@ -158,7 +159,7 @@ private slots:
         // CONFIG fails with a clear error, and the connection stays usable.
         for (const RedisCommand &cmd : { RedisCommand { "CONFIG", "GET", "maxmemory" },
                  RedisCommand { "CONFIG", "SET", "notify-keyspace-events", "KEA" } }) {
-            r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) { client.command(cmd, c, cb); });
+            r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) { client.command(cmd, c, cb); });
             QVERIFY(r && r->isError() && !r->isClientError());
             QVERIFY2(r->errorMessage().startsWith(QLatin1String("NOPERM")), qPrintable(r->errorMessage()));
             QVERIFY2(r->errorMessage().contains(QLatin1String("config"), Qt::CaseInsensitive),
@@ -202,7 +203,7 @@ private slots:
         QTemporaryDir dir;
         ProductRepository repo(dir.filePath(QStringLiteral("acl.db")));
         repo.setChangePollInterval(0);
-        const auto opened = reliability::await<StoreResult>([&](QObject *c, StoreCallback cb) { repo.open(c, cb); });
+        const auto opened = TestSupport::await<StoreResult>([&](QObject *c, StoreCallback cb) { repo.open(c, cb); });
         QVERIFY(opened && opened->ok());
         RedisClient client(url);
         QSignalSpy up(&client, &RedisClient::connected);
@@ -211,13 +212,13 @@ private slots:
         ProductService service(&client, &repo);
         QTRY_VERIFY_WITH_TIMEOUT(service.isCacheAvailable(), 3000);
 
-        auto r = reliability::await<ServiceResult>(
+        auto r = TestSupport::await<ServiceResult>(
             [&](QObject *c, ServiceCallback cb) { service.create(QStringLiteral("acl"), 3, c, cb); });
         QVERIFY2(r && r->ok(), r ? qPrintable(r->error) : "no callback");
         const qint64 id = r->product->id;
-        r = reliability::await<ServiceResult>([&](QObject *c, ServiceCallback cb) { service.get(id, c, cb); });
+        r = TestSupport::await<ServiceResult>([&](QObject *c, ServiceCallback cb) { service.get(id, c, cb); });
         QVERIFY(r && r->ok());
-        r = reliability::await<ServiceResult>([&](QObject *c, ServiceCallback cb) { service.get(id, c, cb); });
+        r = TestSupport::await<ServiceResult>([&](QObject *c, ServiceCallback cb) { service.get(id, c, cb); });
         QVERIFY(r && r->ok() && r->fromCache);
 
         std::optional<ServiceResult> eviction;
@@ -257,7 +258,7 @@ private slots:
             qPrintable(refused));
         QVERIFY(client.isConnected());
         // Everything else still works as this user.
-        r = reliability::await<ServiceResult>([&](QObject *c, ServiceCallback cb) { service.get(id, c, cb); });
+        r = TestSupport::await<ServiceResult>([&](QObject *c, ServiceCallback cb) { service.get(id, c, cb); });
         QVERIFY(r && r->ok() && r->fromCache);
     }
 
@@ -304,7 +305,7 @@ private slots:
     void passwordNeverLeaks()
     {
         QLoggingCategory::setFilterRules(QStringLiteral("*.debug=true"));
-        reliability::LogCapture capture;
+        TestSupport::LogCapture capture;
 
         TestRedisServer server;
         server.setPassword(Secret);
@@ -348,11 +349,11 @@ private slots:
         QSignalSpy up(&client, &RedisClient::connected);
         client.connectToServer();
         QVERIFY(up.wait(5000));
-        auto r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) {
+        auto r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) {
             client.command({ "AUTH", Secret.toUtf8() }, c, cb);
         });
         QVERIFY(r && r->isStatus());
-        r = reliability::await<RedisReply>([&](QObject *c, RedisCallback cb) {
+        r = TestSupport::await<RedisReply>([&](QObject *c, RedisCallback cb) {
             client.command({ "AUTH", "nobody", WrongSecret.toUtf8() }, c, cb);
         });
         QVERIFY(r && r->isError());

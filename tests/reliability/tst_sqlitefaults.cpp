@@ -4,10 +4,10 @@
 // process's file size limit, RLIMIT_FSIZE, set just above the current
 // database size). The caller gets a clear error, nothing is acknowledged
 // that was not stored, and the cache never claims a value SQLite rejected.
+#include "awaitcallback.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "redisclient.h"
-#include "reliabilityutil.h"
 #include "testredisserver.h"
 #include "writebehindqueue.h"
 
@@ -18,7 +18,7 @@
 #include <csignal>
 #include <sys/resource.h>
 
-using reliability::await;
+using TestSupport::await;
 
 namespace {
 

@@ -5,8 +5,8 @@
 // drains the queue. Then every acknowledged write must be in SQLite at its
 // latest version (or a newer one the driver wrote but had no time to
 // acknowledge), each version applied exactly once, and the queue empty.
+#include "awaitcallback.h"
 #include "productrepository.h"
-#include "reliabilityutil.h"
 #include "testredisserver.h"
 
 #include <QDeadlineTimer>
@@ -18,7 +18,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-using reliability::await;
+using TestSupport::await;
 
 namespace {
 

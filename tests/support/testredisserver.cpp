@@ -5,10 +5,11 @@
 // the synchronous helpers work the same for plain TCP and TLS-only servers.
 #include "testredisserver.h"
 
+#include "freeport.h"
+#include "redisserverbinary.h"
+
 #include <QDeadlineTimer>
 #include <QFile>
-#include <QStandardPaths>
-#include <QTcpServer>
 
 #include <hiredis/hiredis.h>
 
@@ -17,31 +18,6 @@
 #include <unistd.h>
 
 namespace {
-
-QString serverBinary()
-{
-    const QString fromEnv = qEnvironmentVariable("CACHELAB_REDIS_SERVER");
-    if (!fromEnv.isEmpty())
-        return fromEnv;
-    const QString onPath = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
-    if (!onPath.isEmpty())
-        return onPath;
-    return QStandardPaths::findExecutable(QStringLiteral("redis-server"),
-        { QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/bin") });
-}
-
-quint16 freePort()
-{
-    // Bind to port 0 so the kernel picks; the port is free again once the
-    // server closes. Another process may take it meanwhile, which is why
-    // launch() retries on a bind failure.
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
-}
 
 QByteArray quoted(const QString &value)
 {
@@ -143,10 +119,10 @@ bool TestRedisServer::start(QString *error)
             *error = QStringLiteral("cannot create a temporary directory");
         return false;
     }
-    // A port taken between freePort() and the server's bind is retried.
+    // A port taken between freeLoopbackPort() and the server's bind is retried.
     QString lastError;
     for (int attempt = 0; attempt < 5; ++attempt) {
-        m_port = freePort();
+        m_port = freeLoopbackPort();
         if (m_port == 0)
             continue;
         if (launch(&lastError))
@@ -176,7 +152,7 @@ bool TestRedisServer::restart(QString *error)
 
 bool TestRedisServer::launch(QString *error)
 {
-    const QString binary = serverBinary();
+    const QString binary = redisServerBinary();
     if (binary.isEmpty()) {
         *error = QStringLiteral("redis-server not found (set CACHELAB_REDIS_SERVER)");
         return false;

@@ -16,11 +16,7 @@ inline QByteArray describeCatalog(const std::optional<CatalogResult> &r)
 
 template<typename Call> std::optional<CatalogResult> awaitCatalog(Call &&call)
 {
-    std::optional<CatalogResult> out;
-    QObject context;
-    call(&context, [&out](const CatalogResult &r) { out = r; });
-    (void)QTest::qWaitFor([&out] { return out.has_value(); }, WaitMs);
-    return out;
+    return TestSupport::await<CatalogResult>(std::forward<Call>(call), WaitMs);
 }
 
 inline QStringList productNames(const QList<Product> &products)
