@@ -46,7 +46,7 @@ constexpr int StateVersion = 2; // 2: the Redis feature panels
 constexpr char DescriptionProperty[] = "panelDescription";
 }
 
-MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *parent)
+MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *parent)
     : QMainWindow(parent)
     , m_backend(backend)
     , m_options(options)

@@ -11,9 +11,9 @@
 // the strategy, the write-behind queue and degraded mode.
 #pragma once
 
-#include <QMainWindow>
+#include "windowoptions.h"
 
-#include "../app/appoptions.h"
+#include <QMainWindow>
 
 class Backend;
 class BloomPanel;
@@ -39,7 +39,7 @@ class MainWindow final : public QMainWindow
     Q_OBJECT
 
 public:
-    MainWindow(Backend *backend, const AppOptions &options, QWidget *parent = nullptr);
+    MainWindow(Backend *backend, const WindowOptions &options, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     /// Renders the whole window into a PNG file.
@@ -81,7 +81,7 @@ private:
     void showMessage(const QString &text);
 
     Backend *m_backend;
-    AppOptions m_options;
+    WindowOptions m_options;
     ProductsPanel *m_products;
     EditorPanel *m_editor;
     StrategyPanel *m_strategy;

@@ -153,7 +153,7 @@ void TestMainWindow::initTestCase()
     config.dbPath = m_dir.filePath(QStringLiteral("products.sqlite"));
     config.dataDir = m_dir.path();
     m_backend = std::make_unique<Backend>(config);
-    m_window = std::make_unique<MainWindow>(m_backend.get(), AppOptions {});
+    m_window = std::make_unique<MainWindow>(m_backend.get(), WindowOptions {});
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     m_backend->start();
@@ -568,7 +568,7 @@ void TestMainWindow::layoutIsRemembered()
     QVERIFY(m_window->close());
     QVERIFY(QSettings().contains(QStringLiteral("window/state")));
 
-    MainWindow second(m_backend.get(), AppOptions {});
+    MainWindow second(m_backend.get(), WindowOptions {});
     second.show();
     QVERIFY(QTest::qWaitForWindowExposed(&second));
     auto *secondRecent = second.findChild<QDockWidget *>(QStringLiteral("recentDock"));
