@@ -108,12 +108,10 @@ void TestCatalogPanels::initTestCase()
 
     m_host = std::make_unique<QWidget>();
     auto *layout = new QVBoxLayout(m_host.get());
-    m_editor = new EditorPanel(m_host.get());
-    m_search = new SearchPanel(m_host.get());
+    m_editor = new EditorPanel(m_backend->service(), m_backend->tags(), m_host.get());
+    m_search = new SearchPanel(m_backend->search(), m_host.get());
     layout->addWidget(m_editor);
     layout->addWidget(m_search);
-    m_editor->attach(m_backend.get());
-    m_search->attach(m_backend.get());
     m_host->resize(600, 900);
     m_host->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_host.get()));

@@ -97,13 +97,8 @@ void TestKeyBrowserHostile::initTestCase()
 
     m_window = std::make_unique<QWidget>();
     m_window->resize(900, 700);
-    m_panel = new KeyBrowserPanel(m_window.get());
-    m_panel->resize(900, 700);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_title = m_panel->findChild<QLabel *>(QStringLiteral("keyPreviewTitle"));
-    m_preview = m_panel->findChild<QTreeWidget *>(QStringLiteral("keyPreview"));
-    QVERIFY(m_title && m_preview);
 
     // From here on the probe watches every event-loop turn of the test.
     m_probe.setTimerType(Qt::PreciseTimer);
@@ -113,7 +108,15 @@ void TestKeyBrowserHostile::initTestCase()
     m_sinceTick.start();
     m_probe.start();
 
-    m_panel->attach(m_backend.get());
+    // The panel starts scanning as soon as its scanner connects: built
+    // after the probe started, so the probe sees that too.
+    m_panel = new KeyBrowserPanel(m_backend->keyScanner(), m_backend->keyActions(), m_backend->keyspaceWatcher(),
+        m_backend->service(), m_window.get());
+    m_panel->resize(900, 700);
+    m_panel->show();
+    m_title = m_panel->findChild<QLabel *>(QStringLiteral("keyPreviewTitle"));
+    m_preview = m_panel->findChild<QTreeWidget *>(QStringLiteral("keyPreview"));
+    QVERIFY(m_title && m_preview);
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->scanner()->isConnected(), 10000);
     auto *filter = m_panel->findChild<QLineEdit *>(QStringLiteral("keyFilter"));
     QVERIFY(filter);

@@ -82,8 +82,9 @@ void TestKeyBrowserTtl::initTestCase()
 
     m_window = std::make_unique<QWidget>();
     m_window->resize(900, 700);
-    m_panel = new KeyBrowserPanel(m_window.get());
-    m_trace = new TracePanel(m_window.get());
+    m_panel = new KeyBrowserPanel(m_backend->keyScanner(), m_backend->keyActions(), m_backend->keyspaceWatcher(),
+        m_backend->service(), m_window.get());
+    m_trace = new TracePanel(nullptr, m_window.get()); // only the browser's traces, as before
     auto *layout = new QHBoxLayout(m_window.get());
     layout->addWidget(m_panel);
     layout->addWidget(m_trace);
@@ -91,7 +92,6 @@ void TestKeyBrowserTtl::initTestCase()
     connect(m_panel, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_panel->attach(m_backend.get());
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->scanner()->isConnected(), 10000);
     widget<QLineEdit>("keyFilter")->setText(QStringLiteral("ttl:*"));
     m_panel->rescan();

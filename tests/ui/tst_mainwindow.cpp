@@ -712,7 +712,7 @@ void TestMainWindow::demoShowsWriteBehindAndExpiry()
             for (const KeyspaceEvent &e : events)
                 expired = expired || (e.event == QLatin1String("expired") && e.key.endsWith("session:demo-alice"));
         });
-    auto demo = std::make_unique<DemoScript>(m_backend.get());
+    auto demo = std::make_unique<DemoScript>(m_backend->service(), m_backend->tags(), m_backend->demoKeys());
     demo->start();
     QTRY_VERIFY_WITH_TIMEOUT(maxDepth >= 2, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(expired, 10000);
