@@ -203,7 +203,12 @@ void KeyBrowserPanel::attach(
     m_service = service;
     m_scanner = scanner;
     connect(m_scanner, &KeyScanner::connected, this, &KeyBrowserPanel::rescan);
-    connect(m_scanner, &KeyScanner::keysFound, m_model, &KeyTableModel::addKeys);
+    // The scanner is shared by every window: keys of a scan another window
+    // started with a different pattern are not this table's.
+    connect(m_scanner, &KeyScanner::keysFound, this, [this](const QList<QByteArray> &keys) {
+        if (m_scanner->pattern() == m_model->pattern())
+            m_model->addKeys(keys);
+    });
     connect(m_scanner, &KeyScanner::scanStarted, this, [this](const QByteArray &, qint64 dbSize) {
         m_model->reserve(dbSize);
         m_progress->setRange(0, int(std::max<qint64>(1, std::min<qint64>(dbSize, INT_MAX))));
