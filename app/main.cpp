@@ -5,6 +5,7 @@
 #include "httpapi.h"
 #include "mainwindow.h"
 #include "signalwatcher.h"
+#include "windowoptions.h"
 
 #include <QApplication>
 #include <QDir>
@@ -68,7 +69,11 @@ int main(int argc, char **argv)
     QDir().mkpath(config.dataDir);
 
     Backend backend(config);
-    MainWindow window(&backend, *options);
+    WindowOptions windowOptions;
+    windowOptions.dbPath = options->dbPath;
+    windowOptions.demo = options->demo;
+    windowOptions.screenshotPath = options->screenshotPath;
+    MainWindow window(&backend, windowOptions);
     const bool interactive
         = options->screenshotPath.isEmpty() && QGuiApplication::platformName() != QLatin1String("offscreen");
 

@@ -2,19 +2,24 @@
 #include "backend.h"
 
 #include "changestream.h"
+#include "demokeys.h"
 #include "embeddedredis.h"
 #include "existencefilter.h"
 #include "infopoller.h"
+#include "keyactions.h"
+#include "keyscanner.h"
 #include "keyspacewatcher.h"
 #include "productrepository.h"
+#include "productsdocument.h"
 #include "productsearch.h"
-#include "producttags.h"
 #include "productservice.h"
+#include "producttags.h"
+#include "recentproductsdocument.h"
 #include "redisclient.h"
 
 #include <QDir>
-#include <QTimer>
 #include <QFileInfo>
+#include <QTimer>
 
 Backend::Backend(Config config, QObject *parent)
     : QObject(parent)
@@ -57,9 +62,20 @@ void Backend::stopServer()
 
 Backend::~Backend()
 {
-    // Observers first, then the service (it may still touch Redis and the
-    // repository), then the client so it does not try to reconnect to a
-    // server that is being stopped, then the store and the server.
+    // Documents and observers first, then the service (it may still touch
+    // Redis and the repository), then the client so it does not try to
+    // reconnect to a server that is being stopped, then the store and the
+    // server. The key actions use the scanner's connection: they go first.
+    delete m_demoKeys;
+    m_demoKeys = nullptr;
+    delete m_recentProducts;
+    m_recentProducts = nullptr;
+    delete m_productsDocument;
+    m_productsDocument = nullptr;
+    delete m_keyActions;
+    m_keyActions = nullptr;
+    delete m_keyScanner;
+    m_keyScanner = nullptr;
     delete m_watcher;
     m_watcher = nullptr;
     delete m_info;
@@ -212,4 +228,41 @@ void Backend::maybeReady()
     m_existence = new ExistenceFilter(m_service, this);
     m_existence->install();
     emit ready();
+}
+
+ProductsDocument *Backend::productsDocument()
+{
+    if (!m_productsDocument && m_ready)
+        m_productsDocument = new ProductsDocument(m_service, m_repository, m_watcher, databasePath(), this);
+    return m_productsDocument;
+}
+
+RecentProductsDocument *Backend::recentProducts()
+{
+    if (!m_recentProducts && m_ready)
+        m_recentProducts = new RecentProductsDocument(m_service, m_watcher, this);
+    return m_recentProducts;
+}
+
+KeyScanner *Backend::keyScanner()
+{
+    if (!m_keyScanner && m_ready) {
+        m_keyScanner = new KeyScanner(m_url, this);
+        m_keyScanner->connectToServer();
+    }
+    return m_keyScanner;
+}
+
+KeyActions *Backend::keyActions()
+{
+    if (!m_keyActions && keyScanner())
+        m_keyActions = new KeyActions(m_keyScanner->client(), this);
+    return m_keyActions;
+}
+
+DemoKeys *Backend::demoKeys()
+{
+    if (!m_demoKeys && m_ready)
+        m_demoKeys = new DemoKeys(m_redis, this);
+    return m_demoKeys;
 }

@@ -8,6 +8,12 @@
 // service exists. Redis may come up later or go away at any time: the rest
 // of the app then runs degraded. The window, the HTTP API and the tests all
 // build on one Backend.
+//
+// The documents the window's panels observe (core/documents: the products
+// with their cache state, the recent list; the key scanner and its TTL
+// actions; the demo's sample keys) are owned here too. Each is built on its
+// first use after ready(), so a Backend without a window (the HTTP API,
+// tests) sends none of their traffic; every window shares the same ones.
 #pragma once
 
 #include "redisurl.h"
@@ -18,14 +24,19 @@
 #include <QString>
 
 class ChangeStream;
+class DemoKeys;
 class EmbeddedRedis;
 class ExistenceFilter;
 class InfoPoller;
+class KeyActions;
+class KeyScanner;
 class KeyspaceWatcher;
+class ProductsDocument;
 class ProductRepository;
 class ProductSearch;
 class ProductTags;
 class ProductService;
+class RecentProductsDocument;
 class RedisClient;
 
 class Backend final : public QObject
@@ -86,6 +97,18 @@ public:
     /// The Bloom filter guarding misses; null until ready().
     ExistenceFilter *existenceFilter() const { return m_existence; }
 
+    // --- documents: null before ready(), built on first use, then kept ---------------------
+    /// The SQLite rows with what Redis holds for each.
+    ProductsDocument *productsDocument();
+    /// The recent_products list.
+    RecentProductsDocument *recentProducts();
+    /// The key browser's scanner, on a connection of its own (connected on first use).
+    KeyScanner *keyScanner();
+    /// TTL actions (EXPIRE, PERSIST) on the scanner's connection, traced.
+    KeyActions *keyActions();
+    /// The sample keys --demo writes.
+    DemoKeys *demoKeys();
+
 signals:
     /// shutdown() finished: the embedded server has exited (or there was none).
     void shutDown();
@@ -116,6 +139,11 @@ private:
     InfoPoller *m_info = nullptr;
     ChangeStream *m_changeStream = nullptr;
     ExistenceFilter *m_existence = nullptr;
+    ProductsDocument *m_productsDocument = nullptr;
+    RecentProductsDocument *m_recentProducts = nullptr;
+    KeyScanner *m_keyScanner = nullptr;
+    KeyActions *m_keyActions = nullptr;
+    DemoKeys *m_demoKeys = nullptr;
     bool m_dbOpen = false;
     bool m_failed = false;
     bool m_ready = false;

@@ -1,7 +1,6 @@
 // BloomPanel: a form of figures over ExistenceFilter::stats().
 #include "bloompanel.h"
 
-#include "backend.h"
 #include "existencefilter.h"
 #include "theme.h"
 
@@ -35,7 +34,7 @@ QLabel *valueLabel(const char *name, QWidget *parent)
 
 } // namespace
 
-BloomPanel::BloomPanel(QWidget *parent)
+BloomPanel::BloomPanel(ExistenceFilter *filter, QWidget *parent)
     : QWidget(parent)
     , m_mode(valueLabel("bloomMode", this))
     , m_state(valueLabel("bloomState", this))
@@ -121,11 +120,7 @@ BloomPanel::BloomPanel(QWidget *parent)
     });
     setEnabled(false);
     refresh();
-}
-
-void BloomPanel::attach(Backend *backend)
-{
-    setFilter(backend->existenceFilter());
+    setFilter(filter);
 }
 
 void BloomPanel::setFilter(ExistenceFilter *filter)

@@ -10,7 +10,6 @@
 #include <QTimer>
 #include <QWidget>
 
-class Backend;
 class ExistenceFilter;
 class QCheckBox;
 class QDoubleSpinBox;
@@ -23,10 +22,9 @@ class BloomPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit BloomPanel(QWidget *parent = nullptr);
+    /// filter may be null (the panel then stays disabled until setFilter()).
+    explicit BloomPanel(ExistenceFilter *filter, QWidget *parent = nullptr);
 
-    /// Uses backend->existenceFilter() (call after Backend::ready()).
-    void attach(Backend *backend);
     void setFilter(ExistenceFilter *filter);
     ExistenceFilter *filter() const { return m_filter; }
     /// Redraws from the filter's stats (also done on its statsChanged()).

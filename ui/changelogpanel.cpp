@@ -1,11 +1,9 @@
 // ChangeLogPanel: XREVRANGE into a tree, a header from XLEN / XINFO GROUPS.
 #include "changelogpanel.h"
 
-#include "backend.h"
 #include "cachekeys.h"
 #include "changestream.h"
 #include "productservice.h"
-#include "redisclient.h"
 #include "theme.h"
 
 #include <QDateTime>
@@ -24,23 +22,6 @@ QColor opColor(const QString &op)
     return Theme::outcomeColor(TraceOutcome::Fill);
 }
 } // namespace
-
-ChangeLogPanel::ChangeLogPanel(Backend *backend, QWidget *parent)
-    : ChangeLogPanel(nullptr, nullptr, parent)
-{
-    if (!backend)
-        return;
-    const auto attachBackend = [this, backend] {
-        if (backend->changeStream())
-            attach(backend->changeStream(), backend->service());
-        else
-            m_header->setText(tr("The change log is turned off for this window."));
-    };
-    if (backend->isReady())
-        attachBackend();
-    else
-        connect(backend, &Backend::ready, this, attachBackend, Qt::SingleShotConnection);
-}
 
 ChangeLogPanel::ChangeLogPanel(ChangeStream *stream, ProductService *service, QWidget *parent)
     : QWidget(parent)
@@ -88,6 +69,8 @@ ChangeLogPanel::ChangeLogPanel(ChangeStream *stream, ProductService *service, QW
 
     if (stream && service)
         attach(stream, service);
+    else
+        m_header->setText(tr("The change log is turned off for this window."));
 }
 
 void ChangeLogPanel::attach(ChangeStream *stream, ProductService *service)
@@ -103,8 +86,12 @@ void ChangeLogPanel::attach(ChangeStream *stream, ProductService *service)
         m_error = message;
         updateHeader();
     });
-    connect(service->redis(), &RedisClient::connected, this, &ChangeLogPanel::requestRefresh);
-    connect(service->redis(), &RedisClient::disconnected, this, &ChangeLogPanel::updateHeader);
+    connect(service, &ProductService::cacheAvailabilityChanged, this, [this](bool available) {
+        if (available)
+            requestRefresh();
+        else
+            updateHeader();
+    });
     requestRefresh();
 }
 
@@ -122,7 +109,7 @@ void ChangeLogPanel::requestRefresh()
 
 void ChangeLogPanel::refreshNow()
 {
-    if (!m_stream || !m_service->redis()->isConnected()) {
+    if (!m_stream || !m_service->isCacheAvailable()) {
         updateHeader();
         return;
     }
@@ -195,7 +182,7 @@ void ChangeLogPanel::updateHeader()
         text += tr(" · %1 from another database skipped").arg(s.otherDatabase);
     if (s.applyFailures > 0)
         text += tr(" · %1 failed applies, %2 given up").arg(s.applyFailures).arg(s.givenUp);
-    if (!m_service->redis()->isConnected())
+    if (!m_service->isCacheAvailable())
         text += tr(" · Redis unavailable: reading paused, resumes on reconnect");
     else if (!m_stream->isReading())
         text += tr(" · not reading (waiting for the group)");

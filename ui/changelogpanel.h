@@ -16,7 +16,6 @@
 #include <QTimer>
 #include <QWidget>
 
-class Backend;
 class ChangeStream;
 class ProductService;
 class QLabel;
@@ -31,8 +30,7 @@ public:
     static constexpr int MaxRows = 200;
     static constexpr int MinRefreshIntervalMs = 1000;
 
-    /// Attaches once the backend is ready (its change stream exists then).
-    explicit ChangeLogPanel(Backend *backend, QWidget *parent = nullptr);
+    /// stream may be null (the change log is turned off): the header says so.
     ChangeLogPanel(ChangeStream *stream, ProductService *service, QWidget *parent = nullptr);
 
     QTreeWidget *list() const { return m_list; }

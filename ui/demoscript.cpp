@@ -1,22 +1,22 @@
 // DemoScript: the steps, as continuations.
 #include "demoscript.h"
 
-#include "backend.h"
+#include "demokeys.h"
 #include "productservice.h"
 #include "producttags.h"
-#include "redisclient.h"
 
 #include <memory>
 
-DemoScript::DemoScript(Backend *backend, QObject *parent)
+DemoScript::DemoScript(ProductService *service, ProductTags *tags, DemoKeys *demoKeys, QObject *parent)
     : QObject(parent)
-    , m_backend(backend)
+    , m_service(service)
+    , m_tags(tags)
+    , m_demoKeys(demoKeys)
 { }
 
 void DemoScript::start()
 {
-    ProductService *service = m_backend->service();
-    RedisClient *redis = m_backend->redis();
+    ProductService *service = m_service;
     // Three pretend visitors take turns, so the unique-viewers counts differ.
     const auto get = [this, service](qint64 id) {
         return [this, service, id](std::function<void()> done) {
@@ -25,17 +25,7 @@ void DemoScript::start()
             service->get(id, viewer, this, [done](const ServiceResult &) { done(); });
         };
     };
-    const auto shortKeys = [this, redis](std::function<void()> done) {
-        QList<RedisCommand> cmds;
-        cmds.append({ "SET", "session:demo-alice", "cart=3 items", "PX", "1800" });
-        cmds.append({ "SET", "session:demo-bob", "cart=1 item", "PX", "6500" });
-        cmds.append({ "HSET", "rate:demo:api", "window", "60", "used", "17" });
-        cmds.append({ "PEXPIRE", "rate:demo:api", "9000" });
-        cmds.append({ "SET", "feature:demo-banner", "on", "PX", "15000" });
-        cmds.append({ "ZADD", "leaderboard:demo", "42", "alice", "37", "bob", "12", "carol" });
-        cmds.append({ "XADD", "audit:demo", "*", "event", "login", "user", "alice" });
-        redis->pipeline(cmds, this, [done](const QList<RedisReply> &) { done(); });
-    };
+    const auto shortKeys = [this](std::function<void()> done) { m_demoKeys->write(this, std::move(done)); };
     // Write-behind: three saves land in the queue at once (the queue depth
     // rises), the worker drains it on its interval; the strategy goes back
     // to what it was once the queue is empty.
@@ -74,7 +64,7 @@ void DemoScript::start()
     // Tags live in SQLite and are cached as Redis sets: give a few products some.
     const auto tag = [this](qint64 id, QStringList names) {
         return [this, id, names](std::function<void()> done) {
-            ProductTags *tags = m_backend->tags();
+            ProductTags *tags = m_tags;
             if (!tags)
                 return done();
             tags->setTags(id, names, this, [done](const CatalogResult &) { done(); });

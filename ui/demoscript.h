@@ -5,7 +5,8 @@
 // short-lived keys that expire a few seconds later (session:demo-alice
 // after 1.8 s), and saves three products under write-behind so the queue
 // depth rises and drains (then the previous strategy comes back). Each step waits
-// for the previous call's callback, then a short timer: nothing blocks.
+// for the previous call's callback, then a short timer: nothing blocks. The
+// script only calls core objects: the service, the tags and DemoKeys.
 #pragma once
 
 #include "strategykind.h"
@@ -14,14 +15,17 @@
 #include <QObject>
 #include <QTimer>
 
-class Backend;
+class DemoKeys;
+class ProductService;
+class ProductTags;
 
 class DemoScript final : public QObject
 {
     Q_OBJECT
 
 public:
-    explicit DemoScript(Backend *backend, QObject *parent = nullptr);
+    /// tags may be null (the tagging steps then do nothing).
+    DemoScript(ProductService *service, ProductTags *tags, DemoKeys *demoKeys, QObject *parent = nullptr);
 
     void start();
     bool isRunning() const { return m_running; }
@@ -35,7 +39,9 @@ private:
     void next();
     void later(int ms);
 
-    Backend *m_backend;
+    ProductService *m_service;
+    ProductTags *m_tags;
+    DemoKeys *m_demoKeys;
     QList<std::function<void(std::function<void()>)>> m_steps;
     int m_step = 0;
     bool m_running = false;

@@ -1,7 +1,6 @@
 // EditorPanel: form, validation at the field, service calls with a result line.
 #include "editorpanel.h"
 
-#include "backend.h"
 #include "productservice.h"
 #include "productstablemodel.h"
 #include "producttags.h"
@@ -32,8 +31,10 @@ QLabel *errorLabel(const QString &objectName, QWidget *parent)
 
 } // namespace
 
-EditorPanel::EditorPanel(QWidget *parent)
+EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *parent)
     : QWidget(parent)
+    , m_service(service)
+    , m_productTags(tags)
     , m_id(new QLineEdit(this))
     , m_name(new QLineEdit(this))
     , m_price(new QLineEdit(this))
@@ -207,15 +208,8 @@ EditorPanel::EditorPanel(QWidget *parent)
         connect(field, &QLineEdit::textEdited, this, &EditorPanel::clearErrors);
     connect(m_price, &QLineEdit::returnPressed, this,
         [this] { run(m_id->text().trimmed().isEmpty() ? Action::Create : Action::Update); });
-    setEnabled(false);
-}
-
-void EditorPanel::attach(Backend *backend)
-{
-    m_backend = backend;
-    setEnabled(true);
-    if (ProductTags *tags = backend ? backend->tags() : nullptr) {
-        connect(tags, &ProductTags::tagsChanged, this, &EditorPanel::refreshAllTags, Qt::UniqueConnection);
+    if (tags) {
+        connect(tags, &ProductTags::tagsChanged, this, &EditorPanel::refreshAllTags);
         refreshAllTags();
     }
 }
@@ -329,10 +323,10 @@ bool EditorPanel::readFields(QString *name, qint64 *price)
 
 void EditorPanel::run(Action action)
 {
-    if (!m_backend || !m_backend->service())
+    if (!m_service)
         return;
     clearErrors();
-    ProductService *service = m_backend->service();
+    ProductService *service = m_service;
     qint64 id = 0;
     QString name;
     qint64 price = 0;
@@ -406,7 +400,7 @@ void EditorPanel::showResult(const QString &what, const ServiceResult &r)
 
 void EditorPanel::loadTags(qint64 id)
 {
-    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    ProductTags *tags = m_productTags;
     if (!tags || id <= 0)
         return;
     tags->tagsOf(id, this, [this, id](const CatalogResult &r) {
@@ -423,7 +417,7 @@ void EditorPanel::loadTags(qint64 id)
 
 void EditorPanel::saveTags()
 {
-    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    ProductTags *tags = m_productTags;
     if (!tags)
         return;
     setError(m_tagsError, m_tags, {});
@@ -486,7 +480,7 @@ void EditorPanel::showTagChips(const QStringList &tags)
 
 void EditorPanel::showTagged(const QString &tag)
 {
-    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    ProductTags *tags = m_productTags;
     if (!tags)
         return;
     m_taggedLabel->setText(tr("Loading products tagged \"%1\"…").arg(tag));
@@ -504,7 +498,8 @@ void EditorPanel::showTagged(const QString &tag)
             return;
         }
         for (const Product &p : r.products) {
-            auto *item = new QListWidgetItem(tr("#%1  %2  (%3)").arg(p.id).arg(p.name, ProductsTableModel::formatPrice(p.price)), m_tagged);
+            auto *item = new QListWidgetItem(
+                tr("#%1  %2  (%3)").arg(p.id).arg(p.name, ProductsTableModel::formatPrice(p.price)), m_tagged);
             item->setData(Qt::UserRole, p.id);
         }
         QString text = tr("Tagged \"%1\": %n product(s)", nullptr, int(r.products.size())).arg(tag);
@@ -517,7 +512,7 @@ void EditorPanel::showTagged(const QString &tag)
 
 void EditorPanel::refreshAllTags()
 {
-    ProductTags *tags = m_backend ? m_backend->tags() : nullptr;
+    ProductTags *tags = m_productTags;
     if (!tags)
         return;
     tags->allTags(this, [this](const CatalogResult &r) {
@@ -534,7 +529,7 @@ void EditorPanel::refreshAllTags()
 
 void EditorPanel::adjustPrice()
 {
-    if (!m_backend || !m_backend->service())
+    if (!m_service)
         return;
     clearErrors();
     qint64 id = 0;
@@ -542,7 +537,7 @@ void EditorPanel::adjustPrice()
         return;
     const qint64 delta = m_delta->value();
     showLine(m_adjustResult, tr("Adjusting…"));
-    m_backend->service()->adjustPrice(id, delta, this, [this, delta](const ServiceResult &r) {
+    m_service->adjustPrice(id, delta, this, [this, delta](const ServiceResult &r) {
         QString text;
         if (r.ok()) {
             text = tr("Price %1%2: done after %n retries.", nullptr, r.retries)

@@ -18,7 +18,8 @@
 
 #include <QWidget>
 
-class Backend;
+class ProductService;
+class ProductTags;
 class QComboBox;
 class QHBoxLayout;
 class QLabel;
@@ -34,9 +35,9 @@ class EditorPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit EditorPanel(QWidget *parent = nullptr);
+    /// tags may be null: the tag controls then stay empty.
+    EditorPanel(ProductService *service, ProductTags *tags, QWidget *parent = nullptr);
 
-    void attach(Backend *backend);
     /// Fills the fields from a product (selection in the products table).
     void showProduct(const Product &product);
     void clearFields();
@@ -64,7 +65,8 @@ private:
     void refreshAllTags();
     void adjustPrice();
 
-    Backend *m_backend = nullptr;
+    ProductService *m_service;
+    ProductTags *m_productTags;
     QLineEdit *m_id;
     QLineEdit *m_name;
     QLineEdit *m_price;

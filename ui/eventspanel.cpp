@@ -1,7 +1,6 @@
 // EventsPanel: batches in, counters always, rows unless paused.
 #include "eventspanel.h"
 
-#include "backend.h"
 #include "eventlogmodel.h"
 #include "keyspacewatcher.h"
 #include "theme.h"
@@ -9,16 +8,16 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QTime>
 #include <QLineEdit>
 #include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QStyle>
 #include <QTableView>
+#include <QTime>
 #include <QToolButton>
 #include <QVBoxLayout>
 
-EventsPanel::EventsPanel(QWidget *parent)
+EventsPanel::EventsPanel(KeyspaceWatcher *watcher, QWidget *parent)
     : QWidget(parent)
     , m_model(new EventLogModel(this))
     , m_proxy(new QSortFilterProxyModel(this))
@@ -71,8 +70,9 @@ EventsPanel::EventsPanel(QWidget *parent)
     // notifications, so the list and counters have a hole in them.
     m_gapNotice->setObjectName(QStringLiteral("eventsGapNotice"));
     m_gapNotice->setWordWrap(true);
-    m_gapNotice->setStyleSheet(QStringLiteral("QLabel { background: %1; color: black; padding: 3px; border-radius: 3px; }")
-                                   .arg(QColor(255, 214, 102).name()));
+    m_gapNotice->setStyleSheet(
+        QStringLiteral("QLabel { background: %1; color: black; padding: 3px; border-radius: 3px; }")
+            .arg(QColor(255, 214, 102).name()));
     m_gapNotice->hide();
 
     auto *bar = new QHBoxLayout;
@@ -100,11 +100,7 @@ EventsPanel::EventsPanel(QWidget *parent)
         m_pause->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
     });
     updateCounters();
-}
 
-void EventsPanel::attach(Backend *backend)
-{
-    KeyspaceWatcher *watcher = backend->keyspaceWatcher();
     connect(watcher, &KeyspaceWatcher::eventsBatched, this, &EventsPanel::addEvents);
     connect(watcher, &KeyspaceWatcher::subscribed, this, [this] {
         if (!m_subscribedOnce) {

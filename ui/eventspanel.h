@@ -11,7 +11,7 @@
 #include <QMap>
 #include <QWidget>
 
-class Backend;
+class KeyspaceWatcher;
 class EventLogModel;
 class QHBoxLayout;
 class QLabel;
@@ -25,9 +25,9 @@ class EventsPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit EventsPanel(QWidget *parent = nullptr);
+    /// Shows what the watcher delivers (addEvents() takes more, for tests).
+    explicit EventsPanel(KeyspaceWatcher *watcher, QWidget *parent = nullptr);
 
-    void attach(Backend *backend);
     EventLogModel *model() const { return m_model; }
     QSortFilterProxyModel *proxy() const { return m_proxy; }
     /// Events counted for this kind ("expired", "set", ...).

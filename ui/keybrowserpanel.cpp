@@ -1,11 +1,9 @@
 // KeyBrowserPanel: scanner -> model -> view, with visible-rows-only work.
 #include "keybrowserpanel.h"
 
-#include "backend.h"
 #include "keyspacewatcher.h"
 #include "keytablemodel.h"
 #include "productservice.h"
-#include "redisclient.h"
 #include "theme.h"
 #include "ttlbardelegate.h"
 
@@ -24,6 +22,13 @@
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+KeyBrowserPanel::KeyBrowserPanel(
+    KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service, QWidget *parent)
+    : KeyBrowserPanel(parent)
+{
+    attach(scanner, actions, watcher, service);
+}
 
 KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     : QWidget(parent)
@@ -192,12 +197,18 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     setEnabled(false);
 }
 
-void KeyBrowserPanel::attach(Backend *backend)
+void KeyBrowserPanel::attach(
+    KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service)
 {
-    m_backend = backend;
-    m_scanner = new KeyScanner(backend->redisUrl(), this);
+    m_service = service;
+    m_scanner = scanner;
     connect(m_scanner, &KeyScanner::connected, this, &KeyBrowserPanel::rescan);
-    connect(m_scanner, &KeyScanner::keysFound, m_model, &KeyTableModel::addKeys);
+    // The scanner is shared by every window: keys of a scan another window
+    // started with a different pattern are not this table's.
+    connect(m_scanner, &KeyScanner::keysFound, this, [this](const QList<QByteArray> &keys) {
+        if (m_scanner->pattern() == m_model->pattern())
+            m_model->addKeys(keys);
+    });
     connect(m_scanner, &KeyScanner::scanStarted, this, [this](const QByteArray &, qint64 dbSize) {
         m_model->reserve(dbSize);
         m_progress->setRange(0, int(std::max<qint64>(1, std::min<qint64>(dbSize, INT_MAX))));
@@ -208,20 +219,22 @@ void KeyBrowserPanel::attach(Backend *backend)
         [this](qint64 seen, qint64) { m_progress->setValue(int(std::min<qint64>(seen, m_progress->maximum()))); });
     connect(m_scanner, &KeyScanner::scanFinished, this, [this] { m_progress->hide(); });
     connect(m_scanner, &KeyScanner::detailsReady, this, [this](const QList<KeyDetails> &details) {
-        --m_detailsInFlight;
+        m_detailsInFlight = std::max(0, m_detailsInFlight - 1);
         m_model->applyDetails(details);
         requestVisibleDetails();
     });
     connect(m_scanner, &KeyScanner::detailsFailed, this, [this](const QList<QByteArray> &keys, const QString &) {
-        --m_detailsInFlight;
+        m_detailsInFlight = std::max(0, m_detailsInFlight - 1);
         m_model->markDetailsUnknown(keys);
     });
     connect(m_scanner, &KeyScanner::previewReady, this, &KeyBrowserPanel::showPreview);
-    m_actions = new KeyActions(m_scanner->client(), this);
+    m_actions = actions;
     connect(m_actions, &KeyActions::finished, this, &KeyBrowserPanel::showActionResult);
     connect(m_actions, &KeyActions::traceRecorded, this, &KeyBrowserPanel::traceRecorded);
-    connect(backend->keyspaceWatcher(), &KeyspaceWatcher::eventsBatched, this, &KeyBrowserPanel::onEvents);
-    m_scanner->connectToServer();
+    connect(watcher, &KeyspaceWatcher::eventsBatched, this, &KeyBrowserPanel::onEvents);
+    // The scanner is shared (another window may have connected it already).
+    if (m_scanner->isConnected())
+        rescan();
     m_tick.start();
     setEnabled(true);
     updateActionButtons();
@@ -284,7 +297,7 @@ QByteArray KeyBrowserPanel::effectivePattern() const
     const QString text = m_filter->text().trimmed();
     if (!text.isEmpty())
         return text.toUtf8();
-    const QString prefix = m_backend && m_backend->service() ? m_backend->service()->settings().keyPrefix : QString();
+    const QString prefix = m_service ? m_service->settings().keyPrefix : QString();
     return prefix.toUtf8() + '*';
 }
 

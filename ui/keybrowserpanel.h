@@ -1,7 +1,7 @@
 // KeyBrowserPanel: the SCAN-based Redis key browser with live TTL countdowns.
 //
-// A KeyScanner (own connection) walks the keyspace in the background and
-// fills a KeyTableModel in batches; a progress line shows how far it got.
+// The backend's KeyScanner (its own connection) walks the keyspace in the
+// background and fills this panel's KeyTableModel in batches; a progress line shows how far it got.
 // Details (type, size, TTL) are fetched only for rows that are visible. A
 // timer repaints the TTL column of the visible rows only; keyspace events
 // re-sync TTLs and fade out keys that expire. Selecting a key shows a
@@ -17,7 +17,8 @@
 #include <QTimer>
 #include <QWidget>
 
-class Backend;
+class KeyspaceWatcher;
+class ProductService;
 class KeyTableModel;
 class QCheckBox;
 class QLabel;
@@ -34,9 +35,10 @@ class KeyBrowserPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit KeyBrowserPanel(QWidget *parent = nullptr);
-
-    void attach(Backend *backend);
+    /// Scans through scanner (again whenever it connects), edits TTLs through
+    /// actions, follows the watcher's events; the service gives the key prefix.
+    KeyBrowserPanel(KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service,
+        QWidget *parent = nullptr);
     KeyTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     KeyScanner *scanner() const { return m_scanner; }
@@ -60,6 +62,8 @@ signals:
     void traceRecorded(const OperationTrace &trace);
 
 private:
+    explicit KeyBrowserPanel(QWidget *parent);
+    void attach(KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service);
     void onEvents(const QList<KeyspaceEvent> &events);
     void onTick();
     void requestVisibleDetails();
@@ -69,7 +73,7 @@ private:
     void updateActionButtons();
     void showContextMenu(const QPoint &pos);
 
-    Backend *m_backend = nullptr;
+    ProductService *m_service = nullptr;
     KeyScanner *m_scanner = nullptr;
     KeyTableModel *m_model;
     QTableView *m_view;

@@ -10,15 +10,16 @@
 #include "eventspanel.h"
 #include "infopoller.h"
 #include "keybrowserpanel.h"
+#include "keyspacewatcher.h"
 #include "metricspanel.h"
 #include "mostviewedpanel.h"
 #include "productrepository.h"
+#include "productsdocument.h"
 #include "productservice.h"
 #include "productspanel.h"
-#include "productstablemodel.h"
 #include "recentpanel.h"
-#include "searchpanel.h"
 #include "redisclient.h"
+#include "searchpanel.h"
 #include "strategypanel.h"
 #include "theme.h"
 #include "tracepanel.h"
@@ -44,24 +45,12 @@
 namespace {
 constexpr int StateVersion = 2; // 2: the Redis feature panels
 constexpr char DescriptionProperty[] = "panelDescription";
-}
+} // namespace
 
-MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *parent)
+MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *parent)
     : QMainWindow(parent)
     , m_backend(backend)
     , m_options(options)
-    , m_products(new ProductsPanel(this))
-    , m_editor(new EditorPanel(this))
-    , m_strategy(new StrategyPanel(this))
-    , m_keys(new KeyBrowserPanel(this))
-    , m_recent(new RecentPanel(this))
-    , m_mostViewed(new MostViewedPanel(this))
-    , m_bloom(new BloomPanel(this))
-    , m_changeLog(new ChangeLogPanel(backend, this))
-    , m_search(new SearchPanel(this))
-    , m_events(new EventsPanel(this))
-    , m_trace(new TracePanel(this))
-    , m_metrics(new MetricsPanel(this))
     , m_connection(new QLabel(tr("Starting…"), this))
     , m_strategyLabel(new QLabel(this))
     , m_queue(new QLabel(this))
@@ -77,30 +66,30 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
     // Tab titles are short so the four tabs under the key browser fit a
     // 400 px column without eliding; the View menu and the tab tooltips
     // carry the longer names and what each panel shows.
-    addPanel(m_strategy, tr("Strategy"), QStringLiteral("strategyDock"), {},
+    addDock(tr("Strategy"), QStringLiteral("strategyDock"), {},
         tr("The caching strategy, TTL, stampede protection, database latency and Redis eviction"));
-    addPanel(m_products, tr("Products (SQLite)"), QStringLiteral("productsDock"), {},
+    addDock(tr("Products (SQLite)"), QStringLiteral("productsDock"), {},
         tr("Every product in SQLite, live, with the version Redis holds for it"));
-    addPanel(m_editor, tr("Editor"), QStringLiteral("editorDock"), {},
+    addDock(tr("Editor"), QStringLiteral("editorDock"), {},
         tr("Get, create, save, invalidate or delete one product under the current strategy; tags and "
            "price adjustments"));
-    addPanel(m_search, tr("Search"), QStringLiteral("searchDock"), {},
+    addDock(tr("Search"), QStringLiteral("searchDock"), {},
         tr("Search products as you type (RediSearch, or SQLite FTS5 with results cached in Redis)"));
-    addPanel(m_keys, tr("Redis keys"), QStringLiteral("keysDock"), {},
+    addDock(tr("Redis keys"), QStringLiteral("keysDock"), {},
         tr("Every key in Redis (SCAN) with its type, size and a live TTL countdown"));
-    addPanel(m_events, tr("Events"), QStringLiteral("eventsDock"), tr("Keyspace events"),
+    addDock(tr("Events"), QStringLiteral("eventsDock"), tr("Keyspace events"),
         tr("Keyspace events: what Redis reports as keys are written, expire, are evicted or deleted"));
-    addPanel(m_recent, tr("Recent"), QStringLiteral("recentDock"), tr("Recent products"),
+    addDock(tr("Recent"), QStringLiteral("recentDock"), tr("Recent products"),
         tr("Recently viewed products: the recent_products list (LPUSH + LTRIM)"));
-    addPanel(m_mostViewed, tr("Most viewed"), QStringLiteral("mostViewedDock"), {},
+    addDock(tr("Most viewed"), QStringLiteral("mostViewedDock"), {},
         tr("Most viewed products (a sorted set) and their unique viewers (HyperLogLog)"));
-    addPanel(m_trace, tr("Trace"), QStringLiteral("traceDock"), {},
+    addDock(tr("Trace"), QStringLiteral("traceDock"), {},
         tr("Every operation step by step across the app, Redis and SQLite"));
-    addPanel(m_metrics, tr("Metrics"), QStringLiteral("metricsDock"), {},
+    addDock(tr("Metrics"), QStringLiteral("metricsDock"), {},
         tr("Hit ratio, operations per second, latency per strategy, write-behind queue, Redis memory"));
-    addPanel(m_bloom, tr("Bloom filter"), QStringLiteral("bloomDock"), {},
+    addDock(tr("Bloom filter"), QStringLiteral("bloomDock"), {},
         tr("The Bloom filter that answers gets of ids that never existed without asking SQLite"));
-    addPanel(m_changeLog, tr("Change log"), QStringLiteral("changeLogDock"), {},
+    addDock(tr("Change log"), QStringLiteral("changeLogDock"), {},
         tr("The cachelab:changes stream: every product change, from this window and other instances"));
 
     m_connection->setObjectName(QStringLiteral("statusConnection"));
@@ -122,13 +111,6 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
     if (!fresh)
         m_pendingState = settings.value(QStringLiteral("window/state")).toByteArray();
 
-    connect(m_editor, &EditorPanel::message, this, &MainWindow::showMessage);
-    connect(m_strategy, &StrategyPanel::message, this, &MainWindow::showMessage);
-    connect(m_products, &ProductsPanel::productSelected, m_editor, &EditorPanel::showProduct);
-    connect(m_search, &SearchPanel::productActivated, this, [this](qint64 id) {
-        if (const auto p = m_products->model()->product(id))
-            m_editor->showProduct(*p);
-    });
     connect(backend, &Backend::ready, this, &MainWindow::onReady);
     connect(backend, &Backend::redisReady, this, &MainWindow::updateStatus);
     connect(backend, &Backend::warning, this, &MainWindow::showMessage);
@@ -139,12 +121,12 @@ MainWindow::MainWindow(Backend *backend, const AppOptions &options, QWidget *par
 
 MainWindow::~MainWindow() = default;
 
-QDockWidget *MainWindow::addPanel(QWidget *panel, const QString &title, const QString &objectName,
-    const QString &menuTitle, const QString &description)
+QDockWidget *MainWindow::addDock(
+    const QString &title, const QString &objectName, const QString &menuTitle, const QString &description)
 {
     auto *dock = new QDockWidget(title, this);
     dock->setObjectName(objectName);
-    dock->setWidget(panel);
+    dock->setWidget(new QWidget(dock)); // until the backend is ready
     dock->setFeatures(
         QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
     dock->setProperty(DescriptionProperty, description);
@@ -154,6 +136,14 @@ QDockWidget *MainWindow::addPanel(QWidget *panel, const QString &title, const QS
     dock->toggleViewAction()->setToolTip(description);
     m_docks << dock;
     return dock;
+}
+
+void MainWindow::setPanel(const char *objectName, QWidget *panel)
+{
+    auto *dock = findChild<QDockWidget *>(QLatin1String(objectName));
+    QWidget *placeholder = dock->widget();
+    dock->setWidget(panel);
+    delete placeholder;
 }
 
 void MainWindow::childEvent(QChildEvent *event)
@@ -275,8 +265,10 @@ void MainWindow::showEvent(QShowEvent *event)
         return;
     m_shownOnce = true;
     applyDefaultSizes();
-    if (!m_pendingState.isEmpty())
-        restoreState(std::exchange(m_pendingState, {}), StateVersion);
+    if (!m_pendingState.isEmpty()) {
+        m_restoredState = std::exchange(m_pendingState, {});
+        restoreState(m_restoredState, StateVersion);
+    }
 }
 
 void MainWindow::createMenus()
@@ -336,7 +328,10 @@ void MainWindow::createMenus()
     for (QDockWidget *d : std::as_const(m_docks))
         view->addAction(d->toggleViewAction());
     view->addSeparator();
-    QAction *rescan = view->addAction(tr("Re&scan Keys"), this, [this] { m_keys->rescan(); });
+    QAction *rescan = view->addAction(tr("Re&scan Keys"), this, [this] {
+        if (m_keys)
+            m_keys->rescan();
+    });
     rescan->setShortcut(QKeySequence::Refresh);
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 
@@ -346,21 +341,63 @@ void MainWindow::createMenus()
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt)->setMenuRole(QAction::AboutQtRole);
 }
 
+void MainWindow::createPanels()
+{
+    Backend *b = m_backend;
+    ProductService *service = b->service();
+    KeyspaceWatcher *watcher = b->keyspaceWatcher();
+    ProductsDocument *products = b->productsDocument();
+    m_products = new ProductsPanel(products, this);
+    m_editor = new EditorPanel(service, b->tags(), this);
+    m_strategy = new StrategyPanel(service, this);
+    m_keys = new KeyBrowserPanel(b->keyScanner(), b->keyActions(), watcher, service, this);
+    m_mostViewed = new MostViewedPanel(service, watcher, products, this);
+    m_bloom = new BloomPanel(b->existenceFilter(), this);
+    m_search = new SearchPanel(b->search(), this);
+    m_recent = new RecentPanel(b->recentProducts(), products, this);
+    m_events = new EventsPanel(watcher, this);
+    m_trace = new TracePanel(service, this);
+    m_metrics = new MetricsPanel(service, b->infoPoller(), this);
+    m_changeLog = new ChangeLogPanel(b->changeStream(), service, this);
+
+    setPanel("strategyDock", m_strategy);
+    setPanel("productsDock", m_products);
+    setPanel("editorDock", m_editor);
+    setPanel("searchDock", m_search);
+    setPanel("keysDock", m_keys);
+    setPanel("eventsDock", m_events);
+    setPanel("recentDock", m_recent);
+    setPanel("mostViewedDock", m_mostViewed);
+    setPanel("traceDock", m_trace);
+    setPanel("metricsDock", m_metrics);
+    setPanel("bloomDock", m_bloom);
+    setPanel("changeLogDock", m_changeLog);
+
+    connect(m_editor, &EditorPanel::message, this, &MainWindow::showMessage);
+    connect(m_strategy, &StrategyPanel::message, this, &MainWindow::showMessage);
+    connect(m_products, &ProductsPanel::productSelected, m_editor, &EditorPanel::showProduct);
+    connect(m_search, &SearchPanel::productActivated, this, [this, products](qint64 id) {
+        if (const auto p = products->product(id))
+            m_editor->showProduct(*p);
+    });
+    connect(m_keys, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
+
+    // Shown already: the sizes (or the restored layout) were worked out
+    // with the placeholders; do it again for the real panels once they are
+    // laid out.
+    if (m_shownOnce) {
+        QTimer::singleShot(0, this, [this] {
+            applyDefaultSizes();
+            if (!m_restoredState.isEmpty())
+                restoreState(m_restoredState, StateVersion);
+        });
+    }
+}
+
 void MainWindow::onReady()
 {
     ProductService *service = m_backend->service();
-    m_products->attach(m_backend);
-    m_editor->attach(m_backend);
-    m_strategy->attach(m_backend);
-    m_keys->attach(m_backend);
-    m_mostViewed->attach(m_backend, m_products->model());
-    m_bloom->attach(m_backend);
-    m_search->attach(m_backend);
-    m_recent->attach(m_backend, m_products->model());
-    m_events->attach(m_backend);
-    m_trace->attach(m_backend);
-    connect(m_keys, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
-    m_metrics->attach(m_backend);
+    createPanels();
 
     connect(service, &ProductService::strategyChanged, this, &MainWindow::updateStatus);
     connect(service, &ProductService::queueDepthChanged, this, &MainWindow::updateStatus);
@@ -376,7 +413,7 @@ void MainWindow::onReady()
     updateStatus();
 
     if (m_options.demo) {
-        m_demo = new DemoScript(m_backend, this);
+        m_demo = new DemoScript(service, m_backend->tags(), m_backend->demoKeys(), this);
         connect(
             m_demo, &DemoScript::burstFinished, this, [this] { m_keys->selectKey(QByteArrayLiteral("product:1")); });
         connect(m_demo, &DemoScript::finished, this,

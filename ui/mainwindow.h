@@ -9,11 +9,16 @@
 // in the View menu and a description as the tab's tooltip. Menus follow
 // desktop conventions; the status bar shows where Redis is, its version,
 // the strategy, the write-behind queue and degraded mode.
+//
+// The docks exist from the start (so a saved layout can be restored at
+// once); the panels in them are built when the backend is ready, each with
+// exactly the core objects it observes. Until then the panel getters
+// return null.
 #pragma once
 
-#include <QMainWindow>
+#include "windowoptions.h"
 
-#include "../app/appoptions.h"
+#include <QMainWindow>
 
 class Backend;
 class BloomPanel;
@@ -39,7 +44,7 @@ class MainWindow final : public QMainWindow
     Q_OBJECT
 
 public:
-    MainWindow(Backend *backend, const AppOptions &options, QWidget *parent = nullptr);
+    MainWindow(Backend *backend, const WindowOptions &options, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     /// Renders the whole window into a PNG file.
@@ -67,9 +72,13 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
-    /// menuTitle: the View menu's name when the tab title is a short form.
-    QDockWidget *addPanel(QWidget *panel, const QString &title, const QString &objectName, const QString &menuTitle,
-        const QString &description);
+    /// A dock with a placeholder until its panel exists. menuTitle: the View
+    /// menu's name when the tab title is a short form.
+    QDockWidget *addDock(
+        const QString &title, const QString &objectName, const QString &menuTitle, const QString &description);
+    /// Puts the panel into the dock named objectName, in the placeholder's place.
+    void setPanel(const char *objectName, QWidget *panel);
+    void createPanels();
     void setUpDockTabBar(QTabBar *bar);
     void createMenus();
     void applyDefaultSizes();
@@ -81,19 +90,19 @@ private:
     void showMessage(const QString &text);
 
     Backend *m_backend;
-    AppOptions m_options;
-    ProductsPanel *m_products;
-    EditorPanel *m_editor;
-    StrategyPanel *m_strategy;
-    KeyBrowserPanel *m_keys;
-    RecentPanel *m_recent;
-    MostViewedPanel *m_mostViewed;
-    BloomPanel *m_bloom;
-    ChangeLogPanel *m_changeLog;
-    SearchPanel *m_search;
-    EventsPanel *m_events;
-    TracePanel *m_trace;
-    MetricsPanel *m_metrics;
+    WindowOptions m_options;
+    ProductsPanel *m_products = nullptr;
+    EditorPanel *m_editor = nullptr;
+    StrategyPanel *m_strategy = nullptr;
+    KeyBrowserPanel *m_keys = nullptr;
+    RecentPanel *m_recent = nullptr;
+    MostViewedPanel *m_mostViewed = nullptr;
+    BloomPanel *m_bloom = nullptr;
+    ChangeLogPanel *m_changeLog = nullptr;
+    SearchPanel *m_search = nullptr;
+    EventsPanel *m_events = nullptr;
+    TracePanel *m_trace = nullptr;
+    MetricsPanel *m_metrics = nullptr;
     QList<QDockWidget *> m_docks;
     QActionGroup *m_strategyActions = nullptr;
     QLabel *m_connection;
@@ -103,5 +112,6 @@ private:
     DemoScript *m_demo = nullptr;
     QString m_serverVersion;
     QByteArray m_pendingState; ///< saved layout, restored after the default sizes
+    QByteArray m_restoredState; ///< what the first show restored (again once the panels exist)
     bool m_shownOnce = false;
 };

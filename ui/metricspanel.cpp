@@ -1,7 +1,6 @@
 // MetricsPanel: Qt Charts line and bar series fed by a one-second sampler.
 #include "metricspanel.h"
 
-#include "backend.h"
 #include "productservice.h"
 #include "theme.h"
 
@@ -15,6 +14,16 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QValueAxis>
+
+MetricsPanel::MetricsPanel(ProductService *service, InfoPoller *info, QWidget *parent)
+    : MetricsPanel(parent)
+{
+    m_service = service;
+    m_info = info;
+    m_clock.start();
+    m_timer.start();
+    sample();
+}
 
 MetricsPanel::MetricsPanel(QWidget *parent)
     : QWidget(parent)
@@ -196,14 +205,6 @@ QChartView *MetricsPanel::makeView(QChart *chart, const QString &objectName)
     return view;
 }
 
-void MetricsPanel::attach(Backend *backend)
-{
-    m_backend = backend;
-    m_clock.start();
-    m_timer.start();
-    sample();
-}
-
 void MetricsPanel::append(QLineSeries *series, double x, double y)
 {
     series->append(x, y);
@@ -228,11 +229,11 @@ void MetricsPanel::fitAxis(QValueAxis *axis, const QList<QLineSeries *> &series,
 
 void MetricsPanel::sample()
 {
-    if (!m_backend || !m_backend->service())
+    if (!m_service)
         return;
     ++m_samples;
     const double t = double(m_clock.elapsed()) / 1000.0;
-    const MetricsSnapshot m = m_backend->service()->metrics();
+    const MetricsSnapshot m = m_service->metrics();
 
     quint64 ops = 0;
     for (const LatencyStats &l : m.latencies)
@@ -249,9 +250,9 @@ void MetricsPanel::sample()
 
     append(m_hitRatio, t, m_lastRatio);
     append(m_opsPerSecond, t, opsPerSecond);
-    append(m_queueDepth, t, m_backend->service()->queueDepth());
+    append(m_queueDepth, t, m_service->queueDepth());
 
-    const RedisServerInfo info = m_backend->infoPoller() ? m_backend->infoPoller()->last() : RedisServerInfo {};
+    const RedisServerInfo info = m_info ? m_info->last() : RedisServerInfo {};
     if (info.sampledAt.isValid()) {
         append(m_memory, t, double(info.usedMemory) / (1024.0 * 1024.0));
         const qint64 evictedDelta = m_lastEvicted < 0 ? 0 : std::max<qint64>(0, info.evictedKeys - m_lastEvicted);
@@ -296,7 +297,7 @@ void MetricsPanel::sample()
     }
     m_latencyAxis->setRange(0, maxMs * 1.15);
 
-    const QString queueText = tr("queue <b>%1</b>").arg(m_backend->service()->queueDepth());
+    const QString queueText = tr("queue <b>%1</b>").arg(m_service->queueDepth());
     m_summary->setText(
         tr("hits <b>%1</b> · misses <b>%2</b> · hit ratio <b>%3%</b> · DB r/w <b>%4</b>/<b>%5</b>"
            " · %6 · <b>%7</b>")

@@ -12,7 +12,8 @@
 #include <QTimer>
 #include <QWidget>
 
-class Backend;
+class InfoPoller;
+class ProductService;
 class QBarSet;
 class QChart;
 class QChartView;
@@ -27,20 +28,22 @@ class MetricsPanel final : public QWidget
 public:
     static constexpr int WindowSeconds = 90;
 
-    explicit MetricsPanel(QWidget *parent = nullptr);
+    /// Samples the service's metrics and the poller's last INFO every second.
+    MetricsPanel(ProductService *service, InfoPoller *info, QWidget *parent = nullptr);
 
-    void attach(Backend *backend);
     /// Takes one sample now (the timer calls this every second).
     void sample();
     int samples() const { return m_samples; }
 
 private:
+    explicit MetricsPanel(QWidget *parent);
     QChartView *makeView(QChart *chart, const QString &objectName);
     QChart *makeChart(const QString &title);
     void append(QLineSeries *series, double x, double y);
     void fitAxis(QValueAxis *axis, const QList<QLineSeries *> &series, double minimumMax);
 
-    Backend *m_backend = nullptr;
+    ProductService *m_service = nullptr;
+    InfoPoller *m_info = nullptr;
     QTimer m_timer;
     QElapsedTimer m_clock;
     QLabel *m_summary;

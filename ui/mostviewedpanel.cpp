@@ -1,12 +1,10 @@
 // MostViewedPanel: a small table kept current by keyspace events.
 #include "mostviewedpanel.h"
 
-#include "backend.h"
 #include "cachekeys.h"
 #include "keyspacewatcher.h"
+#include "productsdocument.h"
 #include "productservice.h"
-#include "productstablemodel.h"
-#include "redisclient.h"
 #include "theme.h"
 
 #include <QHeaderView>
@@ -16,6 +14,13 @@
 
 namespace {
 constexpr int TopN = 10;
+}
+
+MostViewedPanel::MostViewedPanel(
+    ProductService *service, KeyspaceWatcher *watcher, ProductsDocument *products, QWidget *parent)
+    : MostViewedPanel(parent)
+{
+    attach(service, watcher, products);
 }
 
 MostViewedPanel::MostViewedPanel(QWidget *parent)
@@ -51,25 +56,27 @@ MostViewedPanel::MostViewedPanel(QWidget *parent)
     render();
 }
 
-void MostViewedPanel::attach(Backend *backend, ProductsTableModel *products)
+void MostViewedPanel::attach(ProductService *service, KeyspaceWatcher *watcher, ProductsDocument *products)
 {
-    m_backend = backend;
+    m_service = service;
     m_products = products;
-    m_stats = new ViewStats(backend->service(), this);
-    connect(
-        backend->keyspaceWatcher(), &KeyspaceWatcher::eventsBatched, this, [this](const QList<KeyspaceEvent> &events) {
-            const QByteArray key = CacheKeys(m_backend->service()->settings().keyPrefix).views();
-            for (const KeyspaceEvent &e : events) {
-                if (e.key == key) {
-                    refresh();
-                    return;
-                }
+    m_stats = new ViewStats(service, this);
+    connect(watcher, &KeyspaceWatcher::eventsBatched, this, [this](const QList<KeyspaceEvent> &events) {
+        const QByteArray key = CacheKeys(m_service->settings().keyPrefix).views();
+        for (const KeyspaceEvent &e : events) {
+            if (e.key == key) {
+                refresh();
+                return;
             }
-        });
-    connect(backend->redis(), &RedisClient::connected, this, &MostViewedPanel::refresh);
-    connect(backend->service(), &ProductService::productRemoved, this, &MostViewedPanel::refresh);
-    connect(products, &QAbstractItemModel::dataChanged, this, &MostViewedPanel::render);
-    connect(products, &QAbstractItemModel::modelReset, this, &MostViewedPanel::render);
+        }
+    });
+    connect(service, &ProductService::cacheAvailabilityChanged, this, [this](bool available) {
+        if (available)
+            refresh();
+    });
+    connect(service, &ProductService::productRemoved, this, &MostViewedPanel::refresh);
+    connect(products, &ProductsDocument::productsChanged, this, &MostViewedPanel::render);
+    connect(products, &ProductsDocument::cacheStateChanged, this, &MostViewedPanel::render);
     refresh();
 }
 
@@ -87,7 +94,7 @@ void MostViewedPanel::load()
         m_again = true;
         return;
     }
-    if (!m_backend->redis()->isConnected()) {
+    if (!m_service->isCacheAvailable()) {
         m_error = tr("Redis is unreachable: the leaderboard lives in Redis.");
         render();
         emit refreshed();
@@ -123,8 +130,8 @@ void MostViewedPanel::render()
         item->setData(0, Qt::UserRole, c.id);
     }
     QString keys;
-    if (m_backend) {
-        const CacheKeys k(m_backend->service()->settings().keyPrefix);
+    if (m_service) {
+        const CacheKeys k(m_service->settings().keyPrefix);
         keys = QStringLiteral("%1, %2{id}")
                    .arg(QString::fromUtf8(k.views()),
                        QString::fromUtf8(k.prefix()) + QStringLiteral("cachelab:viewers:"));

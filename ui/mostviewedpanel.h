@@ -2,7 +2,7 @@
 //
 // Reads ViewStats (ZREVRANGE of the views sorted set, PFCOUNT of each
 // product's HyperLogLog) when a keyspace event touches the views key, at
-// most every 300 ms, and names the ids from the products table.
+// most every 300 ms, and names the ids from the products document.
 #pragma once
 
 #include "viewstats.h"
@@ -10,8 +10,9 @@
 #include <QTimer>
 #include <QWidget>
 
-class Backend;
-class ProductsTableModel;
+class KeyspaceWatcher;
+class ProductService;
+class ProductsDocument;
 class QLabel;
 class QTreeWidget;
 
@@ -20,9 +21,9 @@ class MostViewedPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit MostViewedPanel(QWidget *parent = nullptr);
+    MostViewedPanel(
+        ProductService *service, KeyspaceWatcher *watcher, ProductsDocument *products, QWidget *parent = nullptr);
 
-    void attach(Backend *backend, ProductsTableModel *products);
     QTreeWidget *table() const { return m_table; }
     /// What is shown, most viewed first.
     QList<ViewCount> rows() const { return m_rows; }
@@ -34,11 +35,13 @@ signals:
     void refreshed();
 
 private:
+    explicit MostViewedPanel(QWidget *parent);
+    void attach(ProductService *service, KeyspaceWatcher *watcher, ProductsDocument *products);
     void load();
     void render();
 
-    Backend *m_backend = nullptr;
-    ProductsTableModel *m_products = nullptr;
+    ProductService *m_service = nullptr;
+    ProductsDocument *m_products = nullptr;
     ViewStats *m_stats = nullptr;
     QTreeWidget *m_table;
     QLabel *m_caption;

@@ -1,4 +1,4 @@
-// ProductsTableModel: SQLite rows plus cache state, diffed so views keep selection.
+// ProductsTableModel: the document's rows and cache state, diffed so views keep selection.
 #include "productstablemodel.h"
 
 #include "theme.h"
@@ -7,9 +7,14 @@
 #include <QFont>
 #include <QLocale>
 
-ProductsTableModel::ProductsTableModel(QObject *parent)
+ProductsTableModel::ProductsTableModel(ProductsDocument *document, QObject *parent)
     : QAbstractTableModel(parent)
-{ }
+    , m_document(document)
+    , m_products(document->products())
+{
+    connect(document, &ProductsDocument::productsChanged, this, [this] { setProducts(m_document->products()); });
+    connect(document, &ProductsDocument::cacheStateChanged, this, &ProductsTableModel::onCacheStateChanged);
+}
 
 QString ProductsTableModel::formatPrice(qint64 cents)
 {
@@ -35,27 +40,12 @@ void ProductsTableModel::setProducts(const QList<Product> &products)
     }
 }
 
-void ProductsTableModel::setCachedVersions(const QHash<qint64, qint64> &versions, const QHash<qint64, bool> &dirty)
+void ProductsTableModel::onCacheStateChanged(const QList<qint64> &ids)
 {
-    for (qsizetype row = 0; row < m_products.size(); ++row) {
-        const Product &p = m_products.at(row);
-        CacheInfo info;
-        const qint64 v = versions.value(p.id, 0);
-        info.version = v;
-        if (dirty.value(p.id))
-            info.state = CacheState::Pending;
-        else if (v == 0)
-            info.state = CacheState::NotCached;
-        else if (v == -2)
-            info.state = CacheState::Absent;
-        else if (v == p.version)
-            info.state = CacheState::Fresh;
-        else
-            info.state = CacheState::Stale;
-        const CacheInfo old = m_cache.value(p.id);
-        m_cache.insert(p.id, info);
-        if (old.state != info.state || old.version != info.version)
-            emit dataChanged(index(int(row), 0), index(int(row), ColumnCount - 1));
+    for (qint64 id : ids) {
+        const int row = rowOfId(id);
+        if (row >= 0)
+            emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }
 }
 
@@ -100,7 +90,7 @@ QVariant ProductsTableModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Product &p = m_products.at(index.row());
-    const CacheInfo info = m_cache.value(p.id);
+    const CacheInfo info = m_document->cacheInfo(p.id);
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {

@@ -1,13 +1,15 @@
-// ProductsTableModel: the products table as stored in SQLite, with what the
-// cache holds beside it.
+// ProductsTableModel: a ProductsDocument as a table, with what the cache
+// holds beside each row.
 //
-// Rows come from ProductRepository::list() (the database truth). The cache
-// column compares each row's version with the version in Redis's
-// product:{id} hash: fresh, stale (Redis holds another version), pending
-// (an unflushed write-behind write) or not cached (row dimmed).
+// Rows are the document's (ProductRepository::list(), the database truth).
+// The cache column shows the document's comparison of each row's version
+// with the version in Redis's product:{id} hash: fresh, stale (Redis holds
+// another version), pending (an unflushed write-behind write) or not cached
+// (row dimmed). The model only observes; it sends nothing anywhere.
 #pragma once
 
 #include "product.h"
+#include "productsdocument.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -19,28 +21,18 @@ class ProductsTableModel final : public QAbstractTableModel
 
 public:
     enum Column { IdColumn, NameColumn, PriceColumn, VersionColumn, CacheColumn, ColumnCount };
-    enum class CacheState { Unknown, NotCached, Fresh, Stale, Pending, Absent };
+    using CacheState = ProductsDocument::CacheState;
+    using CacheInfo = ProductsDocument::CacheInfo;
     enum Role { ProductIdRole = Qt::UserRole + 1, CacheStateRole };
 
-    struct CacheInfo
-    {
-        CacheState state = CacheState::Unknown;
-        qint64 version = 0;
-    };
+    explicit ProductsTableModel(ProductsDocument *document, QObject *parent = nullptr);
 
-    explicit ProductsTableModel(QObject *parent = nullptr);
-
-    /// Replaces the rows, keeping row identity where ids match (no reset
-    /// when only values changed, so the selection survives).
-    void setProducts(const QList<Product> &products);
-    /// Cached versions by id: 0 = not cached, -1 = pending write-behind,
-    /// -2 = negative entry; others are the cached version.
-    void setCachedVersions(const QHash<qint64, qint64> &versions, const QHash<qint64, bool> &dirty);
+    ProductsDocument *document() const { return m_document; }
     QList<qint64> ids() const;
     const QList<Product> &products() const { return m_products; }
     std::optional<Product> product(qint64 id) const;
     int rowOfId(qint64 id) const;
-    CacheInfo cacheInfo(qint64 id) const { return m_cache.value(id); }
+    CacheInfo cacheInfo(qint64 id) const { return m_document->cacheInfo(id); }
 
     static QString formatPrice(qint64 cents);
 
@@ -50,6 +42,11 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    /// Takes the document's rows, keeping row identity where ids match (no
+    /// reset when only values changed, so the selection survives).
+    void setProducts(const QList<Product> &products);
+    void onCacheStateChanged(const QList<qint64> &ids);
+
+    ProductsDocument *m_document;
     QList<Product> m_products;
-    QHash<qint64, CacheInfo> m_cache;
 };

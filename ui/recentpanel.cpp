@@ -1,19 +1,18 @@
-// RecentPanel: LRANGE on change, names from the SQLite table.
+// RecentPanel: the recent list, named from the products document.
 #include "recentpanel.h"
 
-#include "backend.h"
-#include "cachekeys.h"
-#include "keyspacewatcher.h"
-#include "productservice.h"
+#include "productsdocument.h"
 #include "productstablemodel.h"
-#include "redisclient.h"
+#include "recentproductsdocument.h"
 #include "theme.h"
 
 #include <QListWidget>
 #include <QVBoxLayout>
 
-RecentPanel::RecentPanel(QWidget *parent)
+RecentPanel::RecentPanel(RecentProductsDocument *recent, ProductsDocument *products, QWidget *parent)
     : QWidget(parent)
+    , m_recent(recent)
+    , m_products(products)
     , m_list(new QListWidget(this))
 {
     m_list->setObjectName(QStringLiteral("recentList"));
@@ -22,58 +21,23 @@ RecentPanel::RecentPanel(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_list);
+    connect(recent, &RecentProductsDocument::changed, this, &RecentPanel::render);
+    connect(products, &ProductsDocument::productsChanged, this, &RecentPanel::render);
+    connect(products, &ProductsDocument::cacheStateChanged, this, &RecentPanel::render);
+    if (!recent->ids().isEmpty())
+        render();
 }
 
-void RecentPanel::attach(Backend *backend, ProductsTableModel *products)
+QList<qint64> RecentPanel::ids() const
 {
-    m_backend = backend;
-    m_products = products;
-    connect(
-        backend->keyspaceWatcher(), &KeyspaceWatcher::eventsBatched, this, [this](const QList<KeyspaceEvent> &events) {
-            const QByteArray key = CacheKeys(m_backend->service()->settings().keyPrefix).recent();
-            for (const KeyspaceEvent &e : events) {
-                if (e.key == key) {
-                    refresh();
-                    return;
-                }
-            }
-        });
-    connect(backend->redis(), &RedisClient::connected, this, &RecentPanel::refresh);
-    connect(products, &QAbstractItemModel::dataChanged, this, &RecentPanel::render);
-    connect(products, &QAbstractItemModel::modelReset, this, &RecentPanel::render);
-    refresh();
-}
-
-void RecentPanel::refresh()
-{
-    if (!m_backend || !m_backend->redis()->isConnected())
-        return;
-    if (m_inFlight) {
-        m_again = true;
-        return;
-    }
-    m_inFlight = true;
-    const QByteArray key = CacheKeys(m_backend->service()->settings().keyPrefix).recent();
-    m_backend->redis()->command({ QByteArrayLiteral("LRANGE"), key, QByteArrayLiteral("0"), QByteArrayLiteral("-1") },
-        this, [this](const RedisReply &reply) {
-            m_inFlight = false;
-            if (reply.isArray()) {
-                m_ids.clear();
-                for (const RedisReply &r : reply.elements())
-                    m_ids << r.toInteger();
-                render();
-            }
-            if (m_again) {
-                m_again = false;
-                refresh();
-            }
-        });
+    return m_recent->ids();
 }
 
 void RecentPanel::render()
 {
     m_list->clear();
-    if (m_ids.isEmpty()) {
+    const QList<qint64> ids = m_recent->ids();
+    if (ids.isEmpty()) {
         auto *item = new QListWidgetItem(tr("Nothing viewed yet — Get a product to start the list."));
         item->setForeground(Theme::muted());
         item->setFlags(Qt::NoItemFlags);
@@ -81,8 +45,8 @@ void RecentPanel::render()
         return;
     }
     int position = 1;
-    for (qint64 id : std::as_const(m_ids)) {
-        const auto p = m_products ? m_products->product(id) : std::nullopt;
+    for (qint64 id : ids) {
+        const auto p = m_products->product(id);
         const QString text = p
             ? tr("%1.  #%2  %3  —  %4").arg(position).arg(id).arg(p->name, ProductsTableModel::formatPrice(p->price))
             : tr("%1.  #%2").arg(position).arg(id);

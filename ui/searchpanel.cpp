@@ -1,13 +1,18 @@
 // SearchPanel: debounced search box, results list, engine and cache label.
 #include "searchpanel.h"
 
-#include "backend.h"
 #include "productsearch.h"
 
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QVBoxLayout>
+
+SearchPanel::SearchPanel(ProductSearch *search, QWidget *parent)
+    : SearchPanel(parent)
+{
+    attach(search);
+}
 
 SearchPanel::SearchPanel(QWidget *parent)
     : QWidget(parent)
@@ -46,14 +51,13 @@ SearchPanel::SearchPanel(QWidget *parent)
     setEnabled(false);
 }
 
-void SearchPanel::attach(Backend *backend)
+void SearchPanel::attach(ProductSearch *search)
 {
-    m_backend = backend;
-    ProductSearch *search = backend ? backend->search() : nullptr;
+    m_search = search;
     setEnabled(search != nullptr);
     if (!search)
         return;
-    connect(search, &ProductSearch::engineChanged, this, &SearchPanel::showEngine, Qt::UniqueConnection);
+    connect(search, &ProductSearch::engineChanged, this, &SearchPanel::showEngine);
     showEngine(search->engineName());
 }
 
@@ -67,7 +71,7 @@ void SearchPanel::showEngine(const QString &name)
 
 void SearchPanel::runSearch()
 {
-    ProductSearch *search = m_backend ? m_backend->search() : nullptr;
+    ProductSearch *search = m_search;
     if (!search)
         return;
     const quint64 sequence = ++m_sequence;

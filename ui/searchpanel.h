@@ -10,7 +10,7 @@
 #include <QTimer>
 #include <QWidget>
 
-class Backend;
+class ProductSearch;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -23,9 +23,9 @@ class SearchPanel final : public QWidget
 public:
     static constexpr int DebounceMs = 250;
 
-    explicit SearchPanel(QWidget *parent = nullptr);
+    /// search may be null (the panel then stays disabled).
+    explicit SearchPanel(ProductSearch *search, QWidget *parent = nullptr);
 
-    void attach(Backend *backend);
     QLineEdit *searchBox() const { return m_box; }
     QListWidget *results() const { return m_results; }
 
@@ -35,11 +35,13 @@ signals:
     void message(const QString &text);
 
 private:
+    explicit SearchPanel(QWidget *parent);
+    void attach(ProductSearch *search);
     void runSearch();
     void showEngine(const QString &name);
     void showResult(const CatalogResult &r);
 
-    Backend *m_backend = nullptr;
+    ProductSearch *m_search = nullptr;
     QLineEdit *m_box;
     QListWidget *m_results;
     QLabel *m_engine;

@@ -1,7 +1,6 @@
 // StrategyPanel: widgets bound to ProductService settings in both directions.
 #include "strategypanel.h"
 
-#include "backend.h"
 #include "cachesettings.h"
 #include "evictionsettings.h"
 #include "productservice.h"
@@ -15,8 +14,9 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-StrategyPanel::StrategyPanel(QWidget *parent)
+StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     : QWidget(parent)
+    , m_service(service)
     , m_strategy(new QComboBox(this))
     , m_explanation(new QLabel(this))
     , m_ttl(new QSpinBox(this))
@@ -119,25 +119,18 @@ StrategyPanel::StrategyPanel(QWidget *parent)
     connect(m_strategy, &QComboBox::currentIndexChanged, this, [this] {
         const auto kind = StrategyKind(m_strategy->currentData().toInt());
         m_explanation->setText(explanation(kind));
-        if (!m_syncing && m_backend && m_backend->service())
-            m_backend->service()->setStrategy(kind);
+        if (!m_syncing && m_service)
+            m_service->setStrategy(kind);
     });
     for (QSpinBox *spin : { m_ttl, m_jitter })
         connect(spin, &QSpinBox::valueChanged, this, &StrategyPanel::pushSettings);
     connect(m_stampede, &QComboBox::currentIndexChanged, this, &StrategyPanel::pushSettings);
     connect(m_latency, &QSpinBox::valueChanged, this, [this](int ms) {
-        if (!m_syncing && m_backend && m_backend->service())
-            m_backend->service()->setArtificialDbLatency(ms);
+        if (!m_syncing && m_service)
+            m_service->setArtificialDbLatency(ms);
     });
     connect(applyEviction, &QPushButton::clicked, this, &StrategyPanel::applyEviction);
     m_explanation->setText(explanation(StrategyKind::CacheAside));
-    setEnabled(false);
-}
-
-void StrategyPanel::attach(Backend *backend)
-{
-    m_backend = backend;
-    ProductService *service = backend->service();
     connect(service, &ProductService::strategyChanged, this, &StrategyPanel::syncFromService);
     connect(service, &ProductService::settingsChanged, this, &StrategyPanel::syncFromService);
     connect(service, &ProductService::evictionSettingsChanged, this, [this](const EvictionSettings &e) {
@@ -147,12 +140,11 @@ void StrategyPanel::attach(Backend *backend)
         m_syncing = false;
     });
     syncFromService();
-    setEnabled(true);
 }
 
 void StrategyPanel::syncFromService()
 {
-    ProductService *service = m_backend->service();
+    ProductService *service = m_service;
     m_syncing = true;
     m_strategy->setCurrentIndex(m_strategy->findData(int(service->strategy())));
     m_explanation->setText(explanation(service->strategy()));
@@ -166,18 +158,18 @@ void StrategyPanel::syncFromService()
 
 void StrategyPanel::pushSettings()
 {
-    if (m_syncing || !m_backend || !m_backend->service())
+    if (m_syncing)
         return;
-    CacheSettings s = m_backend->service()->settings();
+    CacheSettings s = m_service->settings();
     s.ttlSeconds = m_ttl->value();
     s.ttlJitterPercent = m_jitter->value();
     s.stampede = stampedeModeFromName(m_stampede->currentText()).value_or(s.stampede);
-    m_backend->service()->setSettings(s);
+    m_service->setSettings(s);
 }
 
 void StrategyPanel::applyEviction()
 {
-    if (!m_backend || !m_backend->service())
+    if (!m_service)
         return;
     EvictionSettings e;
     e.maxmemoryBytes = qint64(m_maxMemory->value()) * 1024 * 1024;
@@ -187,20 +179,19 @@ void StrategyPanel::applyEviction()
         emit message(problem);
         return;
     }
-    m_backend->service()->applyEvictionSettings(
-        e, this, [this](const EvictionSettings &applied, const ServiceResult &r) {
-            if (!r.ok()) {
-                emit message(tr("Eviction settings not applied: %1").arg(r.error));
-                return;
-            }
-            QString text = tr("Redis now evicts with %1 above %2.")
-                               .arg(applied.policy,
-                                   applied.maxmemoryBytes ? tr("%1 MB").arg(applied.maxmemoryBytes / (1024 * 1024))
-                                                          : tr("no limit"));
-            for (const QString &w : r.warnings)
-                text += QLatin1Char(' ') + w;
-            emit message(text);
-        });
+    m_service->applyEvictionSettings(e, this, [this](const EvictionSettings &applied, const ServiceResult &r) {
+        if (!r.ok()) {
+            emit message(tr("Eviction settings not applied: %1").arg(r.error));
+            return;
+        }
+        QString text = tr("Redis now evicts with %1 above %2.")
+                           .arg(applied.policy,
+                               applied.maxmemoryBytes ? tr("%1 MB").arg(applied.maxmemoryBytes / (1024 * 1024))
+                                                      : tr("no limit"));
+        for (const QString &w : r.warnings)
+            text += QLatin1Char(' ') + w;
+        emit message(text);
+    });
 }
 
 QString StrategyPanel::explanation(StrategyKind kind)

@@ -11,7 +11,7 @@
 
 #include <QWidget>
 
-class Backend;
+class ProductService;
 class QComboBox;
 class QLabel;
 class QSpinBox;
@@ -21,9 +21,9 @@ class StrategyPanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit StrategyPanel(QWidget *parent = nullptr);
+    /// Shows and changes the service's strategy and settings.
+    explicit StrategyPanel(ProductService *service, QWidget *parent = nullptr);
 
-    void attach(Backend *backend);
     /// What the chosen strategy does, for a person.
     static QString explanation(StrategyKind kind);
 
@@ -35,7 +35,7 @@ private:
     void syncFromService();
     void applyEviction();
 
-    Backend *m_backend = nullptr;
+    ProductService *m_service;
     QComboBox *m_strategy;
     QLabel *m_explanation;
     QSpinBox *m_ttl;

@@ -1,7 +1,6 @@
 // TracePanel: list on the left, sequence diagram on the right.
 #include "tracepanel.h"
 
-#include "backend.h"
 #include "productservice.h"
 #include "tracediagram.h"
 #include "tracelistmodel.h"
@@ -16,7 +15,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
-TracePanel::TracePanel(QWidget *parent)
+TracePanel::TracePanel(ProductService *service, QWidget *parent)
     : QWidget(parent)
     , m_model(new TraceListModel(this))
     , m_view(new QTableView(this))
@@ -79,11 +78,8 @@ TracePanel::TracePanel(QWidget *parent)
             m_follow = current.row() == 0;
             m_diagram->setTrace(m_model->traceAt(current.row()));
         });
-}
-
-void TracePanel::attach(Backend *backend)
-{
-    connect(backend->service(), &ProductService::traceRecorded, this, &TracePanel::addTrace);
+    if (service)
+        connect(service, &ProductService::traceRecorded, this, &TracePanel::addTrace);
 }
 
 void TracePanel::addTrace(const OperationTrace &trace)

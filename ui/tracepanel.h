@@ -8,7 +8,7 @@
 
 #include <QWidget>
 
-class Backend;
+class ProductService;
 class QTableView;
 class TraceDiagram;
 class TraceListModel;
@@ -18,9 +18,10 @@ class TracePanel final : public QWidget
     Q_OBJECT
 
 public:
-    explicit TracePanel(QWidget *parent = nullptr);
+    /// Shows every trace the service records; with a null service only
+    /// the ones given to addTrace().
+    explicit TracePanel(ProductService *service, QWidget *parent = nullptr);
 
-    void attach(Backend *backend);
     TraceListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     TraceDiagram *diagram() const { return m_diagram; }

@@ -11,6 +11,7 @@
 #include "redisclient.h"
 #include "searchpanel.h"
 #include "testredisserver.h"
+#include "uitestfixture.h"
 
 #include <optional>
 #include <QComboBox>
@@ -24,6 +25,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QVBoxLayout>
+
+using namespace UiTest;
 
 class TestCatalogPanels final : public QObject
 {
@@ -41,14 +44,7 @@ private slots:
     void hostileSearchTextIsHandled();
 
 private:
-    template<typename T> T *widget(const char *name)
-    {
-        T *w = m_host->findChild<T *>(QLatin1String(name));
-        if (!w)
-            qWarning("no widget named %s", name);
-        return w;
-    }
-    void type(QWidget *field, const QString &text);
+    template<typename T> T *widget(const char *name) { return findNamed<T>(m_host.get(), name); }
     QStringList storedTags(qint64 id);
     std::optional<Product> storedProduct(qint64 id);
 
@@ -59,15 +55,6 @@ private:
     EditorPanel *m_editor = nullptr;
     SearchPanel *m_search = nullptr;
 };
-
-void TestCatalogPanels::type(QWidget *field, const QString &text)
-{
-    QVERIFY(field);
-    QTest::mouseClick(field, Qt::LeftButton);
-    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClick(field, Qt::Key_Delete);
-    QTest::keyClicks(field, text);
-}
 
 QStringList TestCatalogPanels::storedTags(qint64 id)
 {
@@ -91,16 +78,14 @@ void TestCatalogPanels::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(m_dir.isValid());
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
-    Backend::Config config;
-    config.redis = m_server.url();
-    config.dbPath = m_dir.filePath(QStringLiteral("products.sqlite"));
-    config.dataDir = m_dir.path();
-    m_backend = std::make_unique<Backend>(config);
+    startServer(m_server, false);
+    if (QTest::currentTestFailed())
+        return;
+    m_backend = makeBackend(m_server, m_dir, true);
     m_backend->start();
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->isReady(), 15000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->redis()->isConnected(), 10000);
+    waitReady(*m_backend);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(m_backend->tags());
     QVERIFY(m_backend->search());
     // The Bloom filter stays on: the demo products must be reachable through it.
@@ -108,12 +93,10 @@ void TestCatalogPanels::initTestCase()
 
     m_host = std::make_unique<QWidget>();
     auto *layout = new QVBoxLayout(m_host.get());
-    m_editor = new EditorPanel(m_host.get());
-    m_search = new SearchPanel(m_host.get());
+    m_editor = new EditorPanel(m_backend->service(), m_backend->tags(), m_host.get());
+    m_search = new SearchPanel(m_backend->search(), m_host.get());
     layout->addWidget(m_editor);
     layout->addWidget(m_search);
-    m_editor->attach(m_backend.get());
-    m_search->attach(m_backend.get());
     m_host->resize(600, 900);
     m_host->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_host.get()));

@@ -10,6 +10,7 @@
 #include "keytablemodel.h"
 #include "redisclient.h"
 #include "testredisserver.h"
+#include "uitestfixture.h"
 
 #include <QElapsedTimer>
 #include <QLabel>
@@ -30,6 +31,8 @@ const QByteArray HugeHash("hostile:huge-hash");
 constexpr qint64 BigStringBytes = 10 * 1024 * 1024;
 constexpr int HugeHashFields = 200000;
 } // namespace
+
+using namespace UiTest;
 
 class TestKeyBrowserHostile final : public QObject
 {
@@ -67,9 +70,9 @@ private:
 
 void TestKeyBrowserHostile::initTestCase()
 {
-    m_server.setExtraConfig({ QStringLiteral("notify-keyspace-events KEA") });
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
+    startServer(m_server, true);
+    if (QTest::currentTestFailed())
+        return;
 
     m_server.syncString({ "SET", NulKey, "value of the NUL key" });
     m_server.syncString({ "SET", OnlyNul, QByteArray("nul\0value", 9) });
@@ -85,25 +88,16 @@ void TestKeyBrowserHostile::initTestCase()
     QCOMPARE(m_server.syncInteger({ "HLEN", HugeHash }), qint64(HugeHashFields));
     QCOMPARE(m_server.syncInteger({ "STRLEN", BigString }), BigStringBytes);
 
-    Backend::Config config;
-    config.redis = m_server.url();
-    config.dbPath = m_dir.filePath(QStringLiteral("products.sqlite"));
-    config.dataDir = m_dir.path();
-    config.seedDemoData = false;
-    m_backend = std::make_unique<Backend>(config);
+    m_backend = makeBackend(m_server, m_dir, false);
     m_backend->start();
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->isReady(), 15000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->redis()->isConnected(), 10000);
+    waitReady(*m_backend);
+    if (QTest::currentTestFailed())
+        return;
 
     m_window = std::make_unique<QWidget>();
     m_window->resize(900, 700);
-    m_panel = new KeyBrowserPanel(m_window.get());
-    m_panel->resize(900, 700);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_title = m_panel->findChild<QLabel *>(QStringLiteral("keyPreviewTitle"));
-    m_preview = m_panel->findChild<QTreeWidget *>(QStringLiteral("keyPreview"));
-    QVERIFY(m_title && m_preview);
 
     // From here on the probe watches every event-loop turn of the test.
     m_probe.setTimerType(Qt::PreciseTimer);
@@ -113,7 +107,14 @@ void TestKeyBrowserHostile::initTestCase()
     m_sinceTick.start();
     m_probe.start();
 
-    m_panel->attach(m_backend.get());
+    // The panel starts scanning as soon as its scanner connects: built
+    // after the probe started, so the probe sees that too.
+    m_panel = makeKeyBrowser(*m_backend, m_window.get());
+    m_panel->resize(900, 700);
+    m_panel->show();
+    m_title = m_panel->findChild<QLabel *>(QStringLiteral("keyPreviewTitle"));
+    m_preview = m_panel->findChild<QTreeWidget *>(QStringLiteral("keyPreview"));
+    QVERIFY(m_title && m_preview);
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->scanner()->isConnected(), 10000);
     auto *filter = m_panel->findChild<QLineEdit *>(QStringLiteral("keyFilter"));
     QVERIFY(filter);

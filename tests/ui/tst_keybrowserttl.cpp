@@ -10,6 +10,7 @@
 #include "testredisserver.h"
 #include "tracelistmodel.h"
 #include "tracepanel.h"
+#include "uitestfixture.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -21,6 +22,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+
+using namespace UiTest;
 
 class TestKeyBrowserTtl final : public QObject
 {
@@ -37,15 +40,8 @@ private slots:
     void unflushedWriteIsRefused();
 
 private:
-    template<typename T> T *widget(const char *name)
-    {
-        T *w = m_panel->findChild<T *>(QLatin1String(name));
-        if (!w)
-            qWarning("no widget named %s", name);
-        return w;
-    }
+    template<typename T> T *widget(const char *name) { return findNamed<T>(m_panel, name); }
     bool select(const QByteArray &key);
-    void type(QLineEdit *field, const QString &text);
     qint64 shownTtlMs(const QByteArray &key) const
     {
         return m_panel->model()->remainingMs(m_panel->model()->rowOfKey(key));
@@ -61,29 +57,25 @@ private:
 
 void TestKeyBrowserTtl::initTestCase()
 {
-    m_server.setExtraConfig({ QStringLiteral("notify-keyspace-events KEA") });
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
+    startServer(m_server, true);
+    if (QTest::currentTestFailed())
+        return;
     m_server.syncString({ "SET", "ttl:plain", "x" });
     m_server.syncInteger({ "HSET", "ttl:hash", "name", "Mug" });
     m_server.syncInteger({ "EXPIRE", "ttl:hash", "600" });
     m_server.syncString({ "SET", "ttl:doomed", "x" });
     m_server.syncInteger({ "HSET", "ttl:dirty", "name", "Queued", "version", "2", "dirty", "1" });
 
-    Backend::Config config;
-    config.redis = m_server.url();
-    config.dbPath = m_dir.filePath(QStringLiteral("products.sqlite"));
-    config.dataDir = m_dir.path();
-    config.seedDemoData = false;
-    m_backend = std::make_unique<Backend>(config);
+    m_backend = makeBackend(m_server, m_dir, false);
     m_backend->start();
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->isReady(), 15000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->redis()->isConnected(), 10000);
+    waitReady(*m_backend);
+    if (QTest::currentTestFailed())
+        return;
 
     m_window = std::make_unique<QWidget>();
     m_window->resize(900, 700);
-    m_panel = new KeyBrowserPanel(m_window.get());
-    m_trace = new TracePanel(m_window.get());
+    m_panel = makeKeyBrowser(*m_backend, m_window.get());
+    m_trace = new TracePanel(nullptr, m_window.get()); // only the browser's traces, as before
     auto *layout = new QHBoxLayout(m_window.get());
     layout->addWidget(m_panel);
     layout->addWidget(m_trace);
@@ -91,7 +83,6 @@ void TestKeyBrowserTtl::initTestCase()
     connect(m_panel, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_panel->attach(m_backend.get());
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->scanner()->isConnected(), 10000);
     widget<QLineEdit>("keyFilter")->setText(QStringLiteral("ttl:*"));
     m_panel->rescan();
@@ -109,15 +100,6 @@ bool TestKeyBrowserTtl::select(const QByteArray &key)
     if (!m_panel->selectKey(key))
         return false;
     return m_panel->selectedKey() == key;
-}
-
-void TestKeyBrowserTtl::type(QLineEdit *field, const QString &text)
-{
-    QVERIFY(field);
-    QTest::mouseClick(field, Qt::LeftButton);
-    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClick(field, Qt::Key_Delete);
-    QTest::keyClicks(field, text);
 }
 
 void TestKeyBrowserTtl::setTtlFromDetailsArea()

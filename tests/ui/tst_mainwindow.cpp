@@ -23,6 +23,7 @@
 #include "testredisserver.h"
 #include "tracelistmodel.h"
 #include "tracepanel.h"
+#include "uitestfixture.h"
 
 #include <QAbstractItemModelTester>
 #include <QBarCategoryAxis>
@@ -56,6 +57,8 @@
 #include <QToolTip>
 #include <QTreeWidget>
 
+using namespace UiTest;
+
 class TestMainWindow final : public QObject
 {
     Q_OBJECT
@@ -82,15 +85,7 @@ private slots:
     void redisDownShowsDegradedMode();
 
 private:
-    template<typename T> T *widget(const char *name)
-    {
-        T *w = m_window->findChild<T *>(QLatin1String(name));
-        if (!w)
-            qWarning("no widget named %s", name);
-        return w;
-    }
-    /// Clicks into a line edit, selects everything and types the text.
-    void type(QWidget *field, const QString &text);
+    template<typename T> T *widget(const char *name) { return findNamed<T>(m_window.get(), name); }
     void click(const char *button);
     /// Clicks a button and waits until the editor reports the result.
     bool clickAndWait(const char *button);
@@ -103,15 +98,6 @@ private:
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
     qint64 m_createdId = 0;
 };
-
-void TestMainWindow::type(QWidget *field, const QString &text)
-{
-    QVERIFY(field);
-    QTest::mouseClick(field, Qt::LeftButton);
-    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClick(field, Qt::Key_Delete);
-    QTest::keyClicks(field, text);
-}
 
 void TestMainWindow::click(const char *button)
 {
@@ -144,22 +130,18 @@ void TestMainWindow::initTestCase()
     QStandardPaths::setTestModeEnabled(true);
     QSettings().clear();
     QVERIFY(m_dir.isValid());
-    m_server.setExtraConfig({ QStringLiteral("notify-keyspace-events KEA") });
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
-
-    Backend::Config config;
-    config.redis = m_server.url();
-    config.dbPath = m_dir.filePath(QStringLiteral("products.sqlite"));
-    config.dataDir = m_dir.path();
-    m_backend = std::make_unique<Backend>(config);
-    m_window = std::make_unique<MainWindow>(m_backend.get(), AppOptions {});
+    startServer(m_server, true);
+    if (QTest::currentTestFailed())
+        return;
+    m_backend = makeBackend(m_server, m_dir, true);
+    m_window = std::make_unique<MainWindow>(m_backend.get(), WindowOptions {});
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     m_backend->start();
     QSignalSpy subscribed(m_backend->keyspaceWatcher(), &KeyspaceWatcher::subscribed);
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->isReady(), 15000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_backend->redis()->isConnected(), 10000);
+    waitReady(*m_backend);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(subscribed.count() > 0 || subscribed.wait(10000));
     QTRY_COMPARE_WITH_TIMEOUT(m_window->productsPanel()->model()->rowCount(), 12, 10000); // demo products
     QTRY_VERIFY_WITH_TIMEOUT(m_window->keyBrowserPanel()->scanner()->isConnected(), 10000);
@@ -352,7 +334,8 @@ void TestMainWindow::mostViewedRanksViewsAndViewers()
     for (int i = 0; i < 6; ++i)
         QVERIFY(clickAndWait("getButton"));
     bool done = false;
-    m_backend->service()->get(6, QByteArrayLiteral("api-someone"), this, [&done](const ServiceResult &) { done = true; });
+    m_backend->service()->get(
+        6, QByteArrayLiteral("api-someone"), this, [&done](const ServiceResult &) { done = true; });
     QTRY_VERIFY_WITH_TIMEOUT(done, 5000);
 
     MostViewedPanel *panel = m_window->mostViewedPanel();
@@ -361,7 +344,8 @@ void TestMainWindow::mostViewedRanksViewsAndViewers()
         5000);
     auto *table = widget<QTreeWidget>("mostViewedTable");
     QVERIFY(table);
-    QVERIFY2(table->topLevelItem(0)->text(1).contains(QStringLiteral("#6")), qPrintable(table->topLevelItem(0)->text(1)));
+    QVERIFY2(
+        table->topLevelItem(0)->text(1).contains(QStringLiteral("#6")), qPrintable(table->topLevelItem(0)->text(1)));
     QCOMPARE(table->topLevelItem(0)->text(2), QStringLiteral("7"));
     QCOMPARE(table->topLevelItem(0)->text(3), QStringLiteral("≈ 2"));
 }
@@ -568,7 +552,7 @@ void TestMainWindow::layoutIsRemembered()
     QVERIFY(m_window->close());
     QVERIFY(QSettings().contains(QStringLiteral("window/state")));
 
-    MainWindow second(m_backend.get(), AppOptions {});
+    MainWindow second(m_backend.get(), WindowOptions {});
     second.show();
     QVERIFY(QTest::qWaitForWindowExposed(&second));
     auto *secondRecent = second.findChild<QDockWidget *>(QStringLiteral("recentDock"));
@@ -712,7 +696,7 @@ void TestMainWindow::demoShowsWriteBehindAndExpiry()
             for (const KeyspaceEvent &e : events)
                 expired = expired || (e.event == QLatin1String("expired") && e.key.endsWith("session:demo-alice"));
         });
-    auto demo = std::make_unique<DemoScript>(m_backend.get());
+    auto demo = std::make_unique<DemoScript>(m_backend->service(), m_backend->tags(), m_backend->demoKeys());
     demo->start();
     QTRY_VERIFY_WITH_TIMEOUT(maxDepth >= 2, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(expired, 10000);
