@@ -211,14 +211,6 @@ void CacheBackend::claimVersion(
 
 // --- cache blocks --------------------------------------------------------------------------
 
-Product CacheBackend::productFromHash(qint64 id, const QList<QPair<QByteArray, QByteArray>> &pairs, CacheEntry *entry)
-{
-    const ProductHash h = ProductHash::decode(id, pairs);
-    if (entry)
-        entry->takeMarkers(h);
-    return h.product();
-}
-
 void CacheBackend::readAround(const OperationPtr &op, qint64 id, std::function<void(const LoadResult &)> then)
 {
     op->note(QStringLiteral("cache unavailable: reading SQLite directly"), TraceOutcome::Unavailable);

@@ -197,9 +197,6 @@ public:
     /// Ends a get: records the view in the recent list when found.
     void finishGet(const OperationPtr &op, qint64 id, const LoadResult &r);
 
-    /// (Kept for callers being moved to ProductHash::decode.)
-    static Product productFromHash(
-        qint64 id, const QList<QPair<QByteArray, QByteArray>> &pairs, CacheEntry *entry = nullptr);
 
     // --- deferred invalidations (Redis was down) -------------------------------------------
     QHash<qint64, qint64> pendingInvalidations() const { return m_pending; }

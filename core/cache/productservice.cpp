@@ -18,7 +18,6 @@
 #include "recentproducts.h"
 #include "redisclient.h"
 #include "rejectinvalid.h"
-#include "watchedupdate.h"
 #include "writebehindqueue.h"
 #include "writebehindstrategy.h"
 #include "writethroughstrategy.h"
@@ -141,9 +140,8 @@ ProductService::ProductService(RedisClient *redis, ProductRepository *repository
     m_eviction = std::make_unique<EvictionConfig>(*m_backend, *m_queue, this);
     m_recent = std::make_unique<RecentProducts>(*m_backend);
     m_warmer = std::make_unique<CacheWarmer>(*m_backend);
-    m_watchedUpdate = std::make_unique<WatchedUpdate>(*m_backend);
     m_priceAdjuster
-        = std::make_unique<PriceAdjuster>(starter, *strategyObject(StrategyKind::None), *m_watchedUpdate);
+        = std::make_unique<PriceAdjuster>(starter, *strategyObject(StrategyKind::None));
 
     connect(redis, &RedisClient::connected, this, &ProductService::onRedisConnected);
     connect(redis, &RedisClient::disconnected, this, &ProductService::onRedisDisconnected);
@@ -437,7 +435,7 @@ void ProductService::create(const QString &name, qint64 price, QObject *context,
     QString clean = name;
     if (const auto errors = ProductValidator::validate(0, clean, price, false); !errors.isEmpty())
         return rejectInvalid(op, errors);
-    m_barrier->afterPendingWrites(op, [op, clean, price] { op->strategy->create(op, clean, price); });
+    m_barrier->afterPendingWrites(op, [op, clean, price] { op->strategy->save(op, ProductEdit::create(clean, price)); });
 }
 
 void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObject *context, ServiceCallback done)
@@ -447,7 +445,7 @@ void ProductService::upsert(qint64 id, const QString &name, qint64 price, QObjec
     QString clean = name;
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
-    m_barrier->afterPendingWrites(op, [op, id, clean, price] { op->strategy->upsert(op, id, clean, price); });
+    m_barrier->afterPendingWrites(op, [op, id, clean, price] { op->strategy->save(op, ProductEdit::upsert(id, clean, price)); });
 }
 
 void ProductService::update(
@@ -459,7 +457,7 @@ void ProductService::update(
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
     m_barrier->afterPendingWrites(op, [op, id, clean, price, expectedVersion] {
-        op->strategy->update(op, id, clean, price, std::max<qint64>(0, expectedVersion));
+        op->strategy->save(op, ProductEdit::update(id, clean, price, std::max<qint64>(0, expectedVersion)));
     });
 }
 
@@ -472,7 +470,7 @@ void ProductService::updateInTransaction(
     if (const auto errors = ProductValidator::validate(id, clean, price, true); !errors.isEmpty())
         return rejectInvalid(op, errors);
     m_barrier->afterPendingWrites(op, [this, op, id, clean, price, expectedVersion] {
-        m_watchedUpdate->run(op, id, clean, price, expectedVersion);
+        op->strategy->updateInTransaction(op, ProductEdit::update(id, clean, price, std::max<qint64>(0, expectedVersion)));
     });
 }
 

@@ -51,7 +51,6 @@ class PriceAdjuster;
 class ProductRepository;
 class RecentProducts;
 class RedisClient;
-class WatchedUpdate;
 class WriteBehindQueue;
 
 using ServiceCallback = std::function<void(const ServiceResult &)>;
@@ -254,7 +253,6 @@ private:
     std::unique_ptr<EvictionConfig> m_eviction;
     std::unique_ptr<RecentProducts> m_recent;
     std::unique_ptr<CacheWarmer> m_warmer;
-    std::unique_ptr<WatchedUpdate> m_watchedUpdate;
     std::unique_ptr<PriceAdjuster> m_priceAdjuster;
     bool m_cacheAvailable = false;
     quint64 m_nextOperationId = 1;

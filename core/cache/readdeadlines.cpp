@@ -16,7 +16,7 @@ void ReadDeadlines::arm(const OperationPtr &op, const std::shared_ptr<bool> &ans
     // Reads only: a write's own cache step (write-through's set after the
     // commit) must not be reported as failed while it may still land.
     const int ms = m_deadlineMs;
-    if (ms <= 0 || !op || op->trace.operation != QLatin1String("get"))
+    if (ms <= 0 || !op || op->what() != OperationKind::Get)
         return;
     // One timer for all reads, not one per read (the hit path sends tens of
     // thousands a second): deadlines come due in the order they were armed,

@@ -1,12 +1,21 @@
 // ProductsDocument: list() on every store change, one HMGET pipeline for the cache side.
 #include "productsdocument.h"
 
-#include "cachebackend.h"
+#include "producthash.h"
 #include "cachekeys.h"
 #include "keyspacewatcher.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "redisclient.h"
+
+namespace {
+// What the Products panel shows of a cached copy: its version and markers.
+const QList<QByteArray> &cacheStateFields()
+{
+    static const QList<QByteArray> fields { ProductHash::Version, ProductHash::Dirty, ProductHash::Absent };
+    return fields;
+}
+} // namespace
 
 ProductsDocument::ProductsDocument(ProductService *service, ProductRepository *repository, KeyspaceWatcher *watcher,
     const QString &databasePath, QObject *parent)
@@ -97,8 +106,7 @@ void ProductsDocument::refreshCacheState()
     QList<RedisCommand> commands;
     commands.reserve(ids.size());
     for (qint64 id : ids)
-        commands.append({ QByteArrayLiteral("HMGET"), keys.product(id), QByteArrayLiteral("version"),
-            QByteArrayLiteral("dirty"), QByteArrayLiteral("absent") });
+        commands.append(RedisCommand { QByteArrayLiteral("HMGET"), keys.product(id) } + cacheStateFields());
     m_cacheInFlight = true;
     redis->pipeline(commands, this, [this, ids](const QList<RedisReply> &replies) {
         m_cacheInFlight = false;
@@ -113,23 +121,14 @@ void ProductsDocument::refreshCacheState()
 
 ProductsDocument::CachedCopy ProductsDocument::parseCachedHash(qint64 id, const RedisReply &reply)
 {
-    // HMGET answers the three values in the order asked, nil for a field the
-    // hash does not have; the product hash codec reads field/value pairs.
-    static const QByteArray fields[]
-        = { QByteArrayLiteral("version"), QByteArrayLiteral("dirty"), QByteArrayLiteral("absent") };
+    // HMGET answers the fields in the order asked, nil for one the hash lacks.
     CachedCopy copy;
-    if (!reply.isArray() || reply.size() != 3)
+    if (!reply.isArray() || reply.size() != cacheStateFields().size())
         return copy;
-    QList<QPair<QByteArray, QByteArray>> pairs;
-    for (qsizetype i = 0; i < 3; ++i) {
-        if (!reply.at(i).isNil())
-            pairs.append({ fields[i], reply.at(i).bytes() });
-    }
-    CacheEntry entry;
-    const Product cached = CacheBackend::productFromHash(id, pairs, &entry);
-    copy.absent = !reply.at(2).isNil();
-    copy.version = reply.at(0).isNil() ? 0 : cached.version;
-    copy.dirty = entry.dirty;
+    const ProductHash h = ProductHash::decodeFields(id, cacheStateFields(), reply);
+    copy.absent = h.isAbsent();
+    copy.version = reply.at(0).isNil() ? 0 : h.product().version;
+    copy.dirty = h.isDirty();
     return copy;
 }
 

@@ -4,12 +4,11 @@
 #include "cachestrategy.h"
 #include "operationstarter.h"
 #include "rejectinvalid.h"
-#include "watchedupdate.h"
+#include "cachestrategy.h"
 
-PriceAdjuster::PriceAdjuster(OperationStarter &starter, CacheStrategy &sqlOnly, WatchedUpdate &write)
+PriceAdjuster::PriceAdjuster(OperationStarter &starter, CacheStrategy &sqlOnly)
     : m_starter(starter)
     , m_sqlOnly(sqlOnly)
-    , m_write(write)
 { }
 
 QList<FieldError> PriceAdjuster::validate(qint64 id, qint64 delta)
@@ -65,7 +64,7 @@ void PriceAdjuster::tryAdjust(const OperationPtr &op, qint64 id, qint64 delta, i
                 w.retries = attempt - 1;
                 op->finish(std::move(w));
             });
-        m_write.run(write, id, current.name, price, current.version);
+        write->strategy->updateInTransaction(write, ProductEdit::update(id, current.name, price, current.version));
     });
     // (A child operation has no viewer: reading in order to write is not a view.)
     // A retry outside write-behind reads SQLite itself: the conflict may

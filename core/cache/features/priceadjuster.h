@@ -1,7 +1,7 @@
 // PriceAdjuster: "adjust price by N" with optimistic concurrency.
 //
 // Each attempt reads the product through the call's strategy, computes the
-// new price and writes it through WatchedUpdate, guarded by the version it
+// new price and writes it with the strategy's updateInTransaction (a WatchedUpdate outside write-behind), guarded by the version it
 // read. When another write came first (Conflict) it reads again and tries
 // once more, up to 16 retries. Every attempt and retry is a step of the one
 // trace; the result's retries say how many were needed.
@@ -12,14 +12,13 @@
 
 class CacheStrategy;
 class OperationStarter;
-class WatchedUpdate;
 
 class PriceAdjuster final
 {
 public:
     /// sqlOnly is the "none" strategy: a retry outside write-behind reads
     /// SQLite through it.
-    PriceAdjuster(OperationStarter &starter, CacheStrategy &sqlOnly, WatchedUpdate &write);
+    PriceAdjuster(OperationStarter &starter, CacheStrategy &sqlOnly);
 
     /// The input check made before anything runs: a valid id, delta != 0.
     static QList<FieldError> validate(qint64 id, qint64 delta);
@@ -32,5 +31,4 @@ private:
 
     OperationStarter &m_starter;
     CacheStrategy &m_sqlOnly;
-    WatchedUpdate &m_write;
 };

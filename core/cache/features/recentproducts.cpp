@@ -56,14 +56,11 @@ void RecentProducts::readHashes(const OperationPtr &op, const QList<qint64> &ids
             };
             QList<int> misses;
             for (int i = 0; i < ids.size(); ++i) {
-                const auto pairs = i < hashes.size() ? hashes.at(i).toPairs() : QList<QPair<QByteArray, QByteArray>>();
-                bool absent = false;
-                for (const auto &kv : pairs)
-                    absent = absent || kv.first == "absent";
-                if (!pairs.isEmpty() && !absent) {
+                const ProductHash h = i < hashes.size() ? ProductHash::decode(ids.at(i), hashes.at(i)) : ProductHash();
+                if (!h.isEmpty() && !h.isAbsent()) {
                     ++m_backend.metrics().hits;
-                    (*picked)[i] = CacheBackend::productFromHash(ids.at(i), pairs);
-                } else if (pairs.isEmpty()) {
+                    (*picked)[i] = h.product();
+                } else if (h.isEmpty()) {
                     misses << i;
                 }
             }

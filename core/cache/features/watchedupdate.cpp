@@ -10,13 +10,6 @@ WatchedUpdate::WatchedUpdate(CacheBackend &backend)
 
 void WatchedUpdate::run(const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
 {
-    if (op->kind() == StrategyKind::None || op->kind() == StrategyKind::WriteBehind) {
-        op->note(op->kind() == StrategyKind::None
-                ? QStringLiteral("strategy none: SQLite only")
-                : QStringLiteral("write-behind: the queued write is the transaction"));
-        op->strategy->update(op, id, name, price, std::max<qint64>(0, expectedVersion));
-        return;
-    }
     // SQLite first, and checked: the article wrote Redis first and ignored
     // the SQL error, leaving cache and database disagreeing (bug 2).
     m_backend.writeSql(op, QStringLiteral("UPDATE product %1").arg(id),
@@ -59,29 +52,22 @@ void WatchedUpdate::updateCache(const OperationPtr &op, const Product &p, const 
         }
         // HSET and PEXPIRE inside one MULTI: no crash can leave a
         // hash without its TTL (article bug 1).
-        return { { QByteArrayLiteral("HSET"), key, QByteArrayLiteral("id"), QByteArray::number(p.id),
-                     QByteArrayLiteral("name"), p.name.toUtf8(), QByteArrayLiteral("price"),
-                     QByteArray::number(p.price), QByteArrayLiteral("version"), QByteArray::number(p.version),
-                     QByteArrayLiteral("updated_at"), p.updatedAt.toUTC().toString(Qt::ISODateWithMs).toLatin1() },
-            { QByteArrayLiteral("HDEL"), key, QByteArrayLiteral("absent"), QByteArrayLiteral("delta"),
-                QByteArrayLiteral("expires_at") },
+        return { RedisCommand { QByteArrayLiteral("HSET"), key } + ProductHash::fieldValues(p),
+            RedisCommand { QByteArrayLiteral("HDEL"), key } + ProductHash::transientFields(),
             { QByteArrayLiteral("PEXPIRE"), key, QByteArray::number(ttl) } };
     };
-    QElapsedTimer clock;
-    clock.start();
-    b.metrics().redisCommands += 3;
-    b.redis()->watchTransaction({ key, guard },
-        { { QByteArrayLiteral("HMGET"), key, QByteArrayLiteral("version"), QByteArrayLiteral("dirty") },
+    b.tracedRedis().count(3);
+    b.tracedRedis().watchTransaction({ key, guard },
+        { { QByteArrayLiteral("HMGET"), key, ProductHash::Version, ProductHash::Dirty },
             { QByteArrayLiteral("GET"), guard } },
-        build, 3, &b, [this, op, p, res, key, ttl, refused, clock](const RedisReply &exec, int attempts) {
+        build, 3, [this, op, p, res, key, ttl, refused](const RedisReply &exec, int attempts, qint64 us) {
             CacheBackend &b = m_backend;
-            const qint64 us = clock.nsecsElapsed() / 1000;
             const QString text = QStringLiteral(
                 "WATCH %1 | HMGET version dirty | GET guard | MULTI HSET %1 ... | PEXPIRE %1 %2 | EXEC")
                                      .arg(QString::fromUtf8(key))
                                      .arg(ttl);
             if (exec.isArray()) {
-                b.metrics().redisCommands += 5;
+                b.tracedRedis().count(5);
                 ++b.metrics().fills;
                 op->step(TraceSystem::Redis, text, TraceOutcome::Fill, us,
                     attempts > 1 ? QStringLiteral("%1 attempts").arg(attempts) : QString());

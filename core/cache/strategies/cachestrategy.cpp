@@ -2,10 +2,16 @@
 #include "cachestrategy.h"
 
 #include "cachebackend.h"
+#include "watchedupdate.h"
 
 void CacheStrategy::list(const OperationPtr &op)
 {
     m_backend.tracedStore().list(op, [op](const StoreResult &r) { op->finish(CacheBackend::fromStore(r)); });
+}
+
+void CacheStrategy::updateInTransaction(const OperationPtr &op, const ProductEdit &edit)
+{
+    WatchedUpdate(m_backend).run(op, edit.id, edit.name, edit.price, edit.expectedVersion);
 }
 
 void CacheStrategy::commitThenInvalidate(const OperationPtr &op, const ProductEdit &edit)

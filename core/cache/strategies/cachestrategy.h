@@ -41,20 +41,11 @@ public:
     /// A create, an update or an upsert (see ProductEdit).
     virtual void save(const OperationPtr &op, const ProductEdit &edit) = 0;
     virtual void remove(const OperationPtr &op, qint64 id) = 0;
-
-    // (Transition: ProductService's dispatch still calls these.)
-    void create(const OperationPtr &op, const QString &name, qint64 price)
-    {
-        save(op, ProductEdit::create(name, price));
-    }
-    void update(const OperationPtr &op, qint64 id, const QString &name, qint64 price, qint64 expectedVersion)
-    {
-        save(op, ProductEdit::update(id, name, price, expectedVersion));
-    }
-    void upsert(const OperationPtr &op, qint64 id, const QString &name, qint64 price)
-    {
-        save(op, ProductEdit::upsert(id, name, price));
-    }
+    /// The article's "update with a Redis transaction", done right: SQLite
+    /// first and checked, then WATCH/MULTI/EXEC sets the hash and its TTL
+    /// atomically, refusing to overwrite a newer cached version
+    /// (WatchedUpdate). Strategies without such a cache step override it.
+    virtual void updateInTransaction(const OperationPtr &op, const ProductEdit &edit);
 
 protected:
     /// Write-around, the write half of cache-aside (and of read-through):

@@ -25,3 +25,9 @@ void NoCacheStrategy::remove(const OperationPtr &op, qint64 id)
 {
     deleteThenInvalidate(op, id);
 }
+
+void NoCacheStrategy::updateInTransaction(const OperationPtr &op, const ProductEdit &edit)
+{
+    op->note(QStringLiteral("strategy none: SQLite only"));
+    save(op, edit);
+}

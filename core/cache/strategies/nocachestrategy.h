@@ -13,4 +13,6 @@ public:
     void get(const OperationPtr &op, qint64 id) override;
     void save(const OperationPtr &op, const ProductEdit &edit) override;
     void remove(const OperationPtr &op, qint64 id) override;
+    /// No cache step to make atomic: a plain update.
+    void updateInTransaction(const OperationPtr &op, const ProductEdit &edit) override;
 };

@@ -254,7 +254,7 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                     op->step(TraceSystem::Redis, head + QStringLiteral(": id %1 was used before; taking another").arg(w.id),
                         TraceOutcome::Conflict, us);
                     m_backend.resetIdFloor();
-                    create(op, w.name, w.price);
+                    createNew(op, w.name, w.price);
                     return;
                 }
                 op->step(TraceSystem::Redis,
@@ -305,4 +305,10 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
             }
             op->finish(res);
         });
+}
+
+void WriteBehindStrategy::updateInTransaction(const OperationPtr &op, const ProductEdit &edit)
+{
+    op->note(QStringLiteral("write-behind: the queued write is the transaction"));
+    save(op, edit);
 }

@@ -35,6 +35,8 @@ public:
     void list(const OperationPtr &op) override;
     void save(const OperationPtr &op, const ProductEdit &edit) override;
     void remove(const OperationPtr &op, qint64 id) override;
+    /// No cache step to make atomic: the queued write is one atomic script already.
+    void updateInTransaction(const OperationPtr &op, const ProductEdit &edit) override;
 
 private:
     void createNew(const OperationPtr &op, const QString &name, qint64 price);
