@@ -16,6 +16,7 @@
 
 #include <csignal>
 #include <sys/prctl.h>
+#include <utility>
 #include <unistd.h>
 
 namespace {
@@ -262,7 +263,20 @@ void EmbeddedRedis::launch()
         return;
     }
 
-    delete m_process;
+    // A probe still in flight was aimed at the previous attempt's port. When
+    // that port was taken, it is connected to whoever holds the port, which
+    // never answers PING, and since probe() sends one probe at a time no probe
+    // would ever reach the new server: start() then failed on its timeout.
+    // (A fast build usually saw the failed server exit before the first probe;
+    // the sanitizer build, and any busy machine, did not.)
+    dropProbe();
+
+    // Relaunches run inside the old process's finished() handler: deleting
+    // the sender from its own signal is not safe, so it goes on the next turn.
+    if (m_process) {
+        m_process->disconnect(this);
+        m_process->deleteLater();
+    }
     m_process = new QProcess(this);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     // If CacheLab dies without stopping the server, the kernel sends it
@@ -320,15 +334,18 @@ void EmbeddedRedis::probe()
         m_probeSocket->write("AUTH " + m_password.toLatin1() + "\r\nPING\r\n");
     });
     connect(m_probeSocket, &QTcpSocket::readyRead, this, &EmbeddedRedis::onProbeData);
-    auto drop = [this] {
-        if (m_probeSocket) {
-            m_probeSocket->deleteLater();
-            m_probeSocket = nullptr;
-        }
-    };
-    connect(m_probeSocket, &QTcpSocket::errorOccurred, this, drop);
-    connect(m_probeSocket, &QTcpSocket::disconnected, this, drop);
+    connect(m_probeSocket, &QTcpSocket::errorOccurred, this, &EmbeddedRedis::dropProbe);
+    connect(m_probeSocket, &QTcpSocket::disconnected, this, &EmbeddedRedis::dropProbe);
     m_probeSocket->connectToHost(QHostAddress::LocalHost, m_port);
+}
+
+void EmbeddedRedis::dropProbe()
+{
+    if (!m_probeSocket)
+        return;
+    QTcpSocket *socket = std::exchange(m_probeSocket, nullptr);
+    socket->disconnect(this); // closed by its destructor; nothing of it reaches us any more
+    socket->deleteLater();
 }
 
 void EmbeddedRedis::onProbeData()
@@ -336,8 +353,16 @@ void EmbeddedRedis::onProbeData()
     if (!m_probeSocket)
         return;
     m_probeBuffer += m_probeSocket->readAll();
-    if (!m_probeBuffer.contains("+PONG"))
+    if (!m_probeBuffer.contains("+PONG")) {
+        // Both replies are in (AUTH's and PING's) and PING was refused: most
+        // often "-LOADING" from a server still reading an existing AOF, which
+        // already accepts connections. Redis keeps the connection open, so
+        // without this the one probe allowed at a time would wait forever;
+        // drop it and let the next tick ask again.
+        if (m_probeBuffer.count("\r\n") >= 2)
+            dropProbe();
         return;
+    }
     m_probeSocket->disconnectFromHost();
     m_probeTimer.stop();
     m_ready = true;

@@ -73,6 +73,8 @@ private:
     void launch();
     void probe();
     void onProbeData();
+    /// Forgets the probe connection in flight, if any (deleted on the next turn).
+    void dropProbe();
     void cleanupStale();
     bool reuseRunning(qint64 pid);
     bool writeConfig(QString *error);

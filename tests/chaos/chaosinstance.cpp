@@ -3,6 +3,7 @@
 
 #include "chaoshttp.h"
 #include "freeport.h"
+#include "testtime.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -111,8 +112,9 @@ bool ChaosInstance::launch(const QString &redisUrl, const QString &dbPath, const
     }
 
     // Ready when the HTTP API answers; it listens only once the backend is.
+    // A hang bound, stretched for the (slower) sanitizer build.
     ChaosHttp http;
-    const QDeadlineTimer deadline(ReadyTimeoutMs);
+    const QDeadlineTimer deadline(TestTime::scaled(ReadyTimeoutMs));
     while (!deadline.hasExpired()) {
         const HttpAnswer a = http.request(m_port, "GET", "/strategy", {}, 500);
         if (a.transport == HttpAnswer::Transport::Ok && a.status == 200)
@@ -123,7 +125,7 @@ bool ChaosInstance::launch(const QString &redisUrl, const QString &dbPath, const
     }
     *error = QStringLiteral("cachelab on port %1 was not ready within %2 ms (%3); log:\n%4")
                  .arg(m_port)
-                 .arg(ReadyTimeoutMs)
+                 .arg(TestTime::scaled(ReadyTimeoutMs))
                  .arg(m_process->state() == QProcess::NotRunning
                          ? QStringLiteral("exit code %1").arg(m_process->exitCode())
                          : QStringLiteral("still running"),

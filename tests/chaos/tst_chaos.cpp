@@ -16,7 +16,8 @@
 //   CHAOS_STRATEGY=X      all (default: both instances switch among all
 //                         five) or one strategy for both, never switched
 //   CHAOS_CLIENTS=N       HTTP clients (default 6)
-//   CHAOS_READ_BOUND_MS=N slowest acceptable GET (default 1500)
+//   CHAOS_READ_BOUND_MS=N slowest acceptable GET (default 1500, times
+//                         CACHELAB_TEST_TIME_FACTOR in the sanitizer build)
 //   CHAOS_KEEP=1          keep the work folder (SQLite file with its
 //                         product_changes history, Redis AOF, instance logs)
 //
@@ -32,6 +33,7 @@
 #include "redisprobe.h"
 #include "strategykind.h"
 #include "testredisserver.h"
+#include "testtime.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
@@ -47,9 +49,11 @@
 
 namespace {
 
-constexpr int ReadyMs = 15000; ///< instances report Redis available again
-constexpr int DrainMs = 20000; ///< the write-behind queue is empty
-constexpr int SettleMs = 5000; ///< caches and gets agree with SQLite
+// These waits end as soon as their condition holds; they are stretched in the
+// sanitizer build (testtime.h), where both instances run several times slower.
+const int ReadyMs = TestTime::scaled(15000); ///< instances report Redis available again
+const int DrainMs = TestTime::scaled(20000); ///< the write-behind queue is empty
+const int SettleMs = TestTime::scaled(5000); ///< caches and gets agree with SQLite
 constexpr int ShownViolations = 25; ///< per invariant; the rest are counted
 
 struct ChaosConfig
@@ -58,7 +62,9 @@ struct ChaosConfig
     int seconds = 40;
     QString strategy = QStringLiteral("all");
     int clients = 6;
-    int readBoundMs = 1500;
+    /// The slowest acceptable GET, calibrated on the RelWithDebInfo build;
+    /// the sanitizer build's instances get the same bound times its slowdown.
+    int readBoundMs = TestTime::scaled(1500);
 
     bool switching() const { return strategy == QLatin1String("all"); }
 

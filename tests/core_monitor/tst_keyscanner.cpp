@@ -4,6 +4,7 @@
 #include "keyscanner.h"
 #include "keytablemodel.h"
 #include "testredisserver.h"
+#include "testtime.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -52,7 +53,7 @@ void TestKeyScanner::scansEveryKeyIntoTheModel()
     QSignalSpy finished(m_scanner.get(), &KeyScanner::scanFinished);
     QSignalSpy progress(m_scanner.get(), &KeyScanner::progress);
     m_scanner->scan("*");
-    QVERIFY(finished.wait(20000));
+    QVERIFY(finished.wait(TestTime::scaled(20000)));
     QCOMPARE(model.rowCount(), 20005);
     QVERIFY(progress.count() > 1); // incremental, not one giant reply
     QVERIFY(!m_scanner->isScanning());
@@ -65,7 +66,7 @@ void TestKeyScanner::patternLimitsTheScan()
     connect(m_scanner.get(), &KeyScanner::keysFound, &model, &KeyTableModel::addKeys);
     QSignalSpy finished(m_scanner.get(), &KeyScanner::scanFinished);
     m_scanner->scan("product:*");
-    QVERIFY(finished.wait(20000));
+    QVERIFY(finished.wait(TestTime::scaled(20000)));
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.keyAt(0), QByteArray("product:1"));
     disconnect(m_scanner.get(), nullptr, &model, nullptr);
@@ -73,6 +74,10 @@ void TestKeyScanner::patternLimitsTheScan()
 
 void TestKeyScanner::detailsArePipelined()
 {
+    // The TTL is set again here: the 60 s set in initTestCase also had to
+    // outlast the 20,000-key scans before this test, which took more than
+    // 10 s in the sanitizer build and left less than the 50 s checked below.
+    m_server.syncInteger({ "PEXPIRE", "product:1", "60000" });
     QSignalSpy ready(m_scanner.get(), &KeyScanner::detailsReady);
     m_scanner->fetchDetails({ "product:1", "list:a", "bulk:7", "missing" });
     QVERIFY(ready.wait(5000));

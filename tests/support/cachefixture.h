@@ -25,7 +25,7 @@
 
 namespace CacheTest {
 
-constexpr int WaitMs = TestSupport::DefaultWaitMs;
+inline const int WaitMs = TestSupport::DefaultWaitMs;
 
 inline QByteArray describe(const std::optional<ServiceResult> &r)
 {
