@@ -65,7 +65,7 @@ void CacheBackend::writeSql(const OperationPtr &op, const QString &what, const W
     if (!op->hold)
         m_watermark->hold(op);
     auto run = [this, op, what, call, isDelete, then = std::move(then)](VersionRule rule) {
-        sql(
+        m_tracedStore->call(
             op, true, what,
             [call, rule](ProductRepository &repo, QObject *ctx, StoreCallback cb) { call(repo, rule, ctx, std::move(cb)); },
             [this, op, isDelete, rule, then](const StoreResult &r) {
@@ -116,7 +116,7 @@ void CacheBackend::writeSql(const OperationPtr &op, const QString &what, const W
     // atomically, so no other writer can get it; the SQL write then uses it.
     const qint64 ready = m_watermark->takeReadyMark();
     auto classify = [](const RedisReply &x) { return x.size() == 2 ? TraceOutcome::Ok : TraceOutcome::Error; };
-    script(op, CacheScripts::versionReserve(), { m_keys.versions(), m_keys.product(id), m_watermark->key(), m_keys.nextId() },
+    m_tracedRedis->script(op, CacheScripts::versionReserve(), { m_keys.versions(), m_keys.product(id), m_watermark->key(), m_keys.nextId() },
         { QByteArray::number(id), QByteArray::number(ready) }, classify,
         [this, op, run, offline](const RedisReply &reply) {
             if (reply.size() != 2) {
@@ -151,7 +151,7 @@ void CacheBackend::moveClearOfQueue(
                  .arg(committed)
                  .arg(far),
         TraceOutcome::Deferred);
-    sql(
+    m_tracedStore->call(
         op, true, QStringLiteral("UPDATE product %1 SET version %2").arg(id).arg(far),
         [id, committed, far, isDelete](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
             repo.restamp(id, isDelete ? 0 : committed, far, ctx, std::move(cb));
@@ -173,7 +173,7 @@ void CacheBackend::claimVersion(
     auto classify = [](const RedisReply &x) {
         return x.size() == 2 && x.at(0).toInteger() == 1 ? TraceOutcome::Ok : TraceOutcome::Conflict;
     };
-    script(op, CacheScripts::versionClaim(), { m_keys.versions() },
+    m_tracedRedis->script(op, CacheScripts::versionClaim(), { m_keys.versions() },
         { QByteArray::number(id), QByteArray::number(version) }, classify,
         [this, op, r, id, version, isDelete, then = std::move(then)](const RedisReply &reply) mutable {
             if (reply.size() != 2) {
@@ -194,7 +194,7 @@ void CacheBackend::claimVersion(
                          .arg(id)
                          .arg(fresh),
                 TraceOutcome::Conflict);
-            sql(
+            m_tracedStore->call(
                 op, true, QStringLiteral("UPDATE product %1 SET version %2").arg(id).arg(fresh),
                 [id, version, fresh](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
                     repo.restamp(id, version, fresh, ctx, std::move(cb));
@@ -259,7 +259,7 @@ void CacheBackend::invalidateAfterWrite(
         keys << m_keys.versions();
         args << QByteArray::number(id) << QByteArray::number(raiseVersionTo) << QByteArray::number(raiseVersionTo);
     }
-    script(op, CacheScripts::invalidate(), keys, args, classify, [this, op, id, key, guardVersion, guard, then = std::move(then)](const RedisReply &r) {
+    m_tracedRedis->script(op, CacheScripts::invalidate(), keys, args, classify, [this, op, id, key, guardVersion, guard, then = std::move(then)](const RedisReply &r) {
             if (r.isError()) {
                 // The write is committed; the stale copy must still go.
                 remember(id, guard);
@@ -345,7 +345,7 @@ void CacheBackend::replayPendingInvalidations()
     }
     op->note(QStringLiteral("Redis is back: deleting %1 key(s) that writes could not invalidate").arg(ids.size()),
         TraceOutcome::Invalidate);
-    scriptPipeline(
+    m_tracedRedis->scriptPipeline(
         op, CacheScripts::invalidate(), calls, {}, [this, op, ids, pending](const QList<RedisReply> &replies) {
             QList<QByteArray> removedKeys;
             qint64 removed = 0;
@@ -443,7 +443,7 @@ void CacheBackend::finishGet(const OperationPtr &op, qint64 id, const LoadResult
 void CacheBackend::allocateId(const OperationPtr &op, std::function<void(qint64)> then)
 {
     auto incr = [this, op, then] {
-        command(op, { QByteArrayLiteral("INCR"), m_keys.nextId() }, {}, [this, then](const RedisReply &r) {
+        m_tracedRedis->command(op, { QByteArrayLiteral("INCR"), m_keys.nextId() }, {}, [this, then](const RedisReply &r) {
             if (r.isInteger())
                 m_lastAllocatedId = std::max(m_lastAllocatedId, r.toInteger());
             then(r.isInteger() ? r.toInteger() : 0);
@@ -455,7 +455,7 @@ void CacheBackend::allocateId(const OperationPtr &op, std::function<void(qint64)
     }
     // Ids must not collide with rows SQLite has or had: raise the counter
     // to the highest id there first (again after outside inserts).
-    sql(
+    m_tracedStore->call(
         op, false, QStringLiteral("SELECT highest product id"),
         [](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.highestId(ctx, std::move(cb)); },
         [this, op, incr, then](const StoreResult &r) {
@@ -463,7 +463,7 @@ void CacheBackend::allocateId(const OperationPtr &op, std::function<void(qint64)
                 then(0);
                 return;
             }
-            script(op, CacheScripts::idFloor(), { m_keys.nextId() }, { QByteArray::number(r.lastVersion) }, {},
+            m_tracedRedis->script(op, CacheScripts::idFloor(), { m_keys.nextId() }, { QByteArray::number(r.lastVersion) }, {},
                 [this, incr, then](const RedisReply &fr) {
                     if (fr.isError()) {
                         then(0);
@@ -558,6 +558,6 @@ CacheBackend::WriteCall CacheBackend::removeCall(qint64 id)
 CacheBackend::Loader CacheBackend::dbLoader()
 {
     return [this](const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> done) {
-        dbGet(op, id, std::move(done));
+        m_tracedStore->get(op, id, std::move(done));
     };
 }

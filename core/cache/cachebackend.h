@@ -62,49 +62,9 @@ public:
     // --- traced calls (core/trace) ---------------------------------------------------------
     TracedRedis &tracedRedis() { return *m_tracedRedis; }
     TracedStore &tracedStore() { return *m_tracedStore; }
-    using Classifier = TracedRedis::Classifier;
-    // (Transition: the strategies and features call these; they forward to
-    // TracedRedis / TracedStore and go once every caller uses those.)
-    void command(const OperationPtr &op, const RedisCommand &cmd, const Classifier &classify,
-        std::function<void(const RedisReply &)> then)
-    {
-        m_tracedRedis->command(op, cmd, classify, std::move(then));
-    }
-    void pipeline(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
-        std::function<void(const QList<RedisReply> &)> then)
-    {
-        m_tracedRedis->pipeline(op, cmds, label, std::move(then));
-    }
-    void transaction(const OperationPtr &op, const QList<RedisCommand> &cmds, const QString &label,
-        std::function<void(const RedisReply &)> then)
-    {
-        m_tracedRedis->transaction(op, cmds, label, std::move(then));
-    }
-    void script(const OperationPtr &op, const RedisScript &script, const QList<QByteArray> &keys,
-        const QList<QByteArray> &args, const Classifier &classify, std::function<void(const RedisReply &)> then)
-    {
-        m_tracedRedis->script(op, script, keys, args, classify, std::move(then));
-    }
-    void scriptPipeline(const OperationPtr &op, const RedisScript &script,
-        const QList<QPair<QList<QByteArray>, QList<QByteArray>>> &calls, const QString &label,
-        std::function<void(const QList<RedisReply> &)> then)
-    {
-        m_tracedRedis->scriptPipeline(op, script, calls, label, std::move(then));
-    }
     /// SCRIPT LOAD of every script (on each connect).
     void loadScripts();
 
-    // --- SQL with tracing -------------------------------------------------------------------
-    using StoreCall = TracedStore::StoreCall;
-    void sql(const OperationPtr &op, bool write, const QString &what, const StoreCall &call,
-        std::function<void(const StoreResult &)> then)
-    {
-        m_tracedStore->call(op, write, what, call, std::move(then));
-    }
-    void dbGet(const OperationPtr &op, qint64 id, std::function<void(const StoreResult &)> then)
-    {
-        m_tracedStore->get(op, id, std::move(then));
-    }
     /// A product write: the SQL call, told how to number the new version.
     using WriteCall = std::function<void(ProductRepository &, VersionRule, QObject *, StoreCallback)>;
     /// A product write in SQLite (create, update, upsert, delete; never the
@@ -177,18 +137,13 @@ public:
         std::function<void(qint64 removed)> then, qint64 raiseVersionTo = 0);
     /// Views of products (the recent list, most viewed, unique viewers).
     ViewRecorder &views() { return *m_views; }
-    // (Transition: the service's features still call these.)
+    // Shortcuts for the service and its features.
     void flushViews();
     void forgetViews(qint64 id);
 
     /// SQL write, then invalidate (cache-aside, read-through; deletes everywhere).
     /// For deletes the guard is DeletedGuard; else the new row version.
     void writeThenInvalidate(const OperationPtr &op, const QString &what, const WriteCall &call, bool isDelete);
-    /// SQL list with its trace step.
-    void dbList(const OperationPtr &op, std::function<void(const StoreResult &)> then)
-    {
-        m_tracedStore->list(op, std::move(then));
-    }
     static ServiceResult fromStore(const StoreResult &r);
     /// The trace outcome of a store result / of a Redis error reply (a
     /// client-side error means Redis is unreachable). Shared with core/catalog.
@@ -210,7 +165,7 @@ public:
     void replayChangeLog();
     /// The change-log watermark (see InvalidationWatermark).
     InvalidationWatermark &watermark() { return *m_watermark; }
-    // (Transition: forwarded for the service and write-behind.)
+    // Shortcuts for the service and write-behind.
     void noteChangesSeen(qint64 seq);
     void holdWriteTicket(const OperationPtr &op);
     void afterReplay(std::function<void()> next);

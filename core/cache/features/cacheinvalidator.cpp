@@ -114,7 +114,7 @@ void CacheInvalidator::scanKeys(const OperationPtr &op, QList<QByteArray> patter
         return;
     }
     const QByteArray pattern = patterns.first();
-    m_backend.command(op,
+    m_backend.tracedRedis().command(op,
         { QByteArrayLiteral("SCAN"), cursor, QByteArrayLiteral("MATCH"), pattern, QByteArrayLiteral("COUNT"),
             QByteArrayLiteral("1000") },
         {}, [this, op, patterns, found, then = std::move(then)](const RedisReply &r) mutable {
@@ -162,7 +162,7 @@ void CacheInvalidator::dropKeys(
     QList<QPair<QList<QByteArray>, QList<QByteArray>>> calls;
     for (qsizetype i = 0; i < droppable.size(); i += 500)
         calls.append({ droppable.mid(i, 500), {} });
-    m_backend.scriptPipeline(op, CacheScripts::dropKeys(), calls,
+    m_backend.tracedRedis().scriptPipeline(op, CacheScripts::dropKeys(), calls,
         QStringLiteral("EVALSHA (drop-keys) x %1: DEL %2 key(s) unless unflushed write-behind")
             .arg(calls.size())
             .arg(droppable.size()),
@@ -283,7 +283,7 @@ void CacheInvalidator::remoteInvalidate(const QString &origin, const QString &vi
         op->finish(ServiceResult {});
         return;
     }
-    m_backend.scriptPipeline(
+    m_backend.tracedRedis().scriptPipeline(
         op, CacheScripts::invalidate(), calls, {}, [this, op, ids](const QList<RedisReply> &replies) {
             qint64 removed = 0;
             QList<QByteArray> keys;

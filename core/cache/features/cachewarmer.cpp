@@ -25,7 +25,7 @@ void CacheWarmer::run(const OperationPtr &op)
     }
     QElapsedTimer clock;
     clock.start();
-    m_backend.dbList(op, [this, op, clock](const StoreResult &s) {
+    m_backend.tracedStore().list(op, [this, op, clock](const StoreResult &s) {
         if (!s.ok()) {
             op->finish(CacheBackend::fromStore(s));
             return;
@@ -50,7 +50,7 @@ void CacheWarmer::fillBatch(const OperationPtr &op, const std::shared_ptr<const 
     QList<QPair<QList<QByteArray>, QList<QByteArray>>> calls;
     for (qsizetype i = from; i < from + n; ++i)
         calls << m_backend.fillCall(products->at(i), loadMs);
-    m_backend.scriptPipeline(op, CacheScripts::fill(), calls,
+    m_backend.tracedRedis().scriptPipeline(op, CacheScripts::fill(), calls,
         QStringLiteral("pipeline %1 x EVALSHA (fill) products %2..%3")
             .arg(n)
             .arg(products->at(from).id)

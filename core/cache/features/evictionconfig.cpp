@@ -54,7 +54,7 @@ void EvictionConfig::apply(
             QStringLiteral("Redis is unreachable; the eviction settings were not changed."));
         return;
     }
-    m_backend.command(op,
+    m_backend.tracedRedis().command(op,
         { QByteArrayLiteral("CONFIG"), QByteArrayLiteral("SET"), QByteArrayLiteral("maxmemory"),
             QByteArray::number(settings.maxmemoryBytes), QByteArrayLiteral("maxmemory-policy"),
             settings.policy.toLatin1(), QByteArrayLiteral("maxmemory-samples"), QByteArray::number(settings.samples) },
@@ -76,7 +76,7 @@ void EvictionConfig::readBack(const OperationPtr &op, const std::shared_ptr<Evic
 {
     // What Redis took (it may round maxmemory), and the warning when an
     // allkeys-* policy could evict data that is not in SQLite yet.
-    m_backend.command(op, ConfigGet, {}, [this, op, reported](const RedisReply &get) {
+    m_backend.tracedRedis().command(op, ConfigGet, {}, [this, op, reported](const RedisReply &get) {
         *reported = parseEviction(get);
         ServiceResult r;
         if (EvictionSettings::isAllKeysPolicy(reported->policy) && m_queue.depth() > 0) {
@@ -101,7 +101,7 @@ void EvictionConfig::read(const OperationPtr &op, const std::shared_ptr<Eviction
         op->fail(ServiceStatus::Unavailable, QStringLiteral("Redis is unreachable."));
         return;
     }
-    m_backend.command(op, ConfigGet, {}, [op, reported](const RedisReply &get) {
+    m_backend.tracedRedis().command(op, ConfigGet, {}, [op, reported](const RedisReply &get) {
         if (get.isError()) {
             if (isPermissionError(get))
                 op->fail(ServiceStatus::Unavailable, noConfigRights(get, QStringLiteral("CONFIG GET")));

@@ -19,7 +19,7 @@ void RecentProducts::run(const OperationPtr &op)
         op->finish(r);
         return;
     }
-    m_backend.command(op,
+    m_backend.tracedRedis().command(op,
         { QByteArrayLiteral("LRANGE"), m_backend.keys().recent(), QByteArrayLiteral("0"),
             QByteArray::number(m_backend.settings().recentLimit - 1) },
         {}, [this, op](const RedisReply &list) {
@@ -42,7 +42,7 @@ void RecentProducts::readHashes(const OperationPtr &op, const QList<qint64> &ids
     QList<RedisCommand> reads;
     for (qint64 id : ids)
         reads.append({ QByteArrayLiteral("HGETALL"), m_backend.keys().product(id) });
-    m_backend.pipeline(op, reads, QStringLiteral("pipeline %1 x HGETALL product:{id}").arg(reads.size()),
+    m_backend.tracedRedis().pipeline(op, reads, QStringLiteral("pipeline %1 x HGETALL product:{id}").arg(reads.size()),
         [this, op, ids](const QList<RedisReply> &hashes) {
             auto picked = std::make_shared<QList<std::optional<Product>>>(ids.size());
             auto remaining = std::make_shared<int>(0);

@@ -5,8 +5,8 @@
 // product hash and its TTL together, and refuses to overwrite a hash that
 // holds a newer version, an unflushed write-behind value or a newer guard.
 // When the transaction loses every WATCH race or Redis fails, the key is
-// invalidated instead. Under "none" and write-behind the strategy's own
-// update is the whole story (write-behind's queued write is one script).
+// invalidated instead. It is CacheStrategy::updateInTransaction; "none" and
+// write-behind override that (write-behind's queued write is one script).
 #pragma once
 
 #include "operation.h"

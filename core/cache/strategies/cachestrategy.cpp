@@ -2,7 +2,6 @@
 #include "cachestrategy.h"
 
 #include "cachebackend.h"
-#include "watchedupdate.h"
 
 void CacheStrategy::list(const OperationPtr &op)
 {
@@ -11,7 +10,7 @@ void CacheStrategy::list(const OperationPtr &op)
 
 void CacheStrategy::updateInTransaction(const OperationPtr &op, const ProductEdit &edit)
 {
-    WatchedUpdate(m_backend).run(op, edit.id, edit.name, edit.price, edit.expectedVersion);
+    m_watchedUpdate.run(op, edit.id, edit.name, edit.price, edit.expectedVersion);
 }
 
 void CacheStrategy::commitThenInvalidate(const OperationPtr &op, const ProductEdit &edit)

@@ -14,6 +14,7 @@
 
 #include "productedit.h"
 #include "strategykind.h"
+#include "watchedupdate.h"
 
 #include <memory>
 #include <QString>
@@ -27,6 +28,7 @@ class CacheStrategy
 public:
     explicit CacheStrategy(CacheBackend &backend)
         : m_backend(backend)
+        , m_watchedUpdate(backend)
     { }
     virtual ~CacheStrategy() = default;
     CacheStrategy(const CacheStrategy &) = delete;
@@ -58,4 +60,7 @@ protected:
     void deleteThenInvalidate(const OperationPtr &op, qint64 id);
 
     CacheBackend &m_backend;
+
+private:
+    WatchedUpdate m_watchedUpdate; ///< its replies refer to it: it lives as long as the strategy
 };

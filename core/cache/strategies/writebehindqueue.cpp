@@ -151,7 +151,7 @@ void WriteBehindQueue::runFlush()
 
     const int batch = settings.writeBehindBatchSize;
     auto classify = [](const RedisReply &r) { return r.size() > 0 ? TraceOutcome::Queue : TraceOutcome::Ok; };
-    m_backend.script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing(), keys.queued() },
+    m_backend.tracedRedis().script(op, CacheScripts::wbTake(), { keys.queue(), keys.processing(), keys.queued() },
         { QByteArray::number(batch) }, classify, [this, op, keys, settings, batch](const RedisReply &reply) {
             if (!reply.isArray()) {
                 // Not "nothing to do": an error here must not look like an
@@ -199,7 +199,7 @@ void WriteBehindQueue::runFlush()
             for (qint64 id : std::as_const(ids))
                 reads.append({ QByteArrayLiteral("HGETALL"), keys.product(id) });
             const bool full = moved.size() >= batch;
-            m_backend.pipeline(op, reads, QStringLiteral("pipeline %1 x HGETALL product:{id}").arg(reads.size()),
+            m_backend.tracedRedis().pipeline(op, reads, QStringLiteral("pipeline %1 x HGETALL product:{id}").arg(reads.size()),
                 [this, op, keys, settings, ids, moved, full](const QList<RedisReply> &hashes) {
                     QList<Product> upserts;
                     QList<qint64> deletes;
@@ -253,7 +253,7 @@ void WriteBehindQueue::runFlush()
                             for (const QByteArray &item : moved)
                                 lrems.append(
                                     { QByteArrayLiteral("LREM"), keys.processing(), QByteArrayLiteral("1"), item });
-                            m_backend.pipeline(op, lrems,
+                            m_backend.tracedRedis().pipeline(op, lrems,
                                 QStringLiteral("pipeline %1 x LREM %2 1 {id}")
                                     .arg(lrems.size())
                                     .arg(QString::fromUtf8(keys.processing())),
@@ -279,7 +279,7 @@ void WriteBehindQueue::runFlush()
                             removeFromProcessing();
                             return;
                         }
-                        m_backend.scriptPipeline(op, CacheScripts::wbClean(), cleans,
+                        m_backend.tracedRedis().scriptPipeline(op, CacheScripts::wbClean(), cleans,
                             QStringLiteral(
                                 "pipeline %1 x EVALSHA (wb-clean): HDEL dirty + PEXPIRE if version unchanged")
                                 .arg(cleans.size()),
@@ -289,7 +289,7 @@ void WriteBehindQueue::runFlush()
                         cleanup(0, {});
                         return;
                     }
-                    m_backend.sql(
+                    m_backend.tracedStore().call(
                         op, true,
                         QStringLiteral("applyVersioned %1 upsert(s), %2 delete(s)")
                             .arg(upserts.size())
@@ -300,7 +300,7 @@ void WriteBehindQueue::runFlush()
                         [this, op, keys, cleanup, upserts, deletes](const StoreResult &r) {
                             if (!r.ok()) {
                                 // Nothing was written: put the items back for a later try.
-                                m_backend.script(
+                                m_backend.tracedRedis().script(
                                     op, CacheScripts::wbRecover(), { keys.processing(), keys.queue(), keys.queued() },
                                     {}, [](const RedisReply &) { return TraceOutcome::Queue; },
                                     [this, op, r](const RedisReply &) {
@@ -351,7 +351,7 @@ void WriteBehindQueue::reapplyLater(const OperationPtr &op, const QList<Product>
     QList<QPair<QList<QByteArray>, QList<QByteArray>>> claims;
     for (const Product &p : later)
         claims.append({ { m_backend.keys().versions() }, { QByteArray::number(p.id), QByteArray::number(p.version) } });
-    m_backend.scriptPipeline(op, CacheScripts::versionClaim(), claims, {},
+    m_backend.tracedRedis().scriptPipeline(op, CacheScripts::versionClaim(), claims, {},
         [this, op, later, then = std::move(then)](const QList<RedisReply> &replies) {
             QList<Product> moved;
             for (qsizetype i = 0; i < later.size() && i < replies.size(); ++i) {
@@ -365,7 +365,7 @@ void WriteBehindQueue::reapplyLater(const OperationPtr &op, const QList<Product>
                 then();
                 return;
             }
-            m_backend.sql(
+            m_backend.tracedStore().call(
                 op, true, QStringLiteral("applyVersioned %1 upsert(s) at fresh versions").arg(moved.size()),
                 [moved](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
                     repo.applyVersioned(moved, {}, ctx, std::move(cb));

@@ -54,7 +54,7 @@ void WriteBehindStrategy::get(const OperationPtr &op, qint64 id)
 
 void WriteBehindStrategy::list(const OperationPtr &op)
 {
-    m_backend.dbList(op, [this, op](const StoreResult &r) {
+    m_backend.tracedStore().list(op, [this, op](const StoreResult &r) {
         ServiceResult res = CacheBackend::fromStore(r);
         if (!r.ok() || !m_backend.cacheUp()) {
             op->finish(res);
@@ -62,7 +62,7 @@ void WriteBehindStrategy::list(const OperationPtr &op)
         }
         // Overlay what is still queued so the list never goes back in time.
         const CacheKeys &k = m_backend.keys();
-        m_backend.pipeline(op,
+        m_backend.tracedRedis().pipeline(op,
             { { QByteArrayLiteral("LRANGE"), k.queue(), QByteArrayLiteral("0"), QByteArrayLiteral("-1") },
                 { QByteArrayLiteral("LRANGE"), k.processing(), QByteArrayLiteral("0"), QByteArrayLiteral("-1") } },
             QStringLiteral("pending ids: LRANGE queue | LRANGE processing"),
@@ -85,7 +85,7 @@ void WriteBehindStrategy::list(const OperationPtr &op)
                 QList<RedisCommand> reads;
                 for (qint64 id : std::as_const(ids))
                     reads.append({ QByteArrayLiteral("HGETALL"), m_backend.keys().product(id) });
-                m_backend.pipeline(op, reads, {}, [op, res, ids](const QList<RedisReply> &hashes) mutable {
+                m_backend.tracedRedis().pipeline(op, reads, {}, [op, res, ids](const QList<RedisReply> &hashes) mutable {
                     std::map<qint64, Product> byId;
                     for (const Product &p : std::as_const(res.products))
                         byId[p.id] = p;
@@ -209,7 +209,7 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                 // Learn the row's version from SQLite, then run the script again
                 // (a version cached meanwhile still wins inside the script).
                 ++m_resolving[w.id].count;
-                b.sql(
+                b.tracedStore().call(
                     op, false, QStringLiteral("SELECT version of product %1").arg(w.id),
                     [id = w.id](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
                         repo.versionOf(id, ctx, std::move(cb));
