@@ -1,5 +1,9 @@
-// CacheBackend: shared Redis/SQL steps with tracing, the miss path with
-// stampede protection, the stale-set-safe fill and invalidation.
+// CacheBackend: the building blocks the strategies share. The read path
+// lives in ProductCache and stampede/, tracing in core/trace, views in
+// ViewRecorder, the change-log mark in InvalidationWatermark. What is left
+// here: versioned SQL writes (reserve, claim, offline stride, id
+// allocation) and invalidation after a write. (Over 500 lines: those two
+// are the next to move out, as VersionedWrites and WriteInvalidation.)
 #include "cachebackend.h"
 
 #include "cachescripts.h"

@@ -1,5 +1,8 @@
 // ChangeStream: XADD on every write, a consumer-group read loop on its own
 // connection, guarded invalidation for other instances' changes, XACK after.
+// (Over 500 lines because the read loop's states - group missing, pending
+// entries first, blocking read, Redis gone, NOGROUP after a flush - only read
+// as one piece; the writing side is 80 of them.)
 #include "changestream.h"
 
 #include "cachekeys.h"

@@ -1,4 +1,6 @@
 // ExistenceFilter: sizing, hashing, the build/swap and the check scripts.
+// (Over 500 lines: two back-ends, the RedisBloom module and a bitmap, kept
+// side by side so each step - build, swap, check, add - shows both.)
 #include "existencefilter.h"
 
 #include "operation.h"

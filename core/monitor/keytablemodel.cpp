@@ -1,4 +1,7 @@
 // KeyTableModel: flat storage, open-addressing index, local countdowns.
+// (Over 500 lines on purpose: the storage, the index and the model's row
+// bookkeeping share one layout that a million keys must fit; splitting them
+// would put that layout in two places.)
 #include "keytablemodel.h"
 
 #include "globmatcher.h"

@@ -1,4 +1,7 @@
 // RedisConnection: socket + hiredis reader + handshake + reconnect.
+// (Over 500 lines: one connection's state machine - transport, handshake,
+// replies in order, timeouts, reconnect - is one piece; the parts that stand
+// alone, the reply type and the URL, are files of their own.)
 //
 // Life of one attempt: startAttempt() opens a socket; when the transport is
 // ready (TCP connected, TLS encrypted, unix connected) the handshake commands
