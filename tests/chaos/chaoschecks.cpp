@@ -128,10 +128,13 @@ ChaosViolations ChaosChecks::acknowledgedWritesKept(int *checked) const
                     .arg(op.ackVersion)
                     .arg(rowText(op.ackId), m_history.describe(op), context(op)) };
         } else if (row->version == op.ackVersion && !sameContent(row->name, row->price, op.ackName, op.ackPrice)
-            && !(rowWrittenAt && m_history.isOutsideEdit(row->name) && *rowWrittenAt > op.doneMs)) {
-            // (An outside edit made after this write was answered may carry its
-            // number: it could not see the write still queued in Redis, and
-            // being the later write it rightly wins.)
+            && !(rowWrittenAt && m_history.isOutsideEdit(row->name) && *rowWrittenAt > op.sentMs)) {
+            // (An outside edit made after this write was sent may carry its
+            // number: it could not see the write still queued in Redis. If it
+            // came after the write was answered it is the later write; if it
+            // overlapped the write, the write may have taken effect before it
+            // (a write-behind write is stamped before its script runs), and
+            // either order is a correct history. It rightly wins in both.)
             out << ChaosViolation { op.doneMs,
                 QStringLiteral("replaced by another write at the same version (%1 %2)")
                     .arg(strategyOf(op), opKindName(op.kind)),
