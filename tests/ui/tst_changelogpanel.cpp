@@ -3,7 +3,7 @@
 // writes newest first, who wrote them, and which ones dropped B's copy; the
 // header shows the stream length and the group's lag and pending count, and
 // entries whose apply failed and were given up on.
-#include "../core_cache/cachefixture.h"
+#include "cachefixture.h"
 #include "changelogpanel.h"
 #include "changestream.h"
 
