@@ -30,3 +30,13 @@ if(CACHELAB_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(cachelab_options INTERFACE -fsanitize=address,undefined)
 endif()
+
+# Link with mold when it is installed (scripts/install-deps installs it): the
+# suite is some fifty executables, and GNU ld spends minutes of a CI run
+# linking them. Any other linker works the same, only slower.
+option(CACHELAB_USE_MOLD "Link with mold when it is found" ON)
+find_program(CACHELAB_MOLD mold)
+if(CACHELAB_USE_MOLD AND CACHELAB_MOLD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
+   AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12.1)
+  target_link_options(cachelab_options INTERFACE -fuse-ld=mold)
+endif()
