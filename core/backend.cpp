@@ -256,7 +256,7 @@ KeyScanner *Backend::keyScanner()
 KeyActions *Backend::keyActions()
 {
     if (!m_keyActions && keyScanner())
-        m_keyActions = new KeyActions(m_keyScanner->client(), this);
+        m_keyActions = new KeyActions(m_keyScanner->client(), m_service, this);
     return m_keyActions;
 }
 

@@ -230,7 +230,6 @@ void KeyBrowserPanel::attach(
     connect(m_scanner, &KeyScanner::previewReady, this, &KeyBrowserPanel::showPreview);
     m_actions = actions;
     connect(m_actions, &KeyActions::finished, this, &KeyBrowserPanel::showActionResult);
-    connect(m_actions, &KeyActions::traceRecorded, this, &KeyBrowserPanel::traceRecorded);
     connect(watcher, &KeyspaceWatcher::eventsBatched, this, &KeyBrowserPanel::onEvents);
     // The scanner is shared (another window may have connected it already).
     if (m_scanner->isConnected())

@@ -7,7 +7,8 @@
 // re-sync TTLs and fade out keys that expire. Selecting a key shows a
 // bounded preview of its value, with TTL editing: "Set TTL" (EXPIRE) and
 // "Persist" (PERSIST) from the details area or the table's context menu. The
-// row's TTL changes at once; each action is traced (traceRecorded()).
+// row's TTL changes at once; each action is traced (KeyActions hands its
+// trace to the service, which shows and counts it).
 #pragma once
 
 #include "keyactions.h"
@@ -56,10 +57,6 @@ public:
     void setTtlOfSelected();
     /// PERSIST on the selected key.
     void persistSelected();
-
-signals:
-    /// A TTL action ran (for the trace panel).
-    void traceRecorded(const OperationTrace &trace);
 
 private:
     explicit KeyBrowserPanel(QWidget *parent);

@@ -380,7 +380,6 @@ void MainWindow::createPanels()
         if (const auto p = products->product(id))
             m_editor->showProduct(*p);
     });
-    connect(m_keys, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
 
     // Shown already: the sizes (or the restored layout) were worked out
     // with the placeholders; do it again for the real panels once they are

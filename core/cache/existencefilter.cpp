@@ -8,6 +8,7 @@
 #include "productservice.h"
 #include "redisclient.h"
 #include "redisscript.h"
+#include "tracedredis.h"
 
 #include <algorithm>
 #include <cmath>
@@ -113,12 +114,6 @@ bool isPermissionError(const QString &message)
     return message.contains(QLatin1String("NOPERM")) || message.contains(QLatin1String("can't run this command"));
 }
 
-QString commandText(const RedisScript &s, const QList<QByteArray> &keys, const QList<QByteArray> &args)
-{
-    return QStringLiteral("EVALSHA %1.. (%2) ").arg(QString::fromLatin1(s.sha().left(8)), s.name())
-        + redactedCommandText(keys + args, 140);
-}
-
 } // namespace
 
 // --- settings and maths ---------------------------------------------------------------------------
@@ -211,6 +206,7 @@ ExistenceFilter::ExistenceFilter(ProductService *service, QObject *parent)
     : QObject(parent)
     , m_service(service)
     , m_redis(service->redis())
+    , m_traced(new TracedRedis(m_redis, nullptr, this))
     , m_key(CacheKeys::bloomFor(service->repository()->path()))
 {
     m_statsTimer.setSingleShot(true);
@@ -616,41 +612,41 @@ QList<QByteArray> ExistenceFilter::scriptArgs(qint64 id, qint64 bits, int hashes
 
 void ExistenceFilter::query(qint64 id, QObject *context, std::function<void(const RedisReply &, Answer)> done)
 {
-    const bool bitmap = m_mode == Mode::Bitmap;
-    const QList<QByteArray> args = scriptArgs(id, m_bits, m_hashes);
-    const RedisScript &script = bitmap ? BitmapCheck : ModuleCheck;
+    const RedisScript &script = m_mode == Mode::Bitmap ? BitmapCheck : ModuleCheck;
     QPointer<QObject> ctx(context);
     const bool hadContext = context != nullptr;
-    script.run(m_redis, { key(), metaKey() }, args, this,
+    script.run(m_redis, { key(), metaKey() }, scriptArgs(id, m_bits, m_hashes), this,
         [this, ctx, hadContext, done = std::move(done)](const RedisReply &r, bool) {
-            Answer answer = Answer::Unsure;
-            if (r.isError()) {
-                if (r.bytes().contains("WRONGTYPE"))
-                    scheduleRebuild(0);
-            } else {
-                switch (r.toInteger()) {
-                case 1:
-                    answer = Answer::Maybe;
-                    break;
-                case 0:
-                    answer = Answer::No;
-                    break;
-                case -1: // evicted, FLUSHALL, DEL: unsure until rebuilt
-                    m_filterKnown = false;
-                    if (m_state == State::Ready)
-                        m_state = State::NotBuilt;
-                    touchStats();
-                    scheduleRebuild(0);
-                    break;
-                default: // -2: someone built it with other sizes; adopt them
-                    m_redis->command({ QByteArrayLiteral("HGETALL"), metaKey() }, this,
-                        [this](const RedisReply &meta) { adoptMeta(meta.toPairs()); });
-                    break;
-                }
-            }
+            const Answer answer = interpret(r);
             if (!hadContext || ctx)
                 done(r, answer);
         });
+}
+
+ExistenceFilter::Answer ExistenceFilter::interpret(const RedisReply &r)
+{
+    if (r.isError()) {
+        if (r.bytes().contains("WRONGTYPE"))
+            scheduleRebuild(0);
+        return Answer::Unsure;
+    }
+    switch (r.toInteger()) {
+    case 1:
+        return Answer::Maybe;
+    case 0:
+        return Answer::No;
+    case -1: // evicted, FLUSHALL, DEL: unsure until rebuilt
+        m_filterKnown = false;
+        if (m_state == State::Ready)
+            m_state = State::NotBuilt;
+        touchStats();
+        scheduleRebuild(0);
+        return Answer::Unsure;
+    default: // -2: someone built it with other sizes; adopt them
+        m_redis->command({ QByteArrayLiteral("HGETALL"), metaKey() }, this,
+            [this](const RedisReply &meta) { adoptMeta(meta.toPairs()); });
+        return Answer::Unsure;
+    }
 }
 
 bool ExistenceFilter::adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta)
@@ -708,21 +704,13 @@ void ExistenceFilter::check(const std::shared_ptr<Operation> &op, qint64 id, std
         then(true);
         return;
     }
-    QElapsedTimer clock;
-    clock.start();
-    const bool bitmap = m_mode == Mode::Bitmap;
-    const QList<QByteArray> args = scriptArgs(id, m_bits, m_hashes);
-    const QString text = commandText(bitmap ? BitmapCheck : ModuleCheck, { key(), metaKey() }, args);
-    // The op's lifetime is the shared_ptr the lambda holds; no context needed.
-    query(id, nullptr, [this, op, id, clock, text, then = std::move(then)](const RedisReply &r, Answer answer) {
-        const qint64 micros = clock.nsecsElapsed() / 1000;
+    // The traced call writes the EVALSHA step (time, reply); a 0 is "not found".
+    const RedisScript &script = m_mode == Mode::Bitmap ? BitmapCheck : ModuleCheck;
+    auto classify = [](const RedisReply &r) { return r.toInteger() == 0 ? TraceOutcome::NotFound : TraceOutcome::Ok; };
+    m_traced->script(op, script, { key(), metaKey() }, scriptArgs(id, m_bits, m_hashes), classify,
+        [this, op, id, then = std::move(then)](const RedisReply &r) {
+        const Answer answer = interpret(r);
         const bool live = op && !op->isFinished();
-        if (live) {
-            const TraceOutcome outcome = r.isError()
-                ? (r.isClientError() ? TraceOutcome::Unavailable : TraceOutcome::Error)
-                : (answer == Answer::No ? TraceOutcome::NotFound : TraceOutcome::Ok);
-            op->step(TraceSystem::Redis, text, outcome, micros, r.toDisplayString(80));
-        }
         switch (answer) {
         case Answer::No:
             ++m_counters.shortCircuited;

@@ -46,6 +46,7 @@
 class Operation;
 class ProductService;
 class RedisClient;
+class TracedRedis;
 class RedisReply;
 
 class ExistenceFilter final : public QObject
@@ -174,6 +175,8 @@ private:
     void addTo(const QByteArray &filterKey, const QByteArray &metaKey, qint64 bits, int hashes, qint64 id, bool live,
         bool retried = false);
     void query(qint64 id, QObject *context, std::function<void(const RedisReply &reply, Answer answer)> done);
+    /// What a check script's reply says (and the rebuild or adoption it calls for).
+    Answer interpret(const RedisReply &reply);
     /// Takes m, k, n from the meta hash; false (and a rebuild) when it is unusable.
     bool adoptMeta(const QList<QPair<QByteArray, QByteArray>> &meta);
     void onTraceRecorded(quint64 traceId, bool notFound);
@@ -181,6 +184,7 @@ private:
 
     ProductService *m_service;
     RedisClient *m_redis;
+    TracedRedis *m_traced; ///< a child of this object: the traced check on a miss
     QByteArray m_key; ///< CacheKeys::bloomFor(the repository's path)
     SwapGate m_swapGate;
     bool m_noRetry = false; ///< the last build failed with NOPERM: no automatic retries

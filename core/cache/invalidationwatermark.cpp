@@ -2,6 +2,7 @@
 #include "invalidationwatermark.h"
 
 #include "cachebackend.h"
+#include "writeinvalidation.h"
 #include "cachescripts.h"
 #include "productrepository.h"
 
@@ -61,7 +62,7 @@ void InvalidationWatermark::advance()
     // invalidated by this instance: own writes by their cache step (tracked
     // by tickets), everything else by the change feed. A candidate is taken
     // now and published once every write that was running then has ended.
-    if (!m_backend.cacheUp() || m_replaying || m_markBlocked || !m_backend.pendingInvalidations().isEmpty())
+    if (!m_backend.cacheUp() || m_replaying || m_markBlocked || !m_backend.invalidation().pending().isEmpty())
         return;
     if (m_markCandidate.seq >= 0
         && (m_activeTickets.empty() || *m_activeTickets.begin() >= m_markCandidate.ticket)) {
@@ -79,7 +80,7 @@ void InvalidationWatermark::advance()
 
 void InvalidationWatermark::replay()
 {
-    if (!m_backend.cacheUp() || !m_backend.repository() || m_replaying || !m_backend.beginBackground)
+    if (!m_backend.cacheUp() || !m_backend.repository() || m_replaying)
         return;
     m_replaying = true;
     m_replayAttempts = 0;
@@ -179,7 +180,7 @@ void InvalidationWatermark::replayChangesAfter(const OperationPtr &op, qint64 ma
             }
             if (!op->finisher && mark >= 0 && (!r.changes.isEmpty() || r.prunedUpTo > mark)) {
                 // Something to do: from here on the replay is a traced operation.
-                OperationPtr shown = m_backend.beginBackground(QStringLiteral("change-log-replay"), 0);
+                OperationPtr shown = m_backend.host().beginBackground(OperationKind::ChangeLogReplay, 0, {});
                 shown->trace.steps = op->trace.steps;
                 shown->hold = op->hold;
                 replayChangesAfterWith(shown, mark, round, r);
@@ -209,14 +210,12 @@ void InvalidationWatermark::replayChangesAfterWith(const OperationPtr &op, qint6
                      .arg(mark + 1)
                      .arg(r.prunedUpTo),
             TraceOutcome::Invalidate);
-        if (m_backend.dropAll) {
-            m_backend.dropAll(op, [this, op, r] {
-                m_publishedMark = std::max(m_publishedMark, r.prunedUpTo);
-                m_backend.tracedRedis().script(op, CacheScripts::raiseMark(), { key() }, { QByteArray::number(r.prunedUpTo) },
-                    {}, [this, op, r](const RedisReply &) { replayChangesAfter(op, r.prunedUpTo, 1); });
-            });
-            return;
-        }
+        m_backend.host().dropAllProductKeys(op, [this, op, r] {
+            m_publishedMark = std::max(m_publishedMark, r.prunedUpTo);
+            m_backend.tracedRedis().script(op, CacheScripts::raiseMark(), { key() }, { QByteArray::number(r.prunedUpTo) },
+                {}, [this, op, r](const RedisReply &) { replayChangesAfter(op, r.prunedUpTo, 1); });
+        });
+        return;
     }
     if (r.changes.isEmpty()) {
         noteChangesSeen(std::max(mark, r.seq));

@@ -8,6 +8,8 @@
 
 #include "cacheasidestrategy.h"
 #include "cachebackend.h"
+#include "versionedwrites.h"
+#include "writeinvalidation.h"
 #include "cacheinvalidator.h"
 #include "cachewarmer.h"
 #include "evictionconfig.h"
@@ -106,21 +108,11 @@ ProductService::ProductService(RedisClient *redis, ProductRepository *repository
     qRegisterMetaType<MetricsSnapshot>();
     qRegisterMetaType<QList<QByteArray>>();
 
-    m_backend = std::make_unique<CacheBackend>(redis, repository);
+    BackendHost &host = *this;
+    m_backend = std::make_unique<CacheBackend>(redis, repository, host);
     m_backend->setSettings(m_settings);
-    // CacheBackend and the write-behind worker still start their background
-    // operations by name ("flush", "recover", "change-log-replay",
-    // "deferred-invalidate"): this is where such a name becomes its kind.
-    m_backend->beginBackground = [this](const QString &name, qint64 productId) {
-        const OperationKind what = operationKindFromName(name);
-        const bool wb = what == OperationKind::Flush || what == OperationKind::Recover;
-        return beginWith(wb ? StrategyKind::WriteBehind : m_strategy, what, productId, nullptr, {});
-    };
     m_queue = std::make_unique<WriteBehindQueue>(*m_backend);
     m_barrier = std::make_unique<PendingWriteBarrier>(*m_backend, *m_queue);
-    m_backend->drainFirst = [this](const OperationPtr &op, std::function<void()> next) {
-        m_barrier->drainThen(op, std::move(next));
-    };
     m_strategies.push_back(std::make_unique<NoCacheStrategy>(*m_backend));
     m_strategies.push_back(std::make_unique<CacheAsideStrategy>(*m_backend));
     m_strategies.push_back(std::make_unique<ReadThroughStrategy>(*m_backend));
@@ -128,17 +120,11 @@ ProductService::ProductService(RedisClient *redis, ProductRepository *repository
     m_strategies.push_back(std::make_unique<WriteBehindStrategy>(*m_backend, *m_queue));
 
     m_bus = std::make_unique<InvalidationBus>(redis, m_instanceId);
-    m_backend->publish = [this](const QList<qint64> &ids, const QList<qint64> &versions, bool all) {
-        m_bus->publish(ids, versions, all);
-    };
     m_bus->configure(
         m_settings.invalidationChannel.toUtf8(), m_backend->keys().prefix(), m_settings.publishInvalidations);
 
     OperationStarter &starter = *this;
     m_invalidator = std::make_unique<CacheInvalidator>(*m_backend, *m_bus, starter, this);
-    m_backend->dropAll = [this](const OperationPtr &op, std::function<void()> then) {
-        m_invalidator->dropAll(op, std::move(then));
-    };
     m_eviction = std::make_unique<EvictionConfig>(*m_backend, *m_queue, this);
     m_recent = std::make_unique<RecentProducts>(*m_backend);
     m_warmer = std::make_unique<CacheWarmer>(*m_backend);
@@ -203,7 +189,33 @@ std::shared_ptr<Operation> ProductService::beginWith(
 
 OperationPtr ProductService::beginBackground(OperationKind operation, qint64 productId, ServiceCallback done)
 {
-    return beginWith(m_strategy, operation, productId, nullptr, std::move(done));
+    // The write-behind worker's own operations are write-behind whatever the
+    // current strategy is (the queue keeps draining after a switch).
+    const bool worker = operation == OperationKind::Flush || operation == OperationKind::Recover;
+    return beginWith(worker ? StrategyKind::WriteBehind : m_strategy, operation, productId, nullptr, std::move(done));
+}
+
+void ProductService::drainQueuedWrites(const OperationPtr &op, std::function<void()> next)
+{
+    m_barrier->drainThen(op, std::move(next));
+}
+
+void ProductService::dropAllProductKeys(const OperationPtr &op, std::function<void()> then)
+{
+    m_invalidator->dropAll(op, std::move(then));
+}
+
+void ProductService::publishInvalidation(const QList<qint64> &ids, const QList<qint64> &versions, bool all)
+{
+    m_bus->publish(ids, versions, all);
+}
+
+void ProductService::checkExistence(const OperationPtr &op, qint64 id, std::function<void(bool mayExist)> then)
+{
+    if (m_existenceCheck)
+        m_existenceCheck(op, id, std::move(then));
+    else
+        then(true);
 }
 
 OperationPtr ProductService::beginChild(
@@ -302,13 +314,13 @@ void ProductService::onRedisConnected()
         return;
     setCacheAvailable(true);
     m_backend->loadScripts();
-    m_backend->resetIdFloor();
+    m_backend->writes().resetIdFloor();
     // Changes whose invalidation never reached Redis (it was away, or the
     // process that made them died) are in SQLite's change table: replay
     // them first; write-behind writes wait for it.
     m_backend->replayChangeLog();
     m_queue->recover();
-    m_backend->replayPendingInvalidations();
+    m_backend->invalidation().replayPending();
 }
 
 void ProductService::onRedisDisconnected()
@@ -379,7 +391,7 @@ int ProductService::queueDepth() const
 QSet<qint64> ProductService::pendingInvalidations() const
 {
     QSet<qint64> out;
-    const auto pending = m_backend->pendingInvalidations();
+    const auto pending = m_backend->invalidation().pending();
     for (auto it = pending.cbegin(); it != pending.cend(); ++it)
         out.insert(it.key());
     return out;
@@ -565,7 +577,7 @@ void ProductService::readEvictionSettings(QObject *context, EvictionCallback don
 
 void ProductService::setExistenceCheck(ExistenceCheck check)
 {
-    m_backend->existenceCheck = std::move(check);
+    m_existenceCheck = std::move(check);
 }
 
 void ProductService::flushViews()

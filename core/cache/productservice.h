@@ -23,6 +23,7 @@
 // write-behind refuses writes with ServiceStatus::Unavailable.
 #pragma once
 
+#include "backendhost.h"
 #include "cachemetrics.h"
 #include "cachesettings.h"
 #include "evictionsettings.h"
@@ -32,6 +33,7 @@
 #include "productwrite.h"
 #include "serviceresult.h"
 #include "strategykind.h"
+#include "tracesink.h"
 
 #include <functional>
 #include <memory>
@@ -62,7 +64,7 @@ using EvictionCallback = std::function<void(const EvictionSettings &, const Serv
 /// Redis error). It may add its own trace steps to the operation.
 using ExistenceCheck = std::function<void(const std::shared_ptr<Operation> &op, qint64 id, std::function<void(bool mayExist)> then)>;
 
-class ProductService final : public QObject, private OperationStarter
+class ProductService final : public QObject, public TraceSink, private BackendHost
 {
     Q_OBJECT
 
@@ -189,7 +191,7 @@ public:
     /// search): gives it the next operation id, counts it in the metrics and
     /// emits traceRecorded(), so it shows up like the service's own.
     /// Returns the id it was given.
-    quint64 recordTrace(OperationTrace trace);
+    quint64 recordTrace(OperationTrace trace) override;
 
     /// Test hook: every cache fill waits until the hook calls proceed(), so
     /// a test can interleave a slow reader with a writer deterministically.
@@ -231,6 +233,12 @@ private:
     OperationPtr beginBackground(OperationKind operation, qint64 productId, ServiceCallback done) override;
     OperationPtr beginChild(
         const OperationPtr &parent, OperationKind operation, std::function<void(ServiceResult)> then) override;
+    // BackendHost, for CacheBackend and what is built on it:
+    void drainQueuedWrites(const OperationPtr &op, std::function<void()> next) override;
+    void dropAllProductKeys(const OperationPtr &op, std::function<void()> then) override;
+    void publishInvalidation(const QList<qint64> &ids, const QList<qint64> &versions, bool all) override;
+    void checkExistence(const OperationPtr &op, qint64 id, std::function<void(bool mayExist)> then) override;
+    bool hasExistenceCheck() const override { return bool(m_existenceCheck); }
     void finish(Operation &op, ServiceResult result);
     CacheStrategy *strategyObject(StrategyKind kind) const;
     void onRedisConnected();
@@ -258,4 +266,5 @@ private:
     quint64 m_nextOperationId = 1;
     int m_inCall = 0; ///< >0 while a public call runs: results are then delivered later
     QTimer m_metricsTimer;
+    ExistenceCheck m_existenceCheck;
 };

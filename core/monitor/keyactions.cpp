@@ -2,7 +2,10 @@
 #include "keyactions.h"
 
 #include "cachekeys.h"
+#include "operation.h"
 #include "redisclient.h"
+#include "tracedredis.h"
+#include "tracesink.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -18,18 +21,13 @@ const QByteArray GuardedExpire = QByteArrayLiteral(
     "return redis.call('EXPIRE', KEYS[1], ARGV[1])");
 constexpr qint64 RefusedDirty = -3;
 
-TraceOutcome outcomeOf(const RedisReply &r)
-{
-    if (r.isClientError())
-        return TraceOutcome::Unavailable;
-    return r.isError() ? TraceOutcome::Error : TraceOutcome::Ok;
-}
-
 } // namespace
 
-KeyActions::KeyActions(RedisClient *client, QObject *parent)
+KeyActions::KeyActions(RedisClient *client, TraceSink *sink, QObject *parent)
     : QObject(parent)
     , m_client(client)
+    , m_traced(new TracedRedis(client, nullptr, this))
+    , m_sink(sink)
 { }
 
 std::optional<qint64> KeyActions::parseTtlSeconds(const QString &text, QString *error)
@@ -127,33 +125,26 @@ void KeyActions::run(
     KeyActionResult base;
     base.key = key;
     base.action = action;
-    base.trace.operation = QStringLiteral("key-") + action;
-    base.trace.started = QDateTime::currentDateTimeUtc();
-    QElapsedTimer clock;
-    clock.start();
+    // The operation only collects the trace; the sink numbers and shows it.
+    auto op = std::make_shared<Operation>(0, QStringLiteral("key-") + action, StrategyKind::None, 0);
     const QList<RedisCommand> cmds { command, { QByteArrayLiteral("PTTL"), key }, { QByteArrayLiteral("TYPE"), key } };
-    m_client->pipeline(cmds, this,
-        [this, base, cmds, seconds, clock, done = std::move(done)](const QList<RedisReply> &replies) mutable {
+    // The guarded EXPIRE is a script; the trace names what it does.
+    const QString mainText = action == QLatin1String("expire")
+        ? QStringLiteral("EXPIRE %1 %2 (EVAL: refused if a write-behind write is unflushed)")
+              .arg(QString::fromUtf8(key))
+              .arg(seconds)
+        : redactedCommandText(cmds.at(0));
+    m_traced->pipeline(op, cmds, mainText + QStringLiteral(", then PTTL and TYPE"),
+        [this, op, base, cmds, seconds, done = std::move(done)](const QList<RedisReply> &replies) mutable {
             KeyActionResult r = std::move(base);
-            const qint64 micros = clock.nsecsElapsed() / 1000;
-            r.trace.totalMicros = micros;
+            r.trace = op->trace;
+            r.trace.totalMicros = op->elapsedMicros();
             const RedisReply main = replies.value(0, RedisReply::clientError(tr("no reply")));
             const RedisReply pttl = replies.value(1);
             const RedisReply type = replies.value(2);
-            // The guarded EXPIRE is a script; the trace names what it does.
-            const QString mainText = r.action == QLatin1String("expire")
-                ? QStringLiteral("EXPIRE %1 %2 (EVAL: refused if a write-behind write is unflushed)")
-                      .arg(QString::fromUtf8(r.key))
-                      .arg(seconds)
-                : redactedCommandText(cmds.at(0));
-            r.trace.steps.append(
-                TraceStep { TraceSystem::Redis, mainText, outcomeOf(main), micros, main.toDisplayString(80) });
-            if (!main.isError()) {
-                r.trace.steps.append(TraceStep { TraceSystem::Redis, redactedCommandText(cmds.at(1)), outcomeOf(pttl),
-                    0, pttl.toDisplayString(80) });
-                r.trace.steps.append(TraceStep { TraceSystem::Redis, redactedCommandText(cmds.at(2)), outcomeOf(type),
-                    0, type.toDisplayString(80) });
-            }
+            if (!r.trace.steps.isEmpty())
+                r.trace.steps.last().detail = main.toDisplayString(80) + QStringLiteral("; PTTL ")
+                    + pttl.toDisplayString(20) + QStringLiteral("; TYPE ") + type.toDisplayString(20);
             r.pttlMs = pttl.isInteger() ? pttl.toInteger() : -2;
             r.type = type.isString() || type.isStatus() ? type.bytes() : QByteArray();
             const QString keyText = QString::fromUtf8(r.key);
@@ -218,6 +209,8 @@ void KeyActions::run(
 
 void KeyActions::deliver(KeyActionResult result, const Callback &done)
 {
+    if (m_sink)
+        result.trace.id = m_sink->recordTrace(result.trace);
     if (done)
         done(result);
     emit traceRecorded(result.trace);

@@ -9,8 +9,9 @@
 // it could lose an acknowledged write-behind write: on the queue keys
 // "cachelab:wb:queue" / ":processing" / ":queued" / ":nextid" under any prefix, and on a
 // hash still holding a "dirty" field (checked atomically with the EXPIRE in
-// one script). PERSIST is always allowed. Every action yields an OperationTrace so the
-// dashboard's trace panel can show it beside the service's operations.
+// one script). PERSIST is always allowed. Every action yields an OperationTrace,
+// written by a TracedRedis call like the service's own, and hands it to the
+// TraceSink (the service), so the trace panel shows it and the metrics count it.
 #pragma once
 
 #include "keydetails.h"
@@ -23,6 +24,8 @@
 #include <QObject>
 
 class RedisClient;
+class TraceSink;
+class TracedRedis;
 
 struct KeyActionResult final
 {
@@ -60,8 +63,9 @@ public:
 
     using Callback = std::function<void(const KeyActionResult &)>;
 
-    /// The client is not owned (the key browser's own connection).
-    explicit KeyActions(RedisClient *client, QObject *parent = nullptr);
+    /// Neither pointer is owned. The client is the key browser's own
+    /// connection; sink (may be null in tests) receives every action's trace.
+    KeyActions(RedisClient *client, TraceSink *sink, QObject *parent = nullptr);
 
     /// "120" -> 120. Anything but a whole number in 1..MaxTtlSeconds gives
     /// nullopt and a message in *error.
@@ -79,6 +83,7 @@ public:
 signals:
     /// Every action, after its callback.
     void finished(const KeyActionResult &result);
+    /// Every action's trace, after the sink has numbered it.
     void traceRecorded(const OperationTrace &trace);
 
 private:
@@ -87,4 +92,6 @@ private:
     void deliver(KeyActionResult result, const Callback &done);
 
     RedisClient *m_client;
+    TracedRedis *m_traced; ///< a child of this object
+    TraceSink *m_sink;
 };

@@ -47,7 +47,7 @@ Q_DECLARE_METATYPE(StoreResult)
 /// How a product write numbers its new version: max(current + bump, floor)
 /// (a delete: the version its tombstone keeps). The cache layer passes the
 /// version it reserved in Redis as floor, or a large bump when Redis could
-/// not be asked (CacheBackend::OfflineStride). The default is "current + 1".
+/// not be asked (VersionedWrites::OfflineStride). The default is "current + 1".
 struct VersionRule final
 {
     qint64 floor = 0;

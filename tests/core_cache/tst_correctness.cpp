@@ -16,6 +16,7 @@
 // - a write made while Redis is unreachable is numbered clear of queued
 //   write-behind versions.
 #include "cachebackend.h"
+#include "versionedwrites.h"
 #include "cachefixture.h"
 #include "writebehindqueue.h"
 
@@ -368,7 +369,7 @@ private slots:
         QVERIFY(down.count() > 0 || down.wait(WaitMs));
         const auto offline = update(b(), 1, QStringLiteral("offline"), 2);
         EXPECT_OK(offline);
-        QVERIFY2(offline->product->version >= CacheBackend::OfflineStride, qPrintable(offline->trace.toText()));
+        QVERIFY2(offline->product->version >= VersionedWrites::OfflineStride, qPrintable(offline->trace.toText()));
         QVERIFY(offline->product->version != queued->product->version);
     }
 };

@@ -57,7 +57,7 @@ void TestKeyActions::initTestCase()
     QVERIFY2(m_server.start(&error), qPrintable(error));
     m_client = connect(m_server.url());
     QVERIFY(m_client);
-    m_actions = std::make_unique<KeyActions>(m_client.get());
+    m_actions = std::make_unique<KeyActions>(m_client.get(), nullptr);
 }
 
 void TestKeyActions::init()
@@ -222,7 +222,7 @@ void TestKeyActions::missingPermissionIsExplained()
     url.password = QStringLiteral("viewerpw");
     auto limited = connect(url);
     QVERIFY(limited);
-    KeyActions actions(limited.get());
+    KeyActions actions(limited.get(), nullptr);
     const auto r = runAndWait([&](KeyActions::Callback cb) { actions.setTtl("plain", QStringLiteral("30"), cb); });
     QVERIFY2(r.status == KeyActionResult::Status::Denied, qPrintable(r.message));
     QVERIFY2(r.message.contains(QStringLiteral("permission")), qPrintable(r.message));
@@ -244,7 +244,7 @@ void TestKeyActions::redisDownIsUnavailable()
     url.port = port;
     RedisClient down(url);
     down.setAutoReconnect(false);
-    KeyActions actions(&down);
+    KeyActions actions(&down, nullptr);
     const auto r = runAndWait([&](KeyActions::Callback cb) { actions.setTtl("plain", QStringLiteral("30"), cb); });
     QCOMPARE(r.status, KeyActionResult::Status::Unavailable);
     QVERIFY2(r.message.contains(QStringLiteral("not reachable")), qPrintable(r.message));

@@ -6,6 +6,7 @@
 #include "keybrowserpanel.h"
 #include "keyspacewatcher.h"
 #include "keytablemodel.h"
+#include "productservice.h"
 #include "redisclient.h"
 #include "testredisserver.h"
 #include "tracelistmodel.h"
@@ -75,12 +76,12 @@ void TestKeyBrowserTtl::initTestCase()
     m_window = std::make_unique<QWidget>();
     m_window->resize(900, 700);
     m_panel = makeKeyBrowser(*m_backend, m_window.get());
-    m_trace = new TracePanel(nullptr, m_window.get()); // only the browser's traces, as before
+    // As in the main window: the key actions hand their traces to the
+    // service (their TraceSink), whose traceRecorded() the panel shows.
+    m_trace = new TracePanel(m_backend->service(), m_window.get());
     auto *layout = new QHBoxLayout(m_window.get());
     layout->addWidget(m_panel);
     layout->addWidget(m_trace);
-    // What the main window does: the browser's actions appear in the trace panel.
-    connect(m_panel, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->scanner()->isConnected(), 10000);
@@ -132,6 +133,13 @@ void TestKeyBrowserTtl::setTtlFromDetailsArea()
     QCOMPARE(m_trace->model()->rowCount(), tracesBefore + 1);
     QCOMPARE(m_trace->model()->traceAt(0).operation, QStringLiteral("key-expire"));
     QVERIFY(m_trace->model()->traceAt(0).toText().contains(QStringLiteral("EXPIRE ttl:plain 300")));
+    // ...and counted in the metrics like every other operation.
+    quint64 counted = 0;
+    for (const LatencyStats &l : m_backend->service()->metrics().latencies) {
+        if (l.operation == QLatin1String("key-expire"))
+            counted += l.count;
+    }
+    QCOMPARE(counted, quint64(1));
 
     // Enter in the field works too.
     type(widget<QLineEdit>("ttlEdit"), QStringLiteral("1000"));

@@ -2,6 +2,8 @@
 #include "cacheinvalidator.h"
 
 #include "cachebackend.h"
+#include "versionedwrites.h"
+#include "writeinvalidation.h"
 #include "cachescripts.h"
 #include "invalidationbus.h"
 #include "operationstarter.h"
@@ -40,7 +42,7 @@ void CacheInvalidator::invalidate(const OperationPtr &op, qint64 id)
 {
     if (const auto errors = ProductValidator::validateId(id); !errors.isEmpty())
         return rejectInvalid(op, errors);
-    m_backend.invalidateAfterWrite(op, id, 0, [op](qint64 removed) {
+    m_backend.invalidation().afterWrite(op, id, 0, [op](qint64 removed) {
         ServiceResult r;
         r.count = removed;
         op->finish(r);
@@ -189,7 +191,7 @@ void CacheInvalidator::onStoreChanged(const QList<ProductChange> &changes)
     qint64 lastSeq = 0;
     for (const ProductChange &c : changes) {
         if (c.kind == ProductChange::Kind::Insert && c.external)
-            m_backend.resetIdFloor();
+            m_backend.writes().resetIdFloor();
         if (c.external)
             external << c;
         lastSeq = std::max(lastSeq, c.seq);
@@ -225,7 +227,7 @@ void CacheInvalidator::onStoreChanged(const QList<ProductChange> &changes)
                 .arg(c.id)
                 .arg(c.version));
         const bool deleted = c.kind == ProductChange::Kind::Delete;
-        m_backend.invalidateAfterWrite(
+        m_backend.invalidation().afterWrite(
             op, c.id, guard,
             [op, remaining, removed](qint64 n) {
                 *removed += n;

@@ -2,6 +2,8 @@
 #include "watchedupdate.h"
 
 #include "cachebackend.h"
+#include "versionedwrites.h"
+#include "writeinvalidation.h"
 #include "cachestrategy.h"
 
 WatchedUpdate::WatchedUpdate(CacheBackend &backend)
@@ -12,8 +14,8 @@ void WatchedUpdate::run(const OperationPtr &op, qint64 id, const QString &name, 
 {
     // SQLite first, and checked: the article wrote Redis first and ignored
     // the SQL error, leaving cache and database disagreeing (bug 2).
-    m_backend.writeSql(op, QStringLiteral("UPDATE product %1").arg(id),
-        CacheBackend::updateCall(id, name, price, std::max<qint64>(0, expectedVersion)), false,
+    m_backend.writes().write(op, QStringLiteral("UPDATE product %1").arg(id),
+        VersionedWrites::updateCall(id, name, price, std::max<qint64>(0, expectedVersion)), false,
         [this, op](const StoreResult &r) {
             ServiceResult res = CacheBackend::fromStore(r);
             if (!r.ok() || !r.product) {
@@ -28,7 +30,7 @@ void WatchedUpdate::updateCache(const OperationPtr &op, const Product &p, const 
 {
     CacheBackend &b = m_backend;
     if (!b.cacheUp()) {
-        b.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+        b.invalidation().afterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
         return;
     }
     const QByteArray key = b.keys().product(p.id);
@@ -71,8 +73,7 @@ void WatchedUpdate::updateCache(const OperationPtr &op, const Product &p, const 
                 ++b.metrics().fills;
                 op->step(TraceSystem::Redis, text, TraceOutcome::Fill, us,
                     attempts > 1 ? QStringLiteral("%1 attempts").arg(attempts) : QString());
-                if (b.publish)
-                    b.publish({ p.id }, { p.version }, false);
+                b.host().publishInvalidation({ p.id }, { p.version }, false);
                 op->finish(res);
                 return;
             }
@@ -85,6 +86,6 @@ void WatchedUpdate::updateCache(const OperationPtr &op, const Product &p, const 
             // Lost every WATCH race or Redis failed: the safe fallback is to invalidate.
             op->step(TraceSystem::Redis, text, exec.isError() ? TraceOutcome::Error : TraceOutcome::Conflict, us,
                 exec.isError() ? exec.errorMessage() : QStringLiteral("WATCH lost %1 times").arg(attempts));
-            b.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+            b.invalidation().afterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
         });
 }

@@ -30,7 +30,7 @@ void MissProtection::resolve(
 
 void MissProtection::load(const OperationPtr &op, qint64 id, const MissLoad &load, LoadDone then)
 {
-    if (!m_backend.existenceCheck || !m_backend.cacheUp()) {
+    if (!m_backend.host().hasExistenceCheck() || !m_backend.cacheUp()) {
         guarded(op, id, load, std::move(then));
         return;
     }
@@ -40,7 +40,7 @@ void MissProtection::load(const OperationPtr &op, qint64 id, const MissLoad &loa
     auto shared = std::make_shared<LoadDone>(std::move(then));
     m_backend.readDeadlines().arm(
         op, answered, "the Bloom filter", {}, [this, op, id, load, shared] { guarded(op, id, load, *shared); });
-    m_backend.existenceCheck(op, id, [this, op, id, load, shared, answered](bool mayExist) {
+    m_backend.host().checkExistence(op, id, [this, op, id, load, shared, answered](bool mayExist) {
         if (std::exchange(*answered, true))
             return;
         if (mayExist) {

@@ -80,8 +80,8 @@ void WriteBehindQueue::recover()
     ++m_backend.metrics().redisCommands;
     CacheScripts::wbRecover().run(
         m_backend.redis(), { k.processing(), k.queue(), k.queued() }, {}, this, [this](const RedisReply &r, bool) {
-            if (r.isInteger() && r.toInteger() > 0 && m_backend.beginBackground) {
-                OperationPtr op = m_backend.beginBackground(QStringLiteral("recover"), 0);
+            if (r.isInteger() && r.toInteger() > 0) {
+                OperationPtr op = m_backend.host().beginBackground(OperationKind::Recover, 0, {});
                 op->step(TraceSystem::Redis,
                     QStringLiteral("EVALSHA (wb-recover): LMOVE processing -> queue until empty"), TraceOutcome::Queue,
                     0, QStringLiteral("%1 item(s) left by an earlier run re-queued").arg(r.toInteger()));
@@ -127,7 +127,7 @@ void WriteBehindQueue::runFlush()
         for (const auto &w : waiters)
             w(r);
     };
-    if (m_crashed || !m_backend.cacheUp() || !m_backend.beginBackground) {
+    if (m_crashed || !m_backend.cacheUp()) {
         ServiceResult r;
         r.status = ServiceStatus::Unavailable;
         r.error = m_crashed ? QStringLiteral("The write-behind worker was stopped.")
@@ -139,7 +139,7 @@ void WriteBehindQueue::runFlush()
     m_timer.stop();
     const CacheKeys keys = m_backend.keys();
     const CacheSettings settings = m_backend.settings();
-    OperationPtr op = m_backend.beginBackground(QStringLiteral("flush"), 0);
+    OperationPtr op = m_backend.host().beginBackground(OperationKind::Flush, 0, {});
     // Chain the caller's callbacks behind the trace's own completion.
     auto finisher = op->finisher;
     op->finisher = [finisher, reply](Operation &o, ServiceResult r) {

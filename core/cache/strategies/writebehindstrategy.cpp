@@ -2,6 +2,7 @@
 #include "writebehindstrategy.h"
 
 #include "cachebackend.h"
+#include "versionedwrites.h"
 #include "cachescripts.h"
 #include "productrepository.h"
 #include "timestamp.h"
@@ -132,9 +133,9 @@ void WriteBehindStrategy::save(const OperationPtr &op, const ProductEdit &edit)
 void WriteBehindStrategy::createNew(const OperationPtr &op, const QString &name, qint64 price)
 {
     whenAccepting(op, [this, op, name, price] {
-        m_backend.allocateId(op, [this, op, name, price](qint64 id) {
+        m_backend.writes().allocateId(op, [this, op, name, price](qint64 id) {
             if (id <= 0) {
-                m_backend.allocationFailed(op);
+                m_backend.writes().allocationFailed(op);
                 return;
             }
             op->trace.productId = id;
@@ -253,7 +254,7 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                     ++op->retries;
                     op->step(TraceSystem::Redis, head + QStringLiteral(": id %1 was used before; taking another").arg(w.id),
                         TraceOutcome::Conflict, us);
-                    m_backend.resetIdFloor();
+                    m_backend.writes().resetIdFloor();
                     createNew(op, w.name, w.price);
                     return;
                 }

@@ -1,5 +1,7 @@
 // WriteThroughStrategy: SQLite commit, then the cache set, both before success.
 #include "writethroughstrategy.h"
+#include "versionedwrites.h"
+#include "writeinvalidation.h"
 
 #include "cachescripts.h"
 
@@ -17,9 +19,9 @@ namespace {
 // 1. Commit; 2. set the cache; 3. answer. If Redis is down (or the set
 // fails), the old cached copy would lie, so it is invalidated instead.
 void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const OperationPtr &op, const QString &what,
-    const CacheBackend::WriteCall &call)
+    const VersionedWrites::WriteCall &call)
 {
-    backend.writeSql(op, what, call, false, [&backend, &cache, op](const StoreResult &r) {
+    backend.writes().write(op, what, call, false, [&backend, &cache, op](const StoreResult &r) {
         ServiceResult res = CacheBackend::fromStore(r);
         if (!r.ok() || !r.product) {
             op->finish(res);
@@ -27,18 +29,17 @@ void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const Operati
         }
         const Product p = *r.product;
         if (!backend.cacheUp()) {
-            backend.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+            backend.invalidation().afterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
             return;
         }
         cache.put(op, p, [&backend, op, p, res](bool filled) {
             if (filled || op->trace.hasStep(TraceOutcome::StaleSkip)) {
                 // Other instances (other prefixes) drop their copies.
-                if (backend.publish)
-                    backend.publish({ p.id }, { p.version }, false);
+                backend.host().publishInvalidation({ p.id }, { p.version }, false);
                 op->finish(res);
                 return;
             }
-            backend.invalidateAfterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
+            backend.invalidation().afterWrite(op, p.id, p.version, [op, res](qint64) { op->finish(res); });
         });
     });
 }
@@ -46,7 +47,7 @@ void commitThenSet(CacheBackend &backend, ReadThroughCache &cache, const Operati
 
 void WriteThroughStrategy::save(const OperationPtr &op, const ProductEdit &edit)
 {
-    m_backend.prepareWrite(op, edit, [this, op](const QString &what, const CacheBackend::WriteCall &call) {
+    m_backend.writes().prepare(op, edit, [this, op](const QString &what, const VersionedWrites::WriteCall &call) {
         commitThenSet(m_backend, m_cache, op, what, call);
     });
 }
