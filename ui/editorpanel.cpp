@@ -214,7 +214,7 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     }
 }
 
-void EditorPanel::showProduct(const Product &product)
+void EditorPanel::showProduct(const Product &product, quint64 causedBy)
 {
     clearErrors();
     m_id->setText(QString::number(product.id));
@@ -225,7 +225,7 @@ void EditorPanel::showProduct(const Product &product)
     m_loadedVersion = product.version;
     m_version->setText(tr("v%1").arg(product.version));
     if (other)
-        loadTags(product.id);
+        loadTags(product.id, causedBy);
 }
 
 void EditorPanel::clearFields()
@@ -341,7 +341,7 @@ void EditorPanel::run(Action action)
         static const char *const names[] = { "Create", "Save", "Save in transaction", "Delete", "Get", "Invalidate" };
         showResult(tr(names[int(action)]), r);
         if (r.ok() && r.product && action != Action::Delete)
-            showProduct(*r.product);
+            showProduct(*r.product, r.trace.id);
         if (r.ok() && action == Action::Delete)
             clearFields();
     };
@@ -398,7 +398,7 @@ void EditorPanel::showResult(const QString &what, const ServiceResult &r)
 
 // --- tags --------------------------------------------------------------------------------------
 
-void EditorPanel::loadTags(qint64 id)
+void EditorPanel::loadTags(qint64 id, quint64 causedBy)
 {
     ProductTags *tags = m_productTags;
     if (!tags || id <= 0)
@@ -412,7 +412,7 @@ void EditorPanel::loadTags(qint64 id)
         }
         m_tags->setText(r.tags.join(QStringLiteral(", ")));
         showTagChips(r.tags);
-    });
+    }, causedBy);
 }
 
 void EditorPanel::saveTags()

@@ -39,7 +39,9 @@ public:
     EditorPanel(ProductService *service, ProductTags *tags, QWidget *parent = nullptr);
 
     /// Fills the fields from a product (selection in the products table).
-    void showProduct(const Product &product);
+    /// causedBy: the trace id of the operation that produced it; the tags
+    /// read that follows is nested under it in the trace.
+    void showProduct(const Product &product, quint64 causedBy = 0);
     void clearFields();
 
 signals:
@@ -58,7 +60,7 @@ private:
     /// Shows text on the result line, in the result or the adjust label.
     void showLine(QLabel *line, const QString &text);
     // tags and adjust-price
-    void loadTags(qint64 id);
+    void loadTags(qint64 id, quint64 causedBy = 0);
     void saveTags();
     void showTagChips(const QStringList &tags);
     void showTagged(const QString &tag);

@@ -322,6 +322,11 @@ void MainWindow::createMenus()
         if (m_backend->service())
             m_backend->service()->resetMetrics();
     });
+    QAction *resetLesson = cache->addAction(tr("Reset &Lesson Settings"), this, &MainWindow::resetLessonSettings);
+    resetLesson->setObjectName(QStringLiteral("resetLessonSettings"));
+    resetLesson->setToolTip(tr("Back to cache-aside, TTL %1 s, no DB latency, no eviction limit: "
+                               "the state each step of the README's lesson starts from")
+                                .arg(CacheSettings().ttlSeconds));
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->setToolTipsVisible(true);
@@ -375,7 +380,7 @@ void MainWindow::createPanels()
 
     connect(m_editor, &EditorPanel::message, this, &MainWindow::showMessage);
     connect(m_strategy, &StrategyPanel::message, this, &MainWindow::showMessage);
-    connect(m_products, &ProductsPanel::productSelected, m_editor, &EditorPanel::showProduct);
+    connect(m_products, &ProductsPanel::productSelected, m_editor, [this](const Product &p) { m_editor->showProduct(p); });
     connect(m_search, &SearchPanel::productActivated, this, [this, products](qint64 id) {
         if (const auto p = products->product(id))
             m_editor->showProduct(*p);
@@ -533,4 +538,27 @@ void MainWindow::closeEvent(QCloseEvent *event)
         settings.setValue(QStringLiteral("window/state"), saveState(StateVersion));
     }
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::resetLessonSettings()
+{
+    ProductService *service = m_backend->service();
+    if (!service)
+        return;
+    // What one lesson step leaves behind (a 5 s TTL, 500 ms of DB latency,
+    // an eviction limit) must not spoil the next: back to the defaults.
+    const CacheSettings defaults;
+    CacheSettings s = service->settings();
+    s.ttlSeconds = defaults.ttlSeconds;
+    s.ttlJitterPercent = defaults.ttlJitterPercent;
+    s.stampede = defaults.stampede;
+    s.writeBehindFlushIntervalMs = defaults.writeBehindFlushIntervalMs;
+    service->setStrategy(StrategyKind::CacheAside);
+    service->setSettings(s);
+    service->setArtificialDbLatency(0);
+    service->applyEvictionSettings(EvictionSettings {}, this, [this](const EvictionSettings &, const ServiceResult &r) {
+        showMessage(r.ok() ? tr("Lesson settings reset: cache-aside, TTL %1 s, no DB latency, no eviction limit.")
+                                 .arg(CacheSettings().ttlSeconds)
+                           : tr("Lesson settings reset, but the eviction limit could not be cleared: %1").arg(r.error));
+    });
 }

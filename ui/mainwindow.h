@@ -72,6 +72,8 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
+    /// Cache → Reset Lesson Settings: strategy, TTL, DB latency and eviction back to the defaults.
+    void resetLessonSettings();
     /// A dock with a placeholder until its panel exists. menuTitle: the View
     /// menu's name when the tab title is a short form.
     QDockWidget *addDock(

@@ -163,6 +163,8 @@ MetricsPanel::MetricsPanel(QWidget *parent)
 
     m_timer.setInterval(1000);
     connect(&m_timer, &QTimer::timeout, this, &MetricsPanel::sample);
+    if (m_service)
+        connect(m_service, &ProductService::queueDepthChanged, this, &MetricsPanel::updateSummary);
 }
 
 QChart *MetricsPanel::makeChart(const QString &title)
@@ -297,16 +299,35 @@ void MetricsPanel::sample()
     }
     m_latencyAxis->setRange(0, maxMs * 1.15);
 
+    updateSummary();
+}
+
+void MetricsPanel::updateSummary()
+{
+    if (!m_service)
+        return;
+    // The same figures the status bar shows, at the same moment: this runs on
+    // every sample and on every change of the write-behind queue.
+    const MetricsSnapshot m = m_service->metrics();
+    const RedisServerInfo info = m_info ? m_info->last() : RedisServerInfo {};
     const QString queueText = tr("queue <b>%1</b>").arg(m_service->queueDepth());
+    // Used memory to the kB (the eviction limit is set in kB beside it), the
+    // limit when there is one, and the keys Redis evicted since it started.
+    QString memoryText = tr("–");
+    if (info.sampledAt.isValid()) {
+        memoryText = tr("used <b>%L1 kB</b>").arg(info.usedMemory / 1024);
+        if (info.maxmemory > 0)
+            memoryText += tr(" of %L1 kB").arg(info.maxmemory / 1024);
+        memoryText += tr(" · evicted <b>%L1</b>").arg(info.evictedKeys);
+    }
     m_summary->setText(
         tr("hits <b>%1</b> · misses <b>%2</b> · hit ratio <b>%3%</b> · DB r/w <b>%4</b>/<b>%5</b>"
-           " · %6 · <b>%7</b>")
+           " · %6 · %7")
             .arg(m.hits)
             .arg(m.misses)
             .arg(m.hitRatio() * 100.0, 0, 'f', 0)
             .arg(m.dbReads)
             .arg(m.dbWrites)
             .arg(queueText)
-            .arg(info.sampledAt.isValid() ? tr("%1 MB").arg(double(info.usedMemory) / (1024.0 * 1024.0), 0, 'f', 1)
-                                          : tr("–")));
+            .arg(memoryText));
 }

@@ -33,6 +33,8 @@ public:
 
     /// Takes one sample now (the timer calls this every second).
     void sample();
+    /// The one-line summary (hits, misses, queue, memory, evictions).
+    void updateSummary();
     int samples() const { return m_samples; }
 
 private:

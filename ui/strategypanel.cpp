@@ -61,10 +61,15 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     m_latency->setToolTip(tr("Artificial delay before each SQL statement: shows why a cache helps"));
 
     m_maxMemory->setObjectName(QStringLiteral("maxMemorySpin"));
-    m_maxMemory->setRange(0, 65536);
-    m_maxMemory->setSuffix(tr(" MB"));
+    // In kB: a lesson sets the limit a few kB above what Redis uses (the
+    // Metrics panel shows it to the kB), where whole MB evict nothing or
+    // everything at once. Up to 64 GiB.
+    m_maxMemory->setRange(0, 64 * 1024 * 1024);
+    m_maxMemory->setSingleStep(16);
+    m_maxMemory->setSuffix(tr(" kB"));
     m_maxMemory->setSpecialValueText(tr("no limit"));
-    m_maxMemory->setToolTip(tr("maxmemory: the memory Redis may use before it evicts keys"));
+    m_maxMemory->setToolTip(tr("maxmemory in kB: the memory Redis may use before it evicts keys "
+                               "(see \"used\" in the Metrics panel)"));
     m_policy->setObjectName(QStringLiteral("evictionPolicyCombo"));
     m_policy->addItems(EvictionSettings::policies());
     m_policy->setToolTip(tr("maxmemory-policy: which keys Redis evicts when it reaches maxmemory"));
@@ -135,7 +140,7 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     connect(service, &ProductService::settingsChanged, this, &StrategyPanel::syncFromService);
     connect(service, &ProductService::evictionSettingsChanged, this, [this](const EvictionSettings &e) {
         m_syncing = true;
-        m_maxMemory->setValue(int(e.maxmemoryBytes / (1024 * 1024)));
+        m_maxMemory->setValue(int(e.maxmemoryBytes / 1024));
         m_policy->setCurrentText(e.policy);
         m_syncing = false;
     });
@@ -172,7 +177,7 @@ void StrategyPanel::applyEviction()
     if (!m_service)
         return;
     EvictionSettings e;
-    e.maxmemoryBytes = qint64(m_maxMemory->value()) * 1024 * 1024;
+    e.maxmemoryBytes = qint64(m_maxMemory->value()) * 1024;
     e.policy = m_policy->currentText();
     const QString problem = e.validate();
     if (!problem.isEmpty()) {
@@ -186,7 +191,7 @@ void StrategyPanel::applyEviction()
         }
         QString text = tr("Redis now evicts with %1 above %2.")
                            .arg(applied.policy,
-                               applied.maxmemoryBytes ? tr("%1 MB").arg(applied.maxmemoryBytes / (1024 * 1024))
+                               applied.maxmemoryBytes ? tr("%L1 kB").arg(applied.maxmemoryBytes / 1024)
                                                       : tr("no limit"));
         for (const QString &w : r.warnings)
             text += QLatin1Char(' ') + w;

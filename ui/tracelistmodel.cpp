@@ -19,16 +19,54 @@ QString TraceListModel::formatMicros(qint64 micros)
     return QStringLiteral("%1 s").arg(double(micros) / 1e6, 0, 'f', 2);
 }
 
-void TraceListModel::addTrace(const OperationTrace &trace)
+namespace {
+// Start order; the id breaks ties inside one millisecond.
+bool startedBefore(const OperationTrace &a, const OperationTrace &b)
+{
+    if (a.started != b.started)
+        return a.started < b.started;
+    return a.id < b.id;
+}
+} // namespace
+
+int TraceListModel::rowOfId(quint64 id) const
+{
+    for (size_t i = 0; i < m_traces.size(); ++i) {
+        if (m_traces[i].id == id)
+            return int(i);
+    }
+    return -1;
+}
+
+int TraceListModel::addTrace(const OperationTrace &trace)
 {
     if (int(m_traces.size()) >= Capacity) {
         beginRemoveRows({}, Capacity - 1, int(m_traces.size()) - 1);
         m_traces.resize(Capacity - 1);
         endRemoveRows();
     }
-    beginInsertRows({}, 0, 0);
-    m_traces.push_front(trace);
+    int row = 0;
+    const int parent = trace.causedBy > 0 ? rowOfId(trace.causedBy) : -1;
+    if (parent >= 0) {
+        // Under its parent, after the follow-ups that started before it.
+        row = parent + 1;
+        while (row < int(m_traces.size()) && m_traces[size_t(row)].causedBy == trace.causedBy
+            && startedBefore(m_traces[size_t(row)], trace))
+            ++row;
+    } else {
+        // Above the first operation of its own that started before it.
+        while (row < int(m_traces.size())) {
+            const OperationTrace &t = m_traces[size_t(row)];
+            const bool child = t.causedBy > 0 && rowOfId(t.causedBy) >= 0;
+            if (!child && startedBefore(t, trace))
+                break;
+            ++row;
+        }
+    }
+    beginInsertRows({}, row, row);
+    m_traces.insert(m_traces.begin() + row, trace);
     endInsertRows();
+    return row;
 }
 
 void TraceListModel::clear()
@@ -58,8 +96,12 @@ QVariant TraceListModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case IdColumn:
             return QVariant::fromValue(t.id);
-        case OperationColumn:
-            return t.productId > 0 ? QStringLiteral("%1 #%2").arg(t.operation).arg(t.productId) : t.operation;
+        case OperationColumn: {
+            const QString name
+                = t.productId > 0 ? QStringLiteral("%1 #%2").arg(t.operation).arg(t.productId) : t.operation;
+            // A follow-up is drawn under its cause, indented.
+            return t.causedBy > 0 && rowOfId(t.causedBy) >= 0 ? QStringLiteral("    \u21b3 ") + name : name;
+        }
         case StrategyColumn:
             return strategyName(t.strategy);
         case OutcomeColumn:
@@ -70,7 +112,11 @@ QVariant TraceListModel::data(const QModelIndex &index, int role) const
             return {};
         }
     case Qt::ToolTipRole:
-        return t.error.isEmpty() ? QVariant() : QVariant(t.error);
+        if (!t.error.isEmpty())
+            return t.error;
+        if (index.column() == OperationColumn && t.causedBy > 0)
+            return tr("Follows up operation %1").arg(t.causedBy);
+        return {};
     case Qt::ForegroundRole:
         if (index.column() == OutcomeColumn)
             return QBrush(Theme::outcomeColor(t.outcome));

@@ -1,4 +1,9 @@
 // TraceListModel: the most recent operation traces, newest first.
+//
+// Rows are in the order operations started (not the order they finished: a
+// slow get started before a quick one stays below it). A follow-up (a trace
+// whose causedBy names another, e.g. the tags read after a get) sits right
+// under the operation that caused it, indented, oldest follow-up first.
 #pragma once
 
 #include "operationtrace.h"
@@ -16,7 +21,10 @@ public:
 
     explicit TraceListModel(QObject *parent = nullptr);
 
-    void addTrace(const OperationTrace &trace);
+    /// Inserts trace where its start time puts it; returns its row.
+    int addTrace(const OperationTrace &trace);
+    /// The row of the trace with this id, -1 when it is not (or no longer) listed.
+    int rowOfId(quint64 id) const;
     void clear();
     const OperationTrace &traceAt(int row) const { return m_traces.at(size_t(row)); }
 

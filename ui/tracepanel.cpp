@@ -8,11 +8,14 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QItemSelectionModel>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 TracePanel::TracePanel(ProductService *service, QWidget *parent)
@@ -20,7 +23,17 @@ TracePanel::TracePanel(ProductService *service, QWidget *parent)
     , m_model(new TraceListModel(this))
     , m_view(new QTableView(this))
     , m_diagram(new TraceDiagram(this))
+    , m_pin(new QToolButton(this))
 {
+    m_pin->setObjectName(QStringLiteral("tracePin"));
+    m_pin->setCheckable(true);
+    m_pin->setText(tr("Pin"));
+    m_pin->setIcon(QIcon::fromTheme(QStringLiteral("window-pin")));
+    m_pin->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_pin->setToolTip(tr("Keep the diagram on this operation; unpinned, it follows each new operation you start"));
+    connect(m_pin, &QToolButton::toggled, this, [this](bool on) {
+        m_pin->setText(on ? tr("Pinned") : tr("Pin"));
+    });
     m_view->setObjectName(QStringLiteral("traceList"));
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -67,26 +80,47 @@ TracePanel::TracePanel(ProductService *service, QWidget *parent)
     split->setSizes({ 150, 300 });
     split->setChildrenCollapsible(false);
 
+    auto *bar = new QHBoxLayout;
+    bar->setContentsMargins(0, 0, 0, 0);
+    bar->addStretch(1);
+    bar->addWidget(m_pin);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(bar);
     layout->addWidget(split);
 
     connect(
         m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
-            if (!current.isValid())
+            if (!current.isValid() || m_selecting)
                 return;
-            m_follow = current.row() == 0;
             m_diagram->setTrace(m_model->traceAt(current.row()));
         });
     if (service)
         connect(service, &ProductService::traceRecorded, this, &TracePanel::addTrace);
 }
 
+bool TracePanel::isPinned() const
+{
+    return m_pin->isChecked();
+}
+
+void TracePanel::setPinned(bool pinned)
+{
+    m_pin->setChecked(pinned);
+}
+
 void TracePanel::addTrace(const OperationTrace &trace)
 {
-    m_model->addTrace(trace);
-    if (m_follow) {
-        m_view->setCurrentIndex(m_model->index(0, TraceListModel::OperationColumn));
+    // Keep the selection on the trace it was on when rows move under it.
+    const quint64 shown = m_diagram->hasTrace() ? m_diagram->trace().id : 0;
+    const int row = m_model->addTrace(trace);
+    const bool follow = !isPinned() && (trace.isUserStarted() || !m_diagram->hasTrace());
+    const int select = follow ? row : (shown > 0 ? m_model->rowOfId(shown) : -1);
+    if (follow)
         m_diagram->setTrace(trace);
+    if (select >= 0) {
+        m_selecting = true;
+        m_view->setCurrentIndex(m_model->index(select, TraceListModel::OperationColumn));
+        m_selecting = false;
     }
 }

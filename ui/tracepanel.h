@@ -1,7 +1,9 @@
 // TracePanel: the list of recent operations and the diagram of the chosen one.
 //
-// While the newest operation is selected the panel follows new ones; once
-// the user picks an older one it stays there.
+// The diagram follows the newest operation a person started (background
+// work and follow-ups do not take it away). Clicking a row shows that one
+// until the next such operation arrives; the Pin button keeps the one shown
+// until it is released.
 #pragma once
 
 #include "operationtrace.h"
@@ -10,6 +12,7 @@
 
 class ProductService;
 class QTableView;
+class QToolButton;
 class TraceDiagram;
 class TraceListModel;
 
@@ -25,11 +28,15 @@ public:
     TraceListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     TraceDiagram *diagram() const { return m_diagram; }
+    QToolButton *pinButton() const { return m_pin; }
+    bool isPinned() const;
+    void setPinned(bool pinned);
     void addTrace(const OperationTrace &trace);
 
 private:
     TraceListModel *m_model;
     QTableView *m_view;
     TraceDiagram *m_diagram;
-    bool m_follow = true;
+    QToolButton *m_pin;
+    bool m_selecting = false; ///< the panel itself moves the selection
 };

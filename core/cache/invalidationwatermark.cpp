@@ -31,9 +31,8 @@ void InvalidationWatermark::startMark(qint64 seq)
     if (m_markKnown || seq <= 0 || !m_backend.cacheUp())
         return;
     m_markKnown = true;
-    ++m_backend.metrics().redisCommands;
-    m_backend.redis()->command({ QByteArrayLiteral("SET"), key(), QByteArray::number(seq - 1), QByteArrayLiteral("NX") },
-        &m_backend, [](const RedisReply &) {});
+    m_backend.tracedRedis().command(
+        nullptr, { QByteArrayLiteral("SET"), key(), QByteArray::number(seq - 1), QByteArrayLiteral("NX") }, {}, {});
 }
 
 void InvalidationWatermark::hold(const OperationPtr &op)

@@ -134,6 +134,18 @@ void ProductCache::fill(const OperationPtr &op, const Product &product, qint64 l
             if (std::exchange(*answered, true))
                 return;
             if (r.isError()) {
+                if (r.bytes().startsWith("OOM")) {
+                    // Redis is at maxmemory and its policy (noeviction, or a
+                    // volatile-* one with nothing left to evict) refuses writes.
+                    const QString w = QStringLiteral(
+                        "Redis is full (maxmemory reached) and refused to cache product %1: it was read from "
+                        "SQLite, and the next get will miss again. Raise the eviction limit or choose a "
+                        "policy that evicts.")
+                                          .arg(product.id);
+                    op->note(w, TraceOutcome::Error);
+                    if (!op->warnings.contains(w))
+                        op->warnings << w;
+                }
                 then(false);
                 return;
             }

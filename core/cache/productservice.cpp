@@ -1,9 +1,8 @@
 // ProductService: dispatches calls to the strategy selected when they
 // start or to the feature that does them (core/cache/features/), owns the
 // background machinery, and turns finished operations into traces, metrics,
-// signals and callbacks. (Over 500 lines: the constructor's wiring and the
-// CacheBackend hooks it sets are still here; turning those hooks into
-// interfaces passed at construction is the next step, and ends it near 400.)
+// signals and callbacks. It is the BackendHost of its CacheBackend and the
+// TraceSink of everything else that sends Redis commands.
 #include "productservice.h"
 
 #include "cacheasidestrategy.h"
@@ -65,32 +64,6 @@ ServiceCallback evictionCallback(const std::shared_ptr<EvictionSettings> &report
     };
 }
 
-TraceOutcome overallOutcome(const Operation &op, const ServiceResult &r)
-{
-    switch (r.status) {
-    case ServiceStatus::Ok:
-        if (op.what() == OperationKind::Get) {
-            if (r.fromCache)
-                return TraceOutcome::Hit;
-            return op.kind() == StrategyKind::None ? TraceOutcome::Ok : TraceOutcome::Miss;
-        }
-        if (op.trace.hasStep(TraceOutcome::Queue) && op.kind() == StrategyKind::WriteBehind
-            && op.what() != OperationKind::Flush)
-            return TraceOutcome::Queue;
-        return TraceOutcome::Ok;
-    case ServiceStatus::NotFound:
-        return r.fromCache ? TraceOutcome::NegativeHit : TraceOutcome::NotFound;
-    case ServiceStatus::Invalid:
-        return TraceOutcome::Invalid;
-    case ServiceStatus::Conflict:
-        return TraceOutcome::Conflict;
-    case ServiceStatus::Unavailable:
-        return TraceOutcome::Unavailable;
-    case ServiceStatus::Error:
-        return TraceOutcome::Error;
-    }
-    return TraceOutcome::Error;
-}
 } // namespace
 
 ProductService::ProductService(RedisClient *redis, ProductRepository *repository, QObject *parent)
@@ -192,7 +165,10 @@ OperationPtr ProductService::beginBackground(OperationKind operation, qint64 pro
     // The write-behind worker's own operations are write-behind whatever the
     // current strategy is (the queue keeps draining after a switch).
     const bool worker = operation == OperationKind::Flush || operation == OperationKind::Recover;
-    return beginWith(worker ? StrategyKind::WriteBehind : m_strategy, operation, productId, nullptr, std::move(done));
+    OperationPtr op
+        = beginWith(worker ? StrategyKind::WriteBehind : m_strategy, operation, productId, nullptr, std::move(done));
+    op->trace.background = true;
+    return op;
 }
 
 void ProductService::drainQueuedWrites(const OperationPtr &op, std::function<void()> next)
@@ -234,45 +210,25 @@ OperationPtr ProductService::beginChild(
 void ProductService::finish(Operation &op, ServiceResult result)
 {
     OperationTrace &t = op.trace;
-    t.outcome = overallOutcome(op, result);
+    t.outcome = op.outcomeFor(result);
     if (result.status != ServiceStatus::Ok && result.status != ServiceStatus::NotFound)
         t.error = result.error;
     result.retries = std::max(result.retries, op.retries);
+    for (const QString &w : std::as_const(op.warnings)) {
+        if (!result.warnings.contains(w))
+            result.warnings << w;
+    }
     result.trace = t;
-    const bool failed = result.status == ServiceStatus::Error || result.status == ServiceStatus::Unavailable;
-    m_backend->metrics().recordOperation(t.operation, t.strategy, t.totalMicros, failed);
-    if (!m_metricsTimer.isActive())
-        m_metricsTimer.start();
+    count(t);
 
-    if (result.ok()) {
-        ProductWrite w;
-        w.operation = t.operation;
-        w.strategy = op.kind();
-        w.queued = op.kind() == StrategyKind::WriteBehind;
-        switch (op.what()) {
-        case OperationKind::Delete:
-            m_backend->forgetViews(t.productId);
-            emit productRemoved(t.productId);
-            w.kind = ProductWrite::Kind::Deleted;
-            w.id = t.productId;
-            emit productWritten(w);
-            break;
-        case OperationKind::Create:
-        case OperationKind::Update:
-        case OperationKind::UpdateTx:
-        case OperationKind::Upsert:
-        case OperationKind::AdjustPrice:
-            if (!result.product)
-                break;
-            emit productChanged(result.product->id);
-            w.kind = op.what() == OperationKind::Create ? ProductWrite::Kind::Created : ProductWrite::Kind::Updated;
-            w.id = result.product->id;
-            w.version = result.product->version;
-            emit productWritten(w);
-            break;
-        default:
-            break;
+    if (const auto w = ProductWrite::of(op, result)) {
+        if (w->kind == ProductWrite::Kind::Deleted) {
+            m_backend->forgetViews(w->id);
+            emit productRemoved(w->id);
+        } else {
+            emit productChanged(w->id);
         }
+        emit productWritten(*w);
     }
 
     // The result carries the trace, so the deferred call needs no second
@@ -292,12 +248,17 @@ void ProductService::finish(Operation &op, ServiceResult result)
 quint64 ProductService::recordTrace(OperationTrace trace)
 {
     trace.id = m_nextOperationId++;
+    count(trace);
+    emit traceRecorded(trace);
+    return trace.id;
+}
+
+void ProductService::count(const OperationTrace &trace)
+{
     const bool failed = trace.outcome == TraceOutcome::Error || trace.outcome == TraceOutcome::Unavailable;
     m_backend->metrics().recordOperation(trace.operation, trace.strategy, trace.totalMicros, failed);
     if (!m_metricsTimer.isActive())
         m_metricsTimer.start();
-    emit traceRecorded(trace);
-    return trace.id;
 }
 
 void ProductService::setCacheAvailable(bool available)

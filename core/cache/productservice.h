@@ -240,6 +240,8 @@ private:
     void checkExistence(const OperationPtr &op, qint64 id, std::function<void(bool mayExist)> then) override;
     bool hasExistenceCheck() const override { return bool(m_existenceCheck); }
     void finish(Operation &op, ServiceResult result);
+    /// Counts a finished trace in the metrics (Error and Unavailable as failures).
+    void count(const OperationTrace &trace);
     CacheStrategy *strategyObject(StrategyKind kind) const;
     void onRedisConnected();
     void onRedisDisconnected();

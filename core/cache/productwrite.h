@@ -8,8 +8,12 @@
 
 #include "strategykind.h"
 
+#include <optional>
 #include <QMetaType>
 #include <QString>
+
+class Operation;
+struct ServiceResult;
 
 struct ProductWrite final
 {
@@ -20,6 +24,10 @@ struct ProductWrite final
     StrategyKind strategy = StrategyKind::CacheAside;
     bool queued = false; ///< write-behind: acknowledged from Redis, SQLite later
     QString operation; ///< "create", "update", "update-tx", "upsert", "adjust-price", "delete"
+
+    /// The write a finished operation made, if it was a successful product
+    /// write (create, update, update-tx, upsert, adjust-price, delete).
+    static std::optional<ProductWrite> of(const Operation &op, const ServiceResult &result);
 
     static QString kindName(Kind kind)
     {

@@ -115,8 +115,7 @@ void ViewRecorder::flush()
     if (!m_backend.cacheUp())
         return; // views are best effort: a lost batch only shortens the lists
     const QList<RedisCommand> cmds = commands(views);
-    m_backend.metrics().redisCommands += quint64(cmds.size()) + 2;
-    m_backend.redis()->transaction(cmds, &m_backend, [](const RedisReply &r) {
+    m_backend.tracedRedis().transaction(nullptr, cmds, {}, [](const RedisReply &r) {
         // A lost connection is reported by the connection itself; a server
         // error here would be a bug worth seeing in the log.
         if (r.isError() && !r.isClientError())
@@ -130,10 +129,10 @@ void ViewRecorder::forget(qint64 id)
     m_views.removeIf([id](const View &v) { return v.id == id; });
     if (!m_backend.cacheUp())
         return;
-    m_backend.redis()->pipeline(
+    m_backend.tracedRedis().pipeline(nullptr,
         { { QByteArrayLiteral("ZREM"), m_backend.keys().views(), QByteArray::number(id) },
             { QByteArrayLiteral("DEL"), m_backend.keys().viewers(id) },
             { QByteArrayLiteral("LREM"), m_backend.keys().recent(), QByteArrayLiteral("0"), QByteArray::number(id) } },
-        &m_backend, [](const QList<RedisReply> &) {});
+        {}, {});
 }
 

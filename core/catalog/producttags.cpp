@@ -103,9 +103,10 @@ void ProductTags::productsWithTag(const QString &tag, QObject *context, CatalogC
     });
 }
 
-void ProductTags::tagsOf(qint64 id, QObject *context, CatalogCallback done)
+void ProductTags::tagsOf(qint64 id, QObject *context, CatalogCallback done, quint64 causedBy)
 {
     auto call = CatalogCall::begin(m_service, m_redisCalls, m_storeCalls, QStringLiteral("tags-of"), id, context, std::move(done));
+    call->op->trace.causedBy = causedBy;
     if (auto errors = ProductValidator::validateId(id); !errors.isEmpty()) {
         call->reject(errors);
         return;

@@ -50,7 +50,9 @@ public:
     /// result.fromCache: the ids came from tag:{name}.
     void productsWithTag(const QString &tag, QObject *context, CatalogCallback done);
     /// result.tags of one product. NotFound for a missing product.
-    void tagsOf(qint64 id, QObject *context, CatalogCallback done);
+    /// causedBy: the trace id of the operation this read follows up (the
+    /// get that showed the product), so the trace nests it there.
+    void tagsOf(qint64 id, QObject *context, CatalogCallback done, quint64 causedBy = 0);
     /// Replaces the product's tags. Invalid (field "tags") for bad input,
     /// NotFound for a missing product; nothing is written then.
     void setTags(qint64 id, const QStringList &tags, QObject *context, CatalogCallback done);

@@ -53,3 +53,35 @@ void Operation::fail(ServiceStatus status, const QString &error)
     r.error = error;
     finish(std::move(r));
 }
+
+TraceOutcome Operation::outcomeFor(const ServiceResult &r) const
+{
+    switch (r.status) {
+    case ServiceStatus::Ok:
+        if (what() == OperationKind::Get) {
+            if (r.fromCache)
+                return TraceOutcome::Hit;
+            return kind() == StrategyKind::None ? TraceOutcome::Ok : TraceOutcome::Miss;
+        }
+        if (kind() == StrategyKind::WriteBehind && what() != OperationKind::Flush) {
+            // A save whose id already waited in the queue says so, as its
+            // diagram does: the worker writes only the newest state, once.
+            if (trace.hasStep(TraceOutcome::Queue))
+                return TraceOutcome::Queue;
+            if (trace.hasStep(TraceSystem::Redis, TraceOutcome::Coalesced))
+                return TraceOutcome::Coalesced;
+        }
+        return TraceOutcome::Ok;
+    case ServiceStatus::NotFound:
+        return r.fromCache ? TraceOutcome::NegativeHit : TraceOutcome::NotFound;
+    case ServiceStatus::Invalid:
+        return TraceOutcome::Invalid;
+    case ServiceStatus::Conflict:
+        return TraceOutcome::Conflict;
+    case ServiceStatus::Unavailable:
+        return TraceOutcome::Unavailable;
+    case ServiceStatus::Error:
+        return TraceOutcome::Error;
+    }
+    return TraceOutcome::Error;
+}

@@ -39,6 +39,9 @@ public:
     QByteArray viewer;
     /// Optimistic retries the call needed (adjust-price).
     int retries = 0;
+    /// Said to the caller with the result although the call succeeded (a
+    /// fill Redis refused because it is full, ...).
+    QStringList warnings;
     /// Kept alive as long as the operation: a product write holds its
     /// CacheBackend write ticket here, so the "changes invalidated up to"
     /// mark cannot pass a write whose cache step has not finished.
@@ -58,6 +61,9 @@ public:
     /// Ends the call. A second call is ignored (defensive: exactly once).
     void finish(ServiceResult result);
     void fail(ServiceStatus status, const QString &error);
+    /// The outcome the trace shows for the whole call: hit or miss for a
+    /// get, "queued" for an acknowledged write-behind write, else the status.
+    TraceOutcome outcomeFor(const ServiceResult &result) const;
 
 private:
     void start(quint64 id, const QString &name, StrategyKind strategy, qint64 productId);

@@ -106,6 +106,10 @@ QJsonObject OperationTrace::toJson() const
         { QStringLiteral("outcome"), traceOutcomeName(outcome) }, { QStringLiteral("totalMicros"), totalMicros } };
     if (productId > 0)
         o.insert(QStringLiteral("productId"), productId);
+    if (causedBy > 0)
+        o.insert(QStringLiteral("causedBy"), qint64(causedBy));
+    if (background)
+        o.insert(QStringLiteral("background"), true);
     if (!error.isEmpty())
         o.insert(QStringLiteral("error"), error);
     return o;

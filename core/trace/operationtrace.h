@@ -70,6 +70,14 @@ struct OperationTrace final
     TraceOutcome outcome = TraceOutcome::Ok; ///< overall: hit/miss/not-found/error/...
     qint64 totalMicros = 0;
     QString error; ///< empty unless outcome is Error/Invalid/Conflict/Unavailable
+    /// The trace id of the operation this one follows up (the get whose
+    /// product's tags are then read); 0 for an operation of its own.
+    quint64 causedBy = 0;
+    /// Started by the program, not by a person (flush, change feed, replay).
+    bool background = false;
+
+    /// Started by a person (or an API client): not background, not a follow-up.
+    bool isUserStarted() const { return !background && causedBy == 0; }
 
     /// True when any step has this outcome (tests and the UI use it).
     bool hasStep(TraceOutcome outcome) const;

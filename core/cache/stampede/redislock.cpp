@@ -54,7 +54,7 @@ void RedisLock::poll(const OperationPtr &op, qint64 id, const MissLoad &load, co
     qint64 startedMs, int attempt, const LoadDone &then)
 {
     // Back off 5, 10, 20, 40, 50, 50... ms between looks at the cache.
-    // (The looks are not trace steps: the note below sums them up.)
+    // (The looks are counted but not trace steps: the note below sums them up.)
     const int delay = std::min(50, 5 << std::min(attempt, 4));
     QTimer::singleShot(delay, &m_backend, [=, this] {
         if (!m_backend.cacheUp()) {
@@ -62,9 +62,7 @@ void RedisLock::poll(const OperationPtr &op, qint64 id, const MissLoad &load, co
             return;
         }
         CacheMetrics &metrics = m_backend.metrics();
-        const CacheKeys &keys = m_backend.keys();
-        ++metrics.redisCommands;
-        m_backend.redis()->command({ QByteArrayLiteral("HGETALL"), keys.product(id) }, &m_backend,
+        m_backend.tracedRedis().command(nullptr, { QByteArrayLiteral("HGETALL"), m_backend.keys().product(id) }, {},
             [=, this, &metrics](const RedisReply &r) {
                 const ProductHash h = ProductHash::decode(id, r);
                 if (!r.isError() && !h.isEmpty()) {
@@ -92,11 +90,10 @@ void RedisLock::poll(const OperationPtr &op, qint64 id, const MissLoad &load, co
                     return;
                 }
                 // Still empty: the holder may have died; try to take the lock over.
-                ++metrics.redisCommands;
-                m_backend.redis()->command({ QByteArrayLiteral("SET"), m_backend.keys().lock(id), token,
-                                               QByteArrayLiteral("NX"), QByteArrayLiteral("PX"),
-                                               QByteArray::number(m_backend.settings().lockTtlMs) },
-                    &m_backend, [=, this](const RedisReply &set) {
+                m_backend.tracedRedis().command(nullptr,
+                    { QByteArrayLiteral("SET"), m_backend.keys().lock(id), token, QByteArrayLiteral("NX"),
+                        QByteArrayLiteral("PX"), QByteArray::number(m_backend.settings().lockTtlMs) },
+                    {}, [=, this](const RedisReply &set) {
                         if (set.isStatus()) {
                             op->note(QStringLiteral("lock: acquired after waiting"), TraceOutcome::Ok);
                             loadAndRelease(op, id, load, token, then);
