@@ -153,10 +153,11 @@ void TestLesson::resetLesson()
     QTRY_COMPARE_WITH_TIMEOUT(m_server.syncList({ "CONFIG", "GET", "maxmemory" }).value(1), QByteArray("0"), 5000);
 }
 
-qint64 TestLesson::usedKb() const
+// The number after `label` in the Metrics summary ("used <b>1,752 kB</b>",
+// "evicted <b>3</b>"), group separators dropped; -1 when not shown yet.
+static qint64 summaryFigure(const QLabel *summary, const QString &label)
 {
-    const QString text = findNamed<QLabel>(m_window.get(), "metricsSummary")->text();
-    const auto match = QRegularExpression(QStringLiteral("used <b>([0-9.,\\s\\x{a0}]+) kB</b>")).match(text);
+    const auto match = QRegularExpression(label + QStringLiteral(" <b>([0-9.,\\s\\x{a0}]+)")).match(summary->text());
     if (!match.hasMatch())
         return -1;
     QString digits = match.captured(1);
@@ -164,15 +165,14 @@ qint64 TestLesson::usedKb() const
     return digits.toLongLong();
 }
 
+qint64 TestLesson::usedKb() const
+{
+    return summaryFigure(findNamed<QLabel>(m_window.get(), "metricsSummary"), QStringLiteral("used"));
+}
+
 qint64 TestLesson::evictedShown() const
 {
-    const QString text = findNamed<QLabel>(m_window.get(), "metricsSummary")->text();
-    const auto match = QRegularExpression(QStringLiteral("evicted <b>([0-9.,\\s\\x{a0}]+)</b>")).match(text);
-    if (!match.hasMatch())
-        return -1;
-    QString digits = match.captured(1);
-    digits.remove(QRegularExpression(QStringLiteral("[^0-9]")));
-    return digits.toLongLong();
+    return summaryFigure(findNamed<QLabel>(m_window.get(), "metricsSummary"), QStringLiteral("evicted"));
 }
 
 // 1. Get: HGETALL → miss, SELECT, fill; Get again: one step, hit. With 500 ms
