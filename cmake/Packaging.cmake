@@ -7,7 +7,7 @@
 # SQLite, libstdc++) are read from the binary by dpkg-shlibdeps, so they
 # cannot drift from what it really needs; what it only loads or runs at run
 # time is listed by hand: the Qt SQLite driver, the platform plugins (xcb,
-# wayland), the SVG icon plugin and the redis-server it starts.
+# wayland) and the redis-server it starts.
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "cachelab")
 set(CPACK_PACKAGE_VENDOR "The CacheLab developers")
@@ -18,16 +18,17 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # cachelab_<version>-<release>_<arch>.de
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "The CacheLab developers <cachelab@invalid>")
 set(CPACK_DEBIAN_PACKAGE_SECTION "devel")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "${PROJECT_DESCRIPTION}\n"
-  "CacheLab is a desktop dashboard that shows Redis caching in front of SQLite:\n"
-  "pick a strategy (cache-aside, read-through, write-through, write-behind),\n"
-  "edit products and watch every step in Redis and SQLite, the keys with their\n"
-  "TTLs, expiration and eviction events, hit ratios and latencies. It starts\n"
-  "its own private redis-server or connects to an existing one.")
+# The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the long part
+# (one string: CMake would join separate arguments with ';').
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "CacheLab is a desktop dashboard that shows Redis caching in front of SQLite:
+pick a strategy (cache-aside, read-through, write-through, write-behind),
+edit products and watch every step in Redis and SQLite, the keys with their
+TTLs, expiration and eviction events, hit ratios and latencies. It starts
+its own private redis-server or connects to an existing one.")
 
-set(CACHELAB_DEB_RUNTIME_DEPENDS
-  "libqt6sql6-sqlite, qt6-qpa-plugins, libqt6svg6, redis-server")
+# (libqt6svg6, which also holds the SVG icon plugin, comes from
+# dpkg-shlibdeps: the chart export links Qt6::Svg.)
+set(CACHELAB_DEB_RUNTIME_DEPENDS "libqt6sql6-sqlite, qt6-qpa-plugins, redis-server")
 find_program(CACHELAB_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(CACHELAB_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
