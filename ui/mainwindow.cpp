@@ -282,7 +282,10 @@ void MainWindow::createMenus()
     connectAction->setObjectName(QStringLiteral("actionConnect"));
     connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     QAction *shot = file->addAction(tr("Save &Screenshot…"), this, &MainWindow::saveScreenshotAs);
-    shot->setShortcut(QKeySequence::SaveAs);
+    shot->setObjectName(QStringLiteral("actionSaveScreenshot"));
+    shot->setShortcuts(QKeySequence::keyBindings(QKeySequence::SaveAs));
+    if (shot->shortcuts().isEmpty()) // themes without a Save As key (offscreen, bare X11)
+        shot->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     QMenu *exportMenu = file->addMenu(tr("&Export"));
     exportMenu->setObjectName(QStringLiteral("exportMenu"));
     exportMenu->setToolTipsVisible(true);

@@ -9,6 +9,7 @@
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QMenu>
+#include <QMenuBar>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -71,8 +72,18 @@ QList<ShortcutEntry> ShortcutsDialog::collect(const QWidget *window)
         out.append(
             { withoutMnemonics(b->text()), keys, panel.isEmpty() ? tr("Window") : tr("%1 panel").arg(panel), b });
     }
-    std::sort(out.begin(), out.end(), [](const ShortcutEntry &x, const ShortcutEntry &y) {
-        return std::tie(x.where, x.name) < std::tie(y.where, y.name);
+    // Menus in the menu bar's order, then panels by name; within a place,
+    // the order the window made them (a menu's own order).
+    QHash<QString, int> rank;
+    if (const auto *bar = window->findChild<QMenuBar *>()) {
+        const QList<QAction *> menus = bar->actions();
+        for (int i = 0; i < menus.size(); ++i)
+            rank.insert(tr("%1 menu").arg(withoutMnemonics(menus.at(i)->text())), i);
+    }
+    std::stable_sort(out.begin(), out.end(), [&rank](const ShortcutEntry &x, const ShortcutEntry &y) {
+        const int rx = rank.value(x.where, int(rank.size()));
+        const int ry = rank.value(y.where, int(rank.size()));
+        return rx != ry ? rx < ry : (rx == rank.size() && x.where < y.where);
     });
     return out;
 }

@@ -31,7 +31,8 @@ class ShortcutsDialog final : public QDialog
 public:
     explicit ShortcutsDialog(QWidget *window, QWidget *parent = nullptr);
 
-    /// Every shortcut under window, one entry per key sequence, sorted by place and name.
+    /// Every shortcut under window, one entry per key sequence: the menu bar's
+    /// menus in its order, then the panels; within each, the menu's order.
     static QList<ShortcutEntry> collect(const QWidget *window);
     QTableWidget *table() const { return m_table; }
 

@@ -302,6 +302,18 @@ void TestShortcuts::shortcutsDialogListsEveryShortcut()
         rows.contains(del + QStringLiteral("|Delete Key|Redis keys panel")), qPrintable(rows.join(QLatin1Char('\n'))));
     for (const QString &row : std::as_const(rows))
         QVERIFY2(!row.section(QLatin1Char('|'), 1, 1).contains(QLatin1Char('&')), qPrintable(row));
+    // The menu bar's order (File first), and each menu's own order (Ctrl+1 before Ctrl+2).
+    QVERIFY2(rows.first().endsWith(QLatin1String("|File menu")), qPrintable(rows.first()));
+    const auto rowOf = [&rows](const QKeySequence &keys) {
+        const QString k = keys.toString(QKeySequence::NativeText) + QLatin1Char('|');
+        return std::find_if(rows.cbegin(), rows.cend(), [&k](const QString &r) { return r.startsWith(k); })
+            - rows.cbegin();
+    };
+    QVERIFY(rowOf(QKeySequence(Qt::CTRL | Qt::Key_1)) < rowOf(QKeySequence(Qt::CTRL | Qt::Key_2)));
+    QVERIFY(rowOf(QKeySequence(Qt::CTRL | Qt::Key_2)) < rowOf(QKeySequence(Qt::CTRL | Qt::Key_5)));
+    // Save Screenshot has a key even where the theme binds no Save As.
+    auto *shot = m_window->findChild<QAction *>(QStringLiteral("actionSaveScreenshot"));
+    QVERIFY(shot && !shot->shortcut().isEmpty());
     dialog->close();
 }
 
