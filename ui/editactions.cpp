@@ -25,7 +25,7 @@ EditActions::EditActions(QWidget *window, QMenu *menu)
     , m_deleteKey(new QAction(tr("&Delete Key…"), this))
 {
     m_find->setObjectName(QStringLiteral("actionFind"));
-    m_find->setShortcut(QKeySequence::Find);
+    m_find->setShortcuts(QKeySequence::Find); // every key the platform binds to it
     m_find->setToolTip(tr("Filter the Redis keys by a pattern"));
     m_find->setEnabled(false);
     connect(m_find, &QAction::triggered, this, [this] {
@@ -45,12 +45,12 @@ EditActions::EditActions(QWidget *window, QMenu *menu)
     });
 
     m_copy->setObjectName(QStringLiteral("actionCopy"));
-    m_copy->setShortcut(QKeySequence::Copy);
+    m_copy->setShortcuts(QKeySequence::Copy);
     m_copy->setToolTip(tr("Copy the selected rows, or the operation the trace shows"));
     connect(m_copy, &QAction::triggered, this, &EditActions::copyFocused);
 
     m_deleteKey->setObjectName(QStringLiteral("actionDeleteKey"));
-    m_deleteKey->setShortcut(QKeySequence::Delete);
+    m_deleteKey->setShortcuts(QKeySequence::Delete);
     m_deleteKey->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_deleteKey->setToolTip(tr("Delete the selected key from Redis (DEL), after asking"));
     m_deleteKey->setEnabled(false);

@@ -352,7 +352,12 @@ void MainWindow::createMenus()
             m_keys->rescan();
     });
     rescan->setObjectName(QStringLiteral("actionRescan"));
-    rescan->setShortcut(QKeySequence::Refresh); // the only owner of F5 (the Scan button has none)
+    // The only owner of F5 (the Scan button has none): the platform's Refresh
+    // keys, and F5 in any case, as the README's lesson says.
+    QList<QKeySequence> refresh = QKeySequence::keyBindings(QKeySequence::Refresh);
+    if (!refresh.contains(QKeySequence(Qt::Key_F5)))
+        refresh.prepend(QKeySequence(Qt::Key_F5));
+    rescan->setShortcuts(refresh);
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));

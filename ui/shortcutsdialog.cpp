@@ -58,10 +58,10 @@ QList<ShortcutEntry> ShortcutsDialog::collect(const QWidget *window)
     QList<ShortcutEntry> out;
     const QList<QAction *> actions = window->findChildren<QAction *>();
     for (QAction *a : actions) {
-        for (const QKeySequence &keys : a->shortcuts()) {
-            if (!keys.isEmpty())
-                out.append({ actionText(a), keys, whereOf(a), a });
-        }
+        QList<QKeySequence> keys = a->shortcuts();
+        keys.removeAll(QKeySequence());
+        if (!keys.isEmpty())
+            out.append({ actionText(a), keys, whereOf(a), a });
     }
     const QList<QAbstractButton *> buttons = window->findChildren<QAbstractButton *>();
     for (QAbstractButton *b : buttons) {
@@ -70,7 +70,7 @@ QList<ShortcutEntry> ShortcutsDialog::collect(const QWidget *window)
             continue;
         const QString panel = panelOf(b);
         out.append(
-            { withoutMnemonics(b->text()), keys, panel.isEmpty() ? tr("Window") : tr("%1 panel").arg(panel), b });
+            { withoutMnemonics(b->text()), { keys }, panel.isEmpty() ? tr("Window") : tr("%1 panel").arg(panel), b });
     }
     // Menus in the menu bar's order, then panels by name; within a place,
     // the order the window made them (a menu's own order).
@@ -105,7 +105,10 @@ ShortcutsDialog::ShortcutsDialog(QWidget *window, QWidget *parent)
     m_table->verticalHeader()->hide();
     for (int row = 0; row < entries.size(); ++row) {
         const ShortcutEntry &e = entries.at(row);
-        auto *keys = new QTableWidgetItem(e.keys.toString(QKeySequence::NativeText));
+        QStringList names;
+        for (const QKeySequence &k : e.keys)
+            names << k.toString(QKeySequence::NativeText);
+        auto *keys = new QTableWidgetItem(names.join(QStringLiteral(", ")));
         QFont bold = keys->font();
         bold.setBold(true);
         keys->setFont(bold);

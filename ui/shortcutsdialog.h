@@ -19,7 +19,7 @@ class QTableWidget;
 struct ShortcutEntry final
 {
     QString name; ///< the action's text without mnemonics
-    QKeySequence keys;
+    QList<QKeySequence> keys; ///< all of the owner's, in its order
     QString where; ///< "File menu", "Redis keys panel", ...
     QObject *owner = nullptr; ///< the QAction or the button
 };
@@ -31,7 +31,7 @@ class ShortcutsDialog final : public QDialog
 public:
     explicit ShortcutsDialog(QWidget *window, QWidget *parent = nullptr);
 
-    /// Every shortcut under window, one entry per key sequence: the menu bar's
+    /// Every shortcut under window, one entry per owner: the menu bar's
     /// menus in its order, then the panels; within each, the menu's order.
     static QList<ShortcutEntry> collect(const QWidget *window);
     QTableWidget *table() const { return m_table; }
