@@ -41,7 +41,8 @@ QString MetricsExport::toCsv(const MetricsSnapshot &metrics, const RedisServerIn
     }
     const QString operation = QStringLiteral("operation");
     const QString strategy = QStringLiteral("strategy");
-    for (const QJsonValue &series : json.value(latencies).toArray()) {
+    const QJsonArray allSeries = json.value(latencies).toArray();
+    for (const QJsonValue series : allSeries) {
         const QJsonObject s = series.toObject();
         for (auto it = s.begin(); it != s.end(); ++it) {
             if (it.key() != operation && it.key() != strategy)
