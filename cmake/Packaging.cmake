@@ -6,8 +6,9 @@
 # (Qt 6 Core/Gui/Widgets/Charts/Network/Sql/HttpServer/Svg, hiredis 0.14,
 # SQLite, libstdc++) are read from the binary by dpkg-shlibdeps, so they
 # cannot drift from what it really needs; what it only loads or runs at run
-# time is listed by hand: the Qt SQLite driver, the platform plugins (xcb,
-# wayland) and the redis-server it starts.
+# time is listed by hand: the Qt SQLite driver and the redis-server it
+# starts. (Debian's libqt6gui6 holds the xcb and offscreen platform plugins;
+# Wayland sessions get qt6-wayland, recommended.)
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "cachelab")
 set(CPACK_PACKAGE_VENDOR "The CacheLab developers")
@@ -28,7 +29,7 @@ its own private redis-server or connects to an existing one.")
 
 # (libqt6svg6, which also holds the SVG icon plugin, comes from
 # dpkg-shlibdeps: the chart export links Qt6::Svg.)
-set(CACHELAB_DEB_RUNTIME_DEPENDS "libqt6sql6-sqlite, qt6-qpa-plugins, redis-server")
+set(CACHELAB_DEB_RUNTIME_DEPENDS "libqt6sql6-sqlite, redis-server")
 find_program(CACHELAB_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(CACHELAB_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
@@ -38,7 +39,8 @@ else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libc6, libstdc++6, libqt6core6, libqt6gui6, libqt6widgets6, libqt6charts6, libqt6network6, libqt6sql6, libqt6httpserver6, libqt6svg6, libhiredis0.14, libsqlite3-0, ${CACHELAB_DEB_RUNTIME_DEPENDS}")
 endif()
-# The window and its --screenshot need a font to draw text.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-dejavu-core")
+# The window and its --screenshot need a font to draw text; qt6-wayland lets
+# it run as a native Wayland client (without it Qt falls back to XWayland).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-dejavu-core, qt6-wayland")
 
 include(CPack)
