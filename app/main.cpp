@@ -56,6 +56,7 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("CacheLab"));
     QApplication::setOrganizationName(QStringLiteral("CacheLab"));
     QApplication::setApplicationVersion(QStringLiteral(CACHELAB_VERSION));
+    QGuiApplication::setDesktopFileName(QStringLiteral(CACHELAB_APP_ID));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/cachelab.svg")));
 
     Backend::Config config;

@@ -52,7 +52,6 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     m_rescan->setObjectName(QStringLiteral("rescanButton"));
     m_rescan->setText(tr("Scan"));
     m_rescan->setToolTip(tr("SCAN the keyspace again with this pattern (F5)"));
-    m_rescan->setShortcut(QKeySequence::Refresh);
     m_progress->setObjectName(QStringLiteral("keyScanProgress"));
     m_progress->setMaximumWidth(120);
     m_progress->setTextVisible(false);

@@ -1,13 +1,16 @@
 // MainWindow: docks, menus, status bar and start-up wiring.
 #include "mainwindow.h"
 
+#include "actiontext.h"
 #include "backend.h"
 #include "bloompanel.h"
 #include "changelogpanel.h"
 #include "connectiondialog.h"
 #include "demoscript.h"
+#include "editactions.h"
 #include "editorpanel.h"
 #include "eventspanel.h"
+#include "exportactions.h"
 #include "infopoller.h"
 #include "keybrowserpanel.h"
 #include "keyspacewatcher.h"
@@ -20,6 +23,7 @@
 #include "recentpanel.h"
 #include "redisclient.h"
 #include "searchpanel.h"
+#include "shortcutsdialog.h"
 #include "strategypanel.h"
 #include "theme.h"
 #include "tracepanel.h"
@@ -278,11 +282,25 @@ void MainWindow::createMenus()
     connectAction->setObjectName(QStringLiteral("actionConnect"));
     connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     QAction *shot = file->addAction(tr("Save &Screenshot…"), this, &MainWindow::saveScreenshotAs);
-    shot->setShortcut(QKeySequence::SaveAs);
+    shot->setObjectName(QStringLiteral("actionSaveScreenshot"));
+    shot->setShortcuts(QKeySequence::keyBindings(QKeySequence::SaveAs));
+    if (shot->shortcuts().isEmpty()) // themes without a Save As key (offscreen, bare X11)
+        shot->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    QMenu *exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->setObjectName(QStringLiteral("exportMenu"));
+    exportMenu->setToolTipsVisible(true);
+    m_exportActions = new ExportActions(this, exportMenu);
+    connect(m_exportActions, &ExportActions::message, this, &MainWindow::showMessage);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
+    quit->setObjectName(QStringLiteral("actionQuit"));
+    // The platform's Quit keys; themes without any (offscreen, bare X11) get Ctrl+Q.
+    quit->setShortcuts(QKeySequence::keyBindings(QKeySequence::Quit));
+    if (quit->shortcuts().isEmpty())
+        quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
     quit->setMenuRole(QAction::QuitRole);
+
+    m_editActions = new EditActions(this, menuBar()->addMenu(tr("&Edit")));
 
     QMenu *cache = menuBar()->addMenu(tr("&Cache"));
     m_strategyActions = new QActionGroup(this);
@@ -306,14 +324,15 @@ void MainWindow::createMenus()
             ProductService *s = m_backend->service();
             if (!s)
                 return;
-            (s->*call)(this, [this, text](const ServiceResult &r) {
+            // The menu text's mnemonic ("&Warm Up Cache") has no place in a sentence.
+            (s->*call)(this, [this, name = withoutMnemonics(text)](const ServiceResult &r) {
                 showMessage(
-                    r.ok() ? tr("%1: done (%2)").arg(text).arg(r.count) : tr("%1 failed: %2").arg(text, r.error));
+                    r.ok() ? tr("%1: done (%2)").arg(name).arg(r.count) : tr("%1 failed: %2").arg(name, r.error));
             });
         });
         return a;
     };
-    serviceAction(tr("&Warm Up Cache"), &ProductService::warmUp);
+    serviceAction(tr("&Warm Up Cache"), &ProductService::warmUp)->setObjectName(QStringLiteral("actionWarmUp"));
     serviceAction(tr("&Invalidate All App Keys"), &ProductService::invalidateAll)
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
     serviceAction(tr("&Flush Write-Behind Queue"), &ProductService::flushWriteBehind);
@@ -337,10 +356,18 @@ void MainWindow::createMenus()
         if (m_keys)
             m_keys->rescan();
     });
-    rescan->setShortcut(QKeySequence::Refresh);
+    rescan->setObjectName(QStringLiteral("actionRescan"));
+    // The only owner of F5 (the Scan button has none): the platform's Refresh
+    // keys, and F5 in any case, as the README's lesson says.
+    QList<QKeySequence> refresh = QKeySequence::keyBindings(QKeySequence::Refresh);
+    if (!refresh.contains(QKeySequence(Qt::Key_F5)))
+        refresh.prepend(QKeySequence(Qt::Key_F5));
+    rescan->setShortcuts(refresh);
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    shortcuts->setObjectName(QStringLiteral("actionKeyboardShortcuts"));
     QAction *about = help->addAction(tr("&About CacheLab"), this, &MainWindow::showAbout);
     about->setMenuRole(QAction::AboutRole);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt)->setMenuRole(QAction::AboutQtRole);
@@ -385,6 +412,8 @@ void MainWindow::createPanels()
         if (const auto p = products->product(id))
             m_editor->showProduct(*p);
     });
+    m_editActions->attach(m_keys, m_trace);
+    m_exportActions->attach(m_trace, m_events, service, b->infoPoller());
 
     // Shown already: the sizes (or the restored layout) were worked out
     // with the placeholders; do it again for the real panels once they are
@@ -483,6 +512,14 @@ void MainWindow::showAbout()
             .arg(QStringLiteral(CACHELAB_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
                 QStringLiteral(CACHELAB_HIREDIS_VERSION), redisVersion, m_backend->redisDescription().toHtmlEscaped(),
                 m_backend->databasePath().toHtmlEscaped()));
+}
+
+void MainWindow::showShortcuts()
+{
+    // Built from the actions as they are now; not modal, so it can stay open.
+    auto *dialog = new ShortcutsDialog(this, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 void MainWindow::openConnectionDialog()

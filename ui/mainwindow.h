@@ -24,8 +24,10 @@ class Backend;
 class BloomPanel;
 class ChangeLogPanel;
 class DemoScript;
+class EditActions;
 class EditorPanel;
 class EventsPanel;
+class ExportActions;
 class KeyBrowserPanel;
 class MetricsPanel;
 class MostViewedPanel;
@@ -64,6 +66,10 @@ public:
     EventsPanel *eventsPanel() const { return m_events; }
     TracePanel *tracePanel() const { return m_trace; }
     MetricsPanel *metricsPanel() const { return m_metrics; }
+    /// File > Export (charts, traces, events, metrics).
+    ExportActions *exportActions() const { return m_exportActions; }
+    /// Edit > Find / Copy and the key browser's Delete Key.
+    EditActions *editActions() const { return m_editActions; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -87,6 +93,7 @@ private:
     void onReady();
     void updateStatus();
     void showAbout();
+    void showShortcuts();
     void openConnectionDialog();
     void saveScreenshotAs();
     void showMessage(const QString &text);
@@ -107,6 +114,8 @@ private:
     MetricsPanel *m_metrics = nullptr;
     QList<QDockWidget *> m_docks;
     QActionGroup *m_strategyActions = nullptr;
+    ExportActions *m_exportActions = nullptr;
+    EditActions *m_editActions = nullptr;
     QLabel *m_connection;
     QLabel *m_strategyLabel;
     QLabel *m_queue;

@@ -60,8 +60,7 @@ TracePanel::TracePanel(ProductService *service, QWidget *parent)
 
     auto *copy = new QAction(tr("&Copy Trace as Text"), this);
     copy->setObjectName(QStringLiteral("traceCopy"));
-    copy->setShortcut(QKeySequence::Copy);
-    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    // Ctrl+C belongs to Edit > Copy, which copies this text when the focus is here.
     connect(copy, &QAction::triggered, this, [this] {
         if (m_diagram->hasTrace())
             QApplication::clipboard()->setText(m_diagram->trace().toText());

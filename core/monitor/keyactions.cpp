@@ -1,4 +1,4 @@
-// KeyActions: EXPIRE / PERSIST with validation, the new state and a trace.
+// KeyActions: EXPIRE / PERSIST / DEL with validation, the new state and a trace.
 #include "keyactions.h"
 
 #include "cachekeys.h"
@@ -19,6 +19,12 @@ const QByteArray GuardedExpire = QByteArrayLiteral(
     "if redis.call('TYPE', KEYS[1]).ok == 'hash' and redis.call('HEXISTS', KEYS[1], 'dirty') == 1 then "
     "return -3 end "
     "return redis.call('EXPIRE', KEYS[1], ARGV[1])");
+// DEL, under the same guard: deleting a dirty hash loses its write just as
+// surely as expiring it.
+const QByteArray GuardedDelete = QByteArrayLiteral(
+    "if redis.call('TYPE', KEYS[1]).ok == 'hash' and redis.call('HEXISTS', KEYS[1], 'dirty') == 1 then "
+    "return -3 end "
+    "return redis.call('DEL', KEYS[1])");
 constexpr qint64 RefusedDirty = -3;
 
 } // namespace
@@ -119,6 +125,28 @@ void KeyActions::persist(const QByteArray &key, Callback done)
     run(key, QStringLiteral("persist"), { QByteArrayLiteral("PERSIST"), key }, 0, std::move(done));
 }
 
+void KeyActions::remove(const QByteArray &key, Callback done)
+{
+    if (isWriteBehindList(key)) {
+        KeyActionResult r;
+        r.status = KeyActionResult::Status::Refused;
+        r.key = key;
+        r.action = QStringLiteral("delete");
+        r.message = tr("%1 belongs to the write-behind queue (writes not yet in SQLite, or the ids they use); "
+                       "deleting it could lose them. Nothing was deleted.")
+                        .arg(QString::fromUtf8(key));
+        r.trace.operation = QStringLiteral("key-delete");
+        r.trace.started = QDateTime::currentDateTimeUtc();
+        r.trace.steps.append(TraceStep { TraceSystem::App, r.message, TraceOutcome::Error, 0, {} });
+        r.trace.outcome = TraceOutcome::Error;
+        r.trace.error = r.message;
+        QTimer::singleShot(0, this, [this, r, done] { deliver(r, done); });
+        return;
+    }
+    run(key, QStringLiteral("delete"), { QByteArrayLiteral("EVAL"), GuardedDelete, QByteArrayLiteral("1"), key }, 0,
+        std::move(done));
+}
+
 void KeyActions::run(
     const QByteArray &key, const QString &action, const QList<QByteArray> &command, qint64 seconds, Callback done)
 {
@@ -128,11 +156,13 @@ void KeyActions::run(
     // The operation only collects the trace; the sink numbers and shows it.
     auto op = std::make_shared<Operation>(0, QStringLiteral("key-") + action, StrategyKind::None, 0);
     const QList<RedisCommand> cmds { command, { QByteArrayLiteral("PTTL"), key }, { QByteArrayLiteral("TYPE"), key } };
-    // The guarded EXPIRE is a script; the trace names what it does.
+    // The guarded EXPIRE and DEL are scripts; the trace names what they do.
     const QString mainText = action == QLatin1String("expire")
         ? QStringLiteral("EXPIRE %1 %2 (EVAL: refused if a write-behind write is unflushed)")
               .arg(QString::fromUtf8(key))
               .arg(seconds)
+        : action == QLatin1String("delete")
+        ? QStringLiteral("DEL %1 (EVAL: refused if a write-behind write is unflushed)").arg(QString::fromUtf8(key))
         : redactedCommandText(cmds.at(0));
     m_traced->pipeline(op, cmds, mainText + QStringLiteral(", then PTTL and TYPE"),
         [this, op, base, cmds, seconds, done = std::move(done)](const QList<RedisReply> &replies) mutable {
@@ -145,14 +175,20 @@ void KeyActions::run(
             if (!r.trace.steps.isEmpty())
                 r.trace.steps.last().detail = main.toDisplayString(80) + QStringLiteral("; PTTL ")
                     + pttl.toDisplayString(20) + QStringLiteral("; TYPE ") + type.toDisplayString(20);
+            const bool deleting = r.action == QLatin1String("delete");
+            const QString commandName = r.action == QLatin1String("expire") ? QStringLiteral("EXPIRE")
+                : deleting                                                  ? QStringLiteral("DEL")
+                                                                            : QString::fromLatin1(cmds.at(0).at(0));
             r.pttlMs = pttl.isInteger() ? pttl.toInteger() : -2;
             r.type = type.isString() || type.isStatus() ? type.bytes() : QByteArray();
             const QString keyText = QString::fromUtf8(r.key);
 
             if (main.isClientError()) {
                 r.status = KeyActionResult::Status::Unavailable;
-                r.message = tr("Redis is not reachable (%1); the TTL of %2 was not changed.")
-                                .arg(main.errorMessage(), keyText);
+                r.message = deleting
+                    ? tr("Redis is not reachable (%1); %2 was not deleted.").arg(main.errorMessage(), keyText)
+                    : tr("Redis is not reachable (%1); the TTL of %2 was not changed.")
+                          .arg(main.errorMessage(), keyText);
             } else if (main.isError()
                 && (main.bytes().startsWith("NOPERM")
                     || main.bytes().contains("The user executing the script can't"))) {
@@ -160,20 +196,28 @@ void KeyActions::run(
                 // inside the script as an ERR.
                 r.status = KeyActionResult::Status::Denied;
                 r.message = tr("Redis refused %1 for %2: the connection's ACL user lacks the permission (%3).")
-                                .arg(r.action == QLatin1String("expire") ? QStringLiteral("EXPIRE")
-                                                                         : QString::fromLatin1(cmds.at(0).at(0)),
-                                    keyText, main.errorMessage());
+                                .arg(commandName, keyText, main.errorMessage());
             } else if (main.isInteger() && main.toInteger() == RefusedDirty) {
                 r.status = KeyActionResult::Status::Refused;
-                r.message = tr("%1 holds a write not yet in SQLite; setting a TTL could lose it — flush write-behind "
-                               "first. Nothing was changed.")
-                                .arg(keyText);
+                r.message = deleting
+                    ? tr("%1 holds a write not yet in SQLite; deleting it would lose that write — flush "
+                         "write-behind first. Nothing was deleted.")
+                          .arg(keyText)
+                    : tr("%1 holds a write not yet in SQLite; setting a TTL could lose it — flush write-behind "
+                         "first. Nothing was changed.")
+                          .arg(keyText);
             } else if (main.isError()) {
                 r.status = KeyActionResult::Status::Error;
-                r.message = tr("%1 failed for %2: %3")
-                                .arg(r.action == QLatin1String("expire") ? QStringLiteral("EXPIRE")
-                                                                         : QString::fromLatin1(cmds.at(0).at(0)),
-                                    keyText, main.errorMessage());
+                r.message = tr("%1 failed for %2: %3").arg(commandName, keyText, main.errorMessage());
+            } else if (deleting) {
+                // DEL answers how many keys it removed: 0 when it was gone already.
+                r.pttlMs = -2;
+                if (main.toInteger() == 1) {
+                    r.message = tr("%1 deleted (DEL).").arg(keyText);
+                } else {
+                    r.status = KeyActionResult::Status::NotFound;
+                    r.message = tr("%1 no longer exists (expired or deleted); nothing deleted.").arg(keyText);
+                }
             } else if (r.type == "none" || (main.toInteger() == 0 && r.action == QLatin1String("expire"))) {
                 // EXPIRE answers 0 only for a missing key; PERSIST also for a
                 // key without TTL, which TYPE tells apart.

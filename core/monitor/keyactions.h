@@ -1,6 +1,7 @@
-// KeyActions: changes the key browser can make to one key (TTL editing).
+// KeyActions: changes the key browser can make to one key (TTL editing,
+// deleting).
 //
-// "Set TTL" sends EXPIRE, "Persist" sends PERSIST, each pipelined with PTTL
+// "Set TTL" sends EXPIRE, "Persist" sends PERSIST, "Delete" sends DEL, each pipelined with PTTL
 // and TYPE so the caller learns the key's new state in the same round trip
 // and can show it at once. Input is validated before anything is sent: a
 // TTL must be a whole number of seconds, at least 1 (EXPIRE with 0 or less
@@ -9,7 +10,8 @@
 // it could lose an acknowledged write-behind write: on the queue keys
 // "cachelab:wb:queue" / ":processing" / ":queued" / ":nextid" under any prefix, and on a
 // hash still holding a "dirty" field (checked atomically with the EXPIRE in
-// one script). PERSIST is always allowed. Every action yields an OperationTrace,
+// one script). DEL is refused on the same keys for the same reason. PERSIST
+// is always allowed. Every action yields an OperationTrace,
 // written by a TracedRedis call like the service's own, and hands it to the
 // TraceSink (the service), so the trace panel shows it and the metrics count it.
 #pragma once
@@ -40,7 +42,7 @@ struct KeyActionResult final
     };
     Status status = Status::Ok;
     QByteArray key;
-    QString action; ///< "expire" or "persist"
+    QString action; ///< "expire", "persist" or "delete"
     QString message; ///< one line for a person: what happened or what went wrong
     qint64 pttlMs = -2; ///< the key's TTL afterwards (-1 none, -2 gone/unknown)
     QByteArray type; ///< the key's type afterwards ("none" when gone)
@@ -79,6 +81,9 @@ public:
     static bool isWriteBehindList(const QByteArray &key);
     /// PERSIST key: the key no longer expires.
     void persist(const QByteArray &key, Callback done = {});
+    /// DEL key; Refused (nothing deleted) on the write-behind queue keys and
+    /// on a hash holding a write not yet in SQLite. The caller asks first.
+    void remove(const QByteArray &key, Callback done = {});
 
 signals:
     /// Every action, after its callback.

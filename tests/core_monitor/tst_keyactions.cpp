@@ -3,7 +3,8 @@
 // browser applies them, in the KeyTableModel at once; bad input sends
 // nothing; a missing key, a missing ACL permission and an unreachable
 // server each give their own clear result; EXPIRE is refused on keys
-// holding write-behind writes not yet in SQLite.
+// holding write-behind writes not yet in SQLite. DEL (the key browser's
+// Delete Key) deletes, says so, and is refused on the same keys.
 #include "keyactions.h"
 #include "keytablemodel.h"
 #include "redisclient.h"
@@ -31,6 +32,9 @@ private slots:
     void redisDownIsUnavailable();
     void expireRefusedOnUnflushedWrites();
     void expireRefusedOnQueueLists();
+    void deleteRemovesTheKeyAndTheModelRow();
+    void deleteOfAMissingKeyIsNotFound();
+    void deleteRefusedOnUnflushedWritesAndQueueKeys();
 
 private:
     KeyActionResult runAndWait(std::function<void(KeyActions::Callback)> call);
@@ -304,6 +308,57 @@ void TestKeyActions::expireRefusedOnQueueLists()
     QCOMPARE(m_client->commandsSent(), sentBefore);
     const auto p = runAndWait([&](KeyActions::Callback cb) { m_actions->persist("cachelab:wb:queue", cb); });
     QVERIFY2(p.ok(), qPrintable(p.message));
+}
+
+void TestKeyActions::deleteRemovesTheKeyAndTheModelRow()
+{
+    KeyTableModel model;
+    model.addKeys({ QByteArrayLiteral("product:1"), QByteArrayLiteral("plain") });
+    QSignalSpy traced(m_actions.get(), &KeyActions::traceRecorded);
+    const auto r = runAndWait([&](KeyActions::Callback cb) { m_actions->remove("product:1", cb); });
+    QVERIFY2(r.ok(), qPrintable(r.message));
+    QCOMPARE(r.action, QStringLiteral("delete"));
+    QCOMPARE(r.pttlMs, qint64(-2));
+    QVERIFY2(r.message.contains(QStringLiteral("product:1 deleted")), qPrintable(r.message));
+    QCOMPARE(m_server.syncInteger({ "EXISTS", "product:1" }), qint64(0));
+    QCOMPARE(m_server.syncInteger({ "EXISTS", "plain" }), qint64(1));
+    QCOMPARE(r.trace.operation, QStringLiteral("key-delete"));
+    QCOMPARE(r.trace.outcome, TraceOutcome::Ok);
+    QVERIFY(r.trace.steps.first().text.startsWith(QStringLiteral("DEL product:1")));
+    QCOMPARE(traced.count(), 1);
+    // Applied as the key browser applies it, the row fades out at once.
+    QVERIFY(model.applyTtl(r.key, r.pttlMs));
+    QVERIFY(model.isFading(model.rowOfKey(QByteArrayLiteral("product:1"))));
+}
+
+void TestKeyActions::deleteOfAMissingKeyIsNotFound()
+{
+    const auto r = runAndWait([&](KeyActions::Callback cb) { m_actions->remove("never-there", cb); });
+    QCOMPARE(r.status, KeyActionResult::Status::NotFound);
+    QVERIFY2(r.message.contains(QStringLiteral("no longer exists")), qPrintable(r.message));
+}
+
+void TestKeyActions::deleteRefusedOnUnflushedWritesAndQueueKeys()
+{
+    m_server.syncInteger({ "HSET", "product:7", "name", "Unflushed", "version", "3", "dirty", "1" });
+    const auto dirty = runAndWait([&](KeyActions::Callback cb) { m_actions->remove("product:7", cb); });
+    QCOMPARE(dirty.status, KeyActionResult::Status::Refused);
+    QVERIFY2(dirty.message.contains(QStringLiteral("Nothing was deleted")), qPrintable(dirty.message));
+    QCOMPARE(m_server.syncInteger({ "EXISTS", "product:7" }), qint64(1));
+
+    m_server.syncInteger({ "RPUSH", "app2:cachelab:wb:queue", "{\"id\":1}" });
+    const quint64 sentBefore = m_client->commandsSent();
+    const auto queue = runAndWait([&](KeyActions::Callback cb) { m_actions->remove("app2:cachelab:wb:queue", cb); });
+    QCOMPARE(queue.status, KeyActionResult::Status::Refused);
+    QVERIFY2(queue.message.contains(QStringLiteral("write-behind queue")), qPrintable(queue.message));
+    QCOMPARE(m_client->commandsSent(), sentBefore); // nothing sent
+    QCOMPARE(m_server.syncInteger({ "EXISTS", "app2:cachelab:wb:queue" }), qint64(1));
+
+    // Flushed: the same hash can go.
+    m_server.syncInteger({ "HDEL", "product:7", "dirty" });
+    const auto ok = runAndWait([&](KeyActions::Callback cb) { m_actions->remove("product:7", cb); });
+    QVERIFY2(ok.ok(), qPrintable(ok.message));
+    QCOMPARE(m_server.syncInteger({ "EXISTS", "product:7" }), qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestKeyActions)
