@@ -72,6 +72,9 @@ private:
     void showActionResult(const KeyActionResult &result);
     void updateActionButtons();
     void showContextMenu(const QPoint &pos);
+    /// After rows went: the selected key, if gone, leaves nothing selected.
+    void keepSelectionOnLeave();
+    void clearPreview();
 
     ProductService *m_service = nullptr;
     KeyScanner *m_scanner = nullptr;
@@ -92,4 +95,6 @@ private:
     QTimer m_tick;
     QByteArray m_previewKey;
     int m_detailsInFlight = 0;
+    bool m_selectedLeaving = false; ///< the selected key's row is being removed
+    bool m_rescanning = false; ///< rescan() is clearing the model
 };

@@ -13,6 +13,8 @@
 #include "keyspacewatcher.h"
 #include "metricspanel.h"
 #include "mostviewedpanel.h"
+#include "notificationquestion.h"
+#include "presentationcontroller.h"
 #include "productrepository.h"
 #include "productsdocument.h"
 #include "productservice.h"
@@ -35,6 +37,7 @@
 #include <QMessageBox>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -43,7 +46,7 @@
 #include <QToolTip>
 
 namespace {
-constexpr int StateVersion = 2; // 2: the Redis feature panels
+constexpr int StateVersion = MainWindow::LayoutStateVersion;
 constexpr char DescriptionProperty[] = "panelDescription";
 } // namespace
 
@@ -59,6 +62,7 @@ MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("CacheLab"));
     Theme::apply();
+    m_dark = Theme::isDark();
     setDockNestingEnabled(true);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
     setTabPosition(Qt::AllDockWidgetAreas, QTabWidget::North);
@@ -102,11 +106,18 @@ MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *
     statusBar()->addPermanentWidget(m_strategyLabel);
     statusBar()->addPermanentWidget(m_queue);
 
+    const bool fresh = !m_options.screenshotPath.isEmpty();
+    m_presentation = new PresentationController(this, !fresh);
+    connect(m_presentation, &PresentationController::message, this, &MainWindow::showMessage);
     createMenus();
     const QSettings settings;
-    const bool fresh = !m_options.screenshotPath.isEmpty();
-    if (fresh || !restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1280, 800);
+    if (fresh) {
+        resize(1280, 800); // a screenshot is a render of the first start, whatever the screen
+    } else {
+        if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+            resize(1280, 800);
+        fitToScreen();
+    }
     resetLayout();
     if (!fresh)
         m_pendingState = settings.value(QStringLiteral("window/state")).toByteArray();
@@ -258,12 +269,48 @@ void MainWindow::applyDefaultSizes()
     resizeDocks({ dock("traceDock"), dock("metricsDock") }, { area * 58 / 100, area * 42 / 100 }, Qt::Vertical);
 }
 
+void MainWindow::fitToScreen()
+{
+    // The screen it will open on; a saved geometry may come from a bigger one.
+    const QScreen *s = screen();
+    if (!s)
+        return;
+    const QRect available = s->availableGeometry();
+    // The frame is known once the window manager decorated the window
+    // (showEvent calls this again then); until then it counts as none.
+    const QSize frame = frameGeometry().size() - geometry().size();
+    const QSize size = this->size().boundedTo(available.size() - frame);
+    if (size != this->size())
+        resize(size);
+    // Keep it on that screen.
+    QRect frameRect = frameGeometry();
+    if (!available.contains(frameRect)) {
+        frameRect.moveLeft(std::clamp(frameRect.left(), available.left(), available.right() - frameRect.width() + 1));
+        frameRect.moveTop(std::clamp(frameRect.top(), available.top(), available.bottom() - frameRect.height() + 1));
+        move(frameRect.topLeft());
+    }
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    // Light/dark switched while running: the style sheet's colours follow.
+    if (event->type() == QEvent::ApplicationPaletteChange || event->type() == QEvent::PaletteChange) {
+        if (Theme::isDark() != m_dark) {
+            m_dark = Theme::isDark();
+            Theme::apply();
+        }
+    }
+}
+
 void MainWindow::showEvent(QShowEvent *event)
 {
     QMainWindow::showEvent(event);
     if (m_shownOnce)
         return;
     m_shownOnce = true;
+    if (m_options.screenshotPath.isEmpty())
+        fitToScreen(); // now that the frame is known
     applyDefaultSizes();
     if (!m_pendingState.isEmpty()) {
         m_restoredState = std::exchange(m_pendingState, {});
@@ -334,6 +381,8 @@ void MainWindow::createMenus()
     });
     rescan->setShortcut(QKeySequence::Refresh);
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+    view->addSeparator();
+    m_presentation->addActions(view);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = help->addAction(tr("&About CacheLab"), this, &MainWindow::showAbout);
@@ -381,6 +430,10 @@ void MainWindow::createPanels()
             m_editor->showProduct(*p);
     });
     connect(m_keys, &KeyBrowserPanel::traceRecorded, m_trace, &TracePanel::addTrace);
+    if (NotificationSetup *setup = b->notificationSetup()) {
+        m_notificationQuestion = new NotificationQuestion(setup, b->redisDescription(), this);
+        connect(m_notificationQuestion, &NotificationQuestion::message, this, &MainWindow::showMessage);
+    }
 
     // Shown already: the sizes (or the restored layout) were worked out
     // with the placeholders; do it again for the real panels once they are
@@ -411,6 +464,9 @@ void MainWindow::onReady()
         }
     });
     updateStatus();
+    // After the panels' own first sizing (queued by createPanels()).
+    if (m_options.presentation)
+        QTimer::singleShot(0, this, [this] { m_presentation->setPresentationMode(true); });
 
     if (m_options.demo) {
         m_demo = new DemoScript(service, m_backend->tags(), m_backend->demoKeys(), this);

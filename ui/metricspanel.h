@@ -14,6 +14,7 @@
 
 class InfoPoller;
 class ProductService;
+class QAbstractAxis;
 class QBarSet;
 class QChart;
 class QChartView;
@@ -39,6 +40,15 @@ private:
     explicit MetricsPanel(QWidget *parent);
     QChartView *makeView(QChart *chart, const QString &objectName);
     QChart *makeChart(const QString &title);
+    /// Fonts and colours of every chart from the panel's font and the
+    /// palette: at start, and again on every font (zoom) or palette
+    /// (light/dark) change while running.
+    void applyLook();
+
+protected:
+    void changeEvent(QEvent *event) override;
+
+private:
     void append(QLineSeries *series, double x, double y);
     void fitAxis(QValueAxis *axis, const QList<QLineSeries *> &series, double minimumMax);
 
@@ -63,6 +73,9 @@ private:
     QBarSet *m_p99; ///< get
     QBarSet *m_saveP50;
     QBarSet *m_saveP99;
+    QList<QChart *> m_charts;
+    QAbstractAxis *m_categories = nullptr;
+    bool m_applyingLook = false;
     quint64 m_lastOps = 0;
     quint64 m_lastHits = 0;
     quint64 m_lastMisses = 0;

@@ -1,6 +1,7 @@
 // ProductsTableModel: the document's rows and cache state, diffed so views keep selection.
 #include "productstablemodel.h"
 
+#include "pricetext.h"
 #include "theme.h"
 
 #include <QBrush>
@@ -18,7 +19,7 @@ ProductsTableModel::ProductsTableModel(ProductsDocument *document, QObject *pare
 
 QString ProductsTableModel::formatPrice(qint64 cents)
 {
-    return QLocale().toString(double(cents) / 100.0, 'f', 2);
+    return PriceText::format(cents); // the editor parses what this shows
 }
 
 void ProductsTableModel::setProducts(const QList<Product> &products)

@@ -3,6 +3,7 @@
 
 #include "cachesettings.h"
 #include "evictionsettings.h"
+#include "fontfollow.h"
 #include "productservice.h"
 
 #include <QComboBox>
@@ -27,19 +28,29 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     , m_policy(new QComboBox(this))
 {
     m_strategy->setObjectName(QStringLiteral("strategyCombo"));
-    for (StrategyKind kind : allStrategies())
+    for (StrategyKind kind : allStrategies()) {
         m_strategy->addItem(strategyName(kind), int(kind));
+        // The whole name and what it does, also when the combo is cut.
+        m_strategy->setItemData(m_strategy->count() - 1,
+            QStringLiteral("%1: %2").arg(strategyName(kind), strategyDescription(kind)), Qt::ToolTipRole);
+    }
     m_strategy->setToolTip(tr("How reads and writes use Redis in front of SQLite (Ctrl+1 … Ctrl+5)"));
-    QFont big = m_strategy->font();
-    big.setPointSizeF(big.pointSizeF() * 1.1);
-    big.setBold(true);
-    m_strategy->setFont(big);
+    // The longest name decides the width, so none is cut.
+    m_strategy->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // Larger and bold, relative to the panel's font so zoom reaches it.
+    FontFollow::follow(this, [this] {
+        QFont big = font();
+        big.setPointSizeF(big.pointSizeF() * 1.1);
+        big.setBold(true);
+        m_strategy->setFont(big);
+    });
 
     m_explanation->setObjectName(QStringLiteral("explanation"));
     m_explanation->setWordWrap(true);
     m_explanation->setTextFormat(Qt::RichText);
     m_explanation->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_explanation->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     m_ttl->setObjectName(QStringLiteral("ttlSpin"));
     m_ttl->setRange(1, 86400);
@@ -76,15 +87,17 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     applyEviction->setObjectName(QStringLiteral("applyEvictionButton"));
     applyEviction->setToolTip(tr("CONFIG SET maxmemory and maxmemory-policy on the Redis server"));
 
-    auto *top = new QHBoxLayout;
-    auto *left = new QVBoxLayout;
+    // The explanation gets the panel's whole width under the combo: beside
+    // it, a narrow column clipped it mid-sentence.
+    auto *top = new QVBoxLayout;
+    auto *pick = new QHBoxLayout;
     auto *strategyLabel = new QLabel(tr("&Strategy"), this);
     strategyLabel->setBuddy(m_strategy);
-    left->addWidget(strategyLabel);
-    left->addWidget(m_strategy);
-    left->addStretch(1);
-    top->addLayout(left);
-    top->addWidget(m_explanation, 1);
+    pick->addWidget(strategyLabel);
+    pick->addWidget(m_strategy);
+    pick->addStretch(1);
+    top->addLayout(pick);
+    top->addWidget(m_explanation);
 
     auto *grid = new QGridLayout;
     grid->setHorizontalSpacing(8);
@@ -118,7 +131,7 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
 
     connect(m_strategy, &QComboBox::currentIndexChanged, this, [this] {
         const auto kind = StrategyKind(m_strategy->currentData().toInt());
-        m_explanation->setText(explanation(kind));
+        showExplanation(kind);
         if (!m_syncing && m_service)
             m_service->setStrategy(kind);
     });
@@ -130,7 +143,7 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
             m_service->setArtificialDbLatency(ms);
     });
     connect(applyEviction, &QPushButton::clicked, this, &StrategyPanel::applyEviction);
-    m_explanation->setText(explanation(StrategyKind::CacheAside));
+    showExplanation(StrategyKind::CacheAside);
     connect(service, &ProductService::strategyChanged, this, &StrategyPanel::syncFromService);
     connect(service, &ProductService::settingsChanged, this, &StrategyPanel::syncFromService);
     connect(service, &ProductService::evictionSettingsChanged, this, [this](const EvictionSettings &e) {
@@ -147,7 +160,7 @@ void StrategyPanel::syncFromService()
     ProductService *service = m_service;
     m_syncing = true;
     m_strategy->setCurrentIndex(m_strategy->findData(int(service->strategy())));
-    m_explanation->setText(explanation(service->strategy()));
+    showExplanation(service->strategy());
     const CacheSettings s = service->settings();
     m_ttl->setValue(s.ttlSeconds);
     m_jitter->setValue(s.ttlJitterPercent);
@@ -192,6 +205,36 @@ void StrategyPanel::applyEviction()
             text += QLatin1Char(' ') + w;
         emit message(text);
     });
+}
+
+void StrategyPanel::showExplanation(StrategyKind kind)
+{
+    m_explanation->setText(explanation(kind));
+    // The whole text also as a tooltip, for a dock made shorter than the text.
+    m_explanation->setToolTip(QStringLiteral("<p>%1</p>").arg(explanation(kind)));
+    fitExplanation();
+}
+
+void StrategyPanel::fitExplanation()
+{
+    // Docks do not ask for height-for-width: the panel's minimum height is
+    // what the wrapped explanation needs at the current width, so the dock
+    // cannot be made so short that the text is cut mid-sentence.
+    if (QLayout *l = layout(); l && l->hasHeightForWidth())
+        setMinimumHeight(l->totalHeightForWidth(width()));
+}
+
+void StrategyPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitExplanation();
+}
+
+void StrategyPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        fitExplanation();
 }
 
 QString StrategyPanel::explanation(StrategyKind kind)

@@ -30,7 +30,13 @@ public:
 signals:
     void message(const QString &text);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
 private:
+    void showExplanation(StrategyKind kind);
+    void fitExplanation();
     void pushSettings();
     void syncFromService();
     void applyEviction();

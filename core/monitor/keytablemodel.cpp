@@ -392,6 +392,7 @@ int KeyTableModel::addKeys(const QList<QByteArray> &keys)
         m_order.push_back(e);
     }
     endInsertRows();
+    resortIfSmall(false);
     return int(added.size());
 }
 
@@ -421,8 +422,10 @@ void KeyTableModel::applyDetails(const QList<KeyDetails> &details)
         minRow = std::min(minRow, row);
         maxRow = std::max(maxRow, row);
     }
-    if (maxRow >= 0)
+    if (maxRow >= 0) {
         emitRowChanged(minRow, maxRow);
+        resortIfSmall(true);
+    }
 }
 
 bool KeyTableModel::applyTtl(const QByteArray &key, qint64 pttlMs)

@@ -237,7 +237,7 @@ void TestMainWindow::createInEditorAppearsInTable()
 {
     click("newButton");
     type(widget<QLineEdit>("editorName"), QStringLiteral("Test kettle"));
-    type(widget<QLineEdit>("editorPrice"), QStringLiteral("4599"));
+    type(widget<QLineEdit>("editorPrice"), QStringLiteral("45.99")); // as the table shows prices
     QVERIFY(clickAndWait("createButton"));
     QTRY_VERIFY_WITH_TIMEOUT(idOf(QStringLiteral("Test kettle")) > 0, 5000);
     m_createdId = idOf(QStringLiteral("Test kettle"));
@@ -391,7 +391,7 @@ void TestMainWindow::invalidPriceShowsInlineError()
     const int traces = m_window->tracePanel()->model()->rowCount();
     click("newButton");
     type(widget<QLineEdit>("editorName"), QStringLiteral("Costs a fraction"));
-    type(widget<QLineEdit>("editorPrice"), QStringLiteral("12.50"));
+    type(widget<QLineEdit>("editorPrice"), QStringLiteral("12.505")); // a fraction of a cent
     click("createButton");
     auto *priceError = widget<QLabel>("priceError");
     QVERIFY(priceError->isVisible());
@@ -407,7 +407,7 @@ void TestMainWindow::invalidPriceShowsInlineError()
 
     // An empty name is reported at the name field; fixing the price clears its error.
     type(widget<QLineEdit>("editorName"), QString());
-    type(widget<QLineEdit>("editorPrice"), QStringLiteral("1250"));
+    type(widget<QLineEdit>("editorPrice"), QStringLiteral("12.50"));
     QVERIFY(!priceError->isVisible());
     click("createButton");
     QVERIFY(widget<QLabel>("nameError")->isVisible());
