@@ -22,18 +22,15 @@
 
 namespace {
 
-// One line under its field whose height is kept while hidden, so a message
-// appearing does not push the buttons below it (a click meant for Create
-// landed on Invalidate). A long message is cut with "…" and shown whole
-// in the tooltip and on the result line.
+// One line, cut with "…" when too long for the column (the tooltip has
+// the whole message). The field errors share one line under the fields
+// whose height is kept while it is empty, so a message appearing does not
+// push the buttons below (a click meant for Create landed on Invalidate).
 QLabel *errorLabel(const QString &objectName, QWidget *parent)
 {
     auto *label = new ElidedLabel(parent);
     label->setObjectName(objectName);
     label->setProperty("fieldError", true);
-    QSizePolicy keep = label->sizePolicy();
-    keep.setRetainSizeWhenHidden(true);
-    label->setSizePolicy(keep);
     label->hide();
     return label;
 }
@@ -91,9 +88,7 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
         return l;
     };
     form->addRow(label(tr("&ID:"), m_id), idRow);
-    form->addRow(QString(), m_idError);
     form->addRow(label(tr("&Name:"), m_name), m_name);
-    form->addRow(QString(), m_nameError);
 
     const auto button = [this](const QString &objectName, const QString &text, const QString &tip, Action action) {
         auto *b = new QPushButton(text, this);
@@ -152,7 +147,15 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     priceRow->addWidget(adjust);
     priceRow->addWidget(m_delta);
     form->addRow(label(tr("&Price:"), m_price), priceRow);
-    form->addRow(QString(), m_priceError);
+    auto *errors = new QWidget(this);
+    errors->setObjectName(QStringLiteral("fieldErrors"));
+    auto *errorsRow = new QHBoxLayout(errors);
+    errorsRow->setContentsMargins(0, 0, 0, 0);
+    errorsRow->setSpacing(12);
+    for (QLabel *e : { m_idError, m_nameError, m_priceError })
+        errorsRow->addWidget(e, 1);
+    FontFollow::follow(errors, [errors] { errors->setMinimumHeight(errors->fontMetrics().height()); });
+    form->addRow(QString(), errors);
 
     // Tags: a form row (field and save), then the chips of this product with
     // the combo of every tag in use, then the products of one tag.
@@ -198,8 +201,10 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
 
     // One line under the buttons for the last result, kept even when empty
     // so the tags below do not jump when a result arrives.
-    m_result->setMinimumHeight(m_result->fontMetrics().height());
-    m_adjustResult->setMinimumHeight(m_adjustResult->fontMetrics().height());
+    FontFollow::follow(m_result, [this] {
+        m_result->setMinimumHeight(m_result->fontMetrics().height());
+        m_adjustResult->setMinimumHeight(m_adjustResult->fontMetrics().height());
+    });
 
     // One form, so the tags line up with ID, name and price; the buttons
     // and the result line span both columns.

@@ -3,8 +3,8 @@
 // Fixed column widths, row heights and chart fonts are computed from a
 // widget's font. Zoom (and a changed system font) changes that font while
 // the window runs, so the computation must run again; this installs an
-// event filter that calls apply on every QEvent::FontChange of the widget,
-// and calls it once now.
+// event filter that calls apply after every QEvent::FontChange of the
+// widget (on the next event-loop turn), and calls it once now.
 #pragma once
 
 #include <QEvent>
@@ -28,13 +28,24 @@ public:
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override
     {
-        if (event->type() == QEvent::FontChange && watched == parent())
-            m_apply();
+        // On the next turn, once: a zoom re-polishes every widget (see
+        // Zoom), which may set fonts again after this event.
+        if (event->type() == QEvent::FontChange && watched == parent() && !m_pending) {
+            m_pending = true;
+            QMetaObject::invokeMethod(
+                this,
+                [this] {
+                    m_pending = false;
+                    m_apply();
+                },
+                Qt::QueuedConnection);
+        }
         return false;
     }
 
 private:
     std::function<void()> m_apply;
+    bool m_pending = false;
 };
 
 /// Calls apply now and after every font change of widget (for as long as it lives).

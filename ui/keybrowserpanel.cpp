@@ -111,10 +111,15 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
             const int title = h->fontMetrics().horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString());
             return std::max(fm.horizontalAdvance(widest), title + arrow) + pad;
         };
-        h->resizeSection(KeyTableModel::TypeColumn, width(QStringLiteral("stream"), KeyTableModel::TypeColumn));
-        h->resizeSection(KeyTableModel::SizeColumn, width(QStringLiteral("99.9 KB"), KeyTableModel::SizeColumn));
+        m_typeWidth = width(QStringLiteral("stream"), KeyTableModel::TypeColumn);
+        m_sizeWidth = width(QStringLiteral("99.9 KB"), KeyTableModel::SizeColumn);
         // The TTL delegate insets its bar and text by 8 px on each side.
-        h->resizeSection(KeyTableModel::TtlColumn, width(QStringLiteral("59 min 59 s"), KeyTableModel::TtlColumn) + 10);
+        m_ttlWidth = width(QStringLiteral("59 min 59 s"), KeyTableModel::TtlColumn) + 10;
+        h->resizeSection(KeyTableModel::TypeColumn, m_typeWidth);
+        h->resizeSection(KeyTableModel::SizeColumn, m_sizeWidth);
+        h->resizeSection(KeyTableModel::TtlColumn, m_ttlWidth);
+        m_keyWidth = fm.horizontalAdvance(QStringLiteral("cachelab:changes")) + pad + 6;
+        fitColumns();
     });
     FontFollow::follow(m_count, [this] {
         m_count->setMinimumWidth(m_count->fontMetrics().horizontalAdvance(tr("%n key(s)", nullptr, 88888888) + QStringLiteral("00")));
@@ -353,6 +358,24 @@ QByteArray KeyBrowserPanel::effectivePattern() const
         return text.toUtf8();
     const QString prefix = m_service ? m_service->settings().keyPrefix : QString();
     return prefix.toUtf8() + '*';
+}
+
+void KeyBrowserPanel::fitColumns()
+{
+    // The key is what the browser is for: when the column is too narrow for
+    // an ordinary app key beside the others, the size goes first, then the
+    // type (both stay in the key's tooltip and the details).
+    const int room = m_view->viewport()->width();
+    const bool size = room - m_typeWidth - m_sizeWidth - m_ttlWidth >= m_keyWidth;
+    const bool type = size || room - m_typeWidth - m_ttlWidth >= m_keyWidth;
+    m_view->setColumnHidden(KeyTableModel::SizeColumn, !size);
+    m_view->setColumnHidden(KeyTableModel::TypeColumn, !type);
+}
+
+void KeyBrowserPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitColumns();
 }
 
 void KeyBrowserPanel::keepSelectionOnLeave()

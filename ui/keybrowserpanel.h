@@ -61,6 +61,9 @@ signals:
     /// A TTL action ran (for the trace panel).
     void traceRecorded(const OperationTrace &trace);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     explicit KeyBrowserPanel(QWidget *parent);
     void attach(KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service);
@@ -72,6 +75,8 @@ private:
     void showActionResult(const KeyActionResult &result);
     void updateActionButtons();
     void showContextMenu(const QPoint &pos);
+    /// Hides the size, then the type column when the key column would be too narrow.
+    void fitColumns();
     /// After rows went: the selected key, if gone, leaves nothing selected.
     void keepSelectionOnLeave();
     void clearPreview();
@@ -97,4 +102,8 @@ private:
     int m_detailsInFlight = 0;
     bool m_selectedLeaving = false; ///< the selected key's row is being removed
     bool m_rescanning = false; ///< rescan() is clearing the model
+    int m_typeWidth = 0; ///< column widths from the font
+    int m_sizeWidth = 0;
+    int m_ttlWidth = 0;
+    int m_keyWidth = 0; ///< what an ordinary app key needs
 };

@@ -37,6 +37,7 @@
 #include <QMessageBox>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QScrollArea>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
@@ -48,6 +49,7 @@
 namespace {
 constexpr int StateVersion = MainWindow::LayoutStateVersion;
 constexpr char DescriptionProperty[] = "panelDescription";
+constexpr char ScrollsProperty[] = "scrollsInDock";
 } // namespace
 
 MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *parent)
@@ -153,7 +155,19 @@ void MainWindow::setPanel(const char *objectName, QWidget *panel)
 {
     auto *dock = findChild<QDockWidget *>(QLatin1String(objectName));
     QWidget *placeholder = dock->widget();
-    dock->setWidget(panel);
+    // Form panels scroll when their dock is smaller than they are (a large
+    // font on a small screen) instead of making the window taller than the
+    // screen; tables and charts scroll by themselves.
+    if (panel->property(ScrollsProperty).toBool()) {
+        auto *area = new QScrollArea(dock);
+        area->setObjectName(QLatin1String(objectName) + QStringLiteral("Scroll"));
+        area->setFrameShape(QFrame::NoFrame);
+        area->setWidgetResizable(true);
+        area->setWidget(panel);
+        dock->setWidget(area);
+    } else {
+        dock->setWidget(panel);
+    }
     delete placeholder;
 }
 
@@ -229,8 +243,10 @@ void MainWindow::resetLayout()
     products->raise();
     tabifyDockWidget(events, recent);
     tabifyDockWidget(recent, mostViewed);
-    tabifyDockWidget(mostViewed, changeLog);
+    // The change log sits with the metrics: four tabs under the keys did
+    // not fit their column with a 12 pt font.
     tabifyDockWidget(metrics, bloom);
+    tabifyDockWidget(bloom, changeLog);
     metrics->raise();
     events->raise();
     for (QDockWidget *d : std::as_const(m_docks))
@@ -256,13 +272,25 @@ void MainWindow::applyDefaultSizes()
     const int area = height() - menuBar()->sizeHint().height() - statusBar()->sizeHint().height();
     const auto fit = [](QDockWidget *d, int columnWidth) {
         QWidget *panel = d->widget();
+        if (auto *area = qobject_cast<QScrollArea *>(panel); area && area->widget())
+            panel = area->widget();
         const int title = d->sizeHint().height() - panel->sizeHint().height();
         const int content
             = panel->hasHeightForWidth() ? panel->heightForWidth(columnWidth) : panel->sizeHint().height();
         return std::max(content, panel->minimumSizeHint().height()) + title;
     };
-    const int strategy = fit(dock("strategyDock"), column);
-    const int editor = fit(dock("editorDock"), column);
+    int strategy = fit(dock("strategyDock"), column);
+    int editor = fit(dock("editorDock"), column);
+    // A large font on a small screen: the products keep a few rows, the
+    // editor and then the strategy scroll (see setPanel) for the rest.
+    const int productsAtLeast = dock("productsDock")->minimumSizeHint().height() + 3 * fontMetrics().height();
+    int deficit = productsAtLeast - (area - strategy - editor - 2 * separator);
+    const int scrollable = 5 * fontMetrics().height();
+    for (int *h : { &editor, &strategy }) {
+        const int take = std::clamp(deficit, 0, std::max(0, *h - scrollable));
+        *h -= take;
+        deficit -= take;
+    }
     resizeDocks({ dock("strategyDock"), dock("productsDock"), dock("editorDock") },
         { strategy, area - strategy - editor - 2 * separator, editor }, Qt::Vertical);
     resizeDocks({ dock("keysDock"), dock("eventsDock") }, { area * 57 / 100, area * 43 / 100 }, Qt::Vertical);
@@ -408,6 +436,8 @@ void MainWindow::createPanels()
     m_trace = new TracePanel(service, this);
     m_metrics = new MetricsPanel(service, b->infoPoller(), this);
     m_changeLog = new ChangeLogPanel(b->changeStream(), service, this);
+    for (QWidget *form : std::initializer_list<QWidget *> { m_strategy, m_editor, m_bloom })
+        form->setProperty(ScrollsProperty, true);
 
     setPanel("strategyDock", m_strategy);
     setPanel("productsDock", m_products);

@@ -11,6 +11,8 @@
 #include <QChartView>
 #include <QGraphicsLayout>
 #include <QGridLayout>
+#include <QScrollArea>
+#include <QVBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
 #include <QValueAxis>
@@ -133,21 +135,33 @@ MetricsPanel::MetricsPanel(QWidget *parent)
         m_timeAxes[i] = axis;
     }
 
-    auto *grid = new QGridLayout(this);
-    grid->setContentsMargins(2, 2, 2, 2);
-    grid->setSpacing(2);
-    grid->addWidget(m_summary, 0, 0, 1, 2);
-    grid->addWidget(makeView(ratio, QStringLiteral("hitRatioChart")), 1, 0);
+    // The charts scroll when the dock is smaller than they need to show
+    // their titles, legends and labels whole (a 12 pt font, a zoomed
+    // presentation), and stack in one column when two do not fit side by side.
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(2, 2, 2, 2);
+    outer->setSpacing(2);
+    outer->addWidget(m_summary);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setObjectName(QStringLiteral("metricsScroll"));
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto *host = new QWidget(m_scroll);
+    m_grid = new QGridLayout(host);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_grid->setSpacing(2);
+    m_scroll->setWidget(host);
+    outer->addWidget(m_scroll, 1);
+    m_views << makeView(ratio, QStringLiteral("hitRatioChart"));
     QChartView *latencyView = makeView(latency, QStringLiteral("latencyChart"));
     latencyView->setToolTip(tr("p50 and p99 latency in ms of get (g) and update (u, the editor's Save), per strategy:\n"
                                "off = none, CA = cache-aside, RT = read-through,\n"
                                "WT = write-through, WB = write-behind"));
     m_categories = categories;
-    grid->addWidget(latencyView, 1, 1);
-    grid->addWidget(makeView(queue, QStringLiteral("queueChart")), 2, 0);
-    grid->addWidget(makeView(memory, QStringLiteral("memoryChart")), 2, 1);
-    grid->setRowStretch(1, 1);
-    grid->setRowStretch(2, 1);
+    m_views << latencyView << makeView(queue, QStringLiteral("queueChart"))
+            << makeView(memory, QStringLiteral("memoryChart"));
+    arrangeCharts();
 
     applyLook();
     m_timer.setInterval(1000);
@@ -214,7 +228,50 @@ void MetricsPanel::applyLook()
         set->setBorderColor(set->color());
         set->setLabelColor(text);
     }
+    // Room for the title, the legend and the axis labels of each chart,
+    // measured in the fonts just set.
+    const QFontMetrics titleFm(title), legendFm(legend), labelFm(labels);
+    int width = 0;
+    for (QChart *chart : std::as_const(m_charts)) {
+        int legendWidth = 0;
+        for (QAbstractSeries *s : chart->series()) {
+            if (auto *bars = qobject_cast<QBarSeries *>(s)) {
+                for (QBarSet *set : bars->barSets())
+                    legendWidth += legendFm.horizontalAdvance(set->label()) + 2 * legendFm.height();
+            } else if (chart->legend()->isVisible()) {
+                legendWidth += legendFm.horizontalAdvance(s->name()) + 2 * legendFm.height();
+            }
+        }
+        width = std::max({ width, titleFm.horizontalAdvance(chart->title()) + 3 * titleFm.height(), legendWidth + 24 });
+    }
+    const int height = titleFm.height() * 2 + legendFm.height() * 2 + labelFm.height() * 5;
+    m_chartSize = QSize(std::max(width, 160), std::max(height, 120));
+    for (QChartView *view : std::as_const(m_views))
+        view->setMinimumSize(m_chartSize);
+    arrangeCharts();
     m_applyingLook = false;
+}
+
+void MetricsPanel::arrangeCharts()
+{
+    if (!m_grid || m_views.size() != 4)
+        return;
+    const int columns = m_scroll->viewport()->width() >= 2 * m_chartSize.width() + m_grid->spacing() ? 2 : 1;
+    if (columns == m_columns)
+        return;
+    m_columns = columns;
+    for (QChartView *view : std::as_const(m_views))
+        m_grid->removeWidget(view);
+    for (int i = 0; i < m_views.size(); ++i)
+        m_grid->addWidget(m_views.at(i), i / columns, i % columns);
+    for (int row = 0; row < 4; ++row)
+        m_grid->setRowStretch(row, row < 4 / columns ? 1 : 0);
+}
+
+void MetricsPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    arrangeCharts();
 }
 
 QChart *MetricsPanel::makeChart(const QString &title)
@@ -234,7 +291,7 @@ QChartView *MetricsPanel::makeView(QChart *chart, const QString &objectName)
     auto *view = new QChartView(chart, this);
     view->setObjectName(objectName);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(160, 120);
+
     return view;
 }
 

@@ -18,6 +18,8 @@ class QAbstractAxis;
 class QBarSet;
 class QChart;
 class QChartView;
+class QGridLayout;
+class QScrollArea;
 class QLabel;
 class QLineSeries;
 class QValueAxis;
@@ -45,8 +47,12 @@ private:
     /// (light/dark) change while running.
     void applyLook();
 
+    /// Two columns of charts when two fit the width, else one.
+    void arrangeCharts();
+
 protected:
     void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void append(QLineSeries *series, double x, double y);
@@ -74,6 +80,11 @@ private:
     QBarSet *m_saveP50;
     QBarSet *m_saveP99;
     QList<QChart *> m_charts;
+    QList<QChartView *> m_views;
+    QScrollArea *m_scroll = nullptr;
+    QGridLayout *m_grid = nullptr;
+    QSize m_chartSize { 160, 120 };
+    int m_columns = 0;
     QAbstractAxis *m_categories = nullptr;
     bool m_applyingLook = false;
     quint64 m_lastOps = 0;

@@ -43,6 +43,11 @@ void Zoom::setFactor(double factor)
     else
         f.setPixelSize(std::max(1, int(std::lround(m_base.pixelSize() * factor))));
     QApplication::setFont(f);
+    // With an application style sheet (Theme::apply) the style has already
+    // given every widget a font of its own, which the new application font
+    // does not replace: polishing again with the same sheet lets it through.
+    if (!qApp->styleSheet().isEmpty())
+        qApp->setStyleSheet(qApp->styleSheet());
     emit factorChanged(m_factor);
 }
 

@@ -677,8 +677,13 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
     const qint64 remaining = remainingMs(index.row());
 
     switch (role) {
-    case Qt::DisplayRole:
     case Qt::ToolTipRole:
+        // The whole key, and what a narrow table may not show beside it.
+        if (index.column() == KeyColumn && (e.flags & DetailsKnown))
+            return QStringLiteral("%1\n%2 · %3")
+                .arg(QString::fromUtf8(keyView(e)), QString::fromLatin1(kTypeNames[e.type]), formatBytes(e.sizeBytes));
+        [[fallthrough]];
+    case Qt::DisplayRole:
         switch (index.column()) {
         case KeyColumn:
             return QString::fromUtf8(keyView(e));

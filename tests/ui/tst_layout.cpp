@@ -16,6 +16,7 @@
 #include "uitestfixture.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QHeaderView>
 #include <QScreen>
 #include <QSettings>
@@ -95,6 +96,12 @@ void TestLayout::waitLaidOut()
 void TestLayout::windowFitsTheScreen()
 {
     const QRect available = m_window->screen()->availableGeometry();
+    // What each panel asks for, for the log when it does not fit.
+    for (QDockWidget *dock : m_window->findChildren<QDockWidget *>()) {
+        if (dock->isVisible())
+            qInfo("%s: %dx%d, at least %dx%d", qPrintable(dock->objectName()), dock->width(), dock->height(),
+                dock->minimumSizeHint().width(), dock->minimumSizeHint().height());
+    }
     QVERIFY2(available.contains(m_window->frameGeometry()),
         qPrintable(QStringLiteral("window %1,%2 %3x%4 on a screen of %5x%6")
                        .arg(m_window->frameGeometry().x())
@@ -154,6 +161,9 @@ void TestLayout::presentationModeFitsAndIsLarger()
     const qreal before = QApplication::font().pointSizeF();
     controller->setPresentationMode(true);
     QTRY_VERIFY(QApplication::font().pointSizeF() > before * 1.2);
+    // Hiding the other docks settles over a few event-loop turns.
+    QTRY_VERIFY(m_window->findChild<QDockWidget *>(QStringLiteral("metricsDock"))->isHidden());
+    QTRY_VERIFY(ElisionChecks::dockTitles(m_window.get()).isEmpty());
     QTRY_VERIFY(m_window->keyBrowserPanel()->view()->font().pointSizeF() > before * 1.2);
     const QRect available = m_window->screen()->availableGeometry();
     QTRY_VERIFY(available.contains(m_window->frameGeometry()));

@@ -118,7 +118,9 @@ void TestPresentation::zoomReachesEveryPanel()
     QVERIFY(chart->chart()->legend()->font().pointSizeF() > legend * 1.5);
     QVERIFY(diagram->font().pointSizeF() > button * 1.5);
     QVERIFY(diagram->sizeHint().height() > diagramHeight);
-    QVERIFY(strategy->font().pointSizeF() > combo * 1.5); // a font of its own (bold, larger) follows too
+    // A font of its own (bold, larger) follows too.
+    QTRY_VERIFY2(strategy->font().pointSizeF() > combo * 1.5,
+        qPrintable(QStringLiteral("%1 pt, was %2; panel %3").arg(strategy->font().pointSizeF()).arg(combo).arg(strategy->parentWidget()->font().pointSizeF())));
     QVERIFY(products->verticalHeader()->defaultSectionSize() > row);
 
     controller()->zoom()->reset();
