@@ -112,7 +112,7 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
             return std::max(fm.horizontalAdvance(widest), title + arrow) + pad;
         };
         m_typeWidth = width(QStringLiteral("stream"), KeyTableModel::TypeColumn);
-        m_sizeWidth = width(QStringLiteral("99.9 KB"), KeyTableModel::SizeColumn);
+        m_sizeWidth = width(QStringLiteral("999.9 KB"), KeyTableModel::SizeColumn);
         // The TTL delegate insets its bar and text by 8 px on each side.
         m_ttlWidth = width(QStringLiteral("59 min 59 s"), KeyTableModel::TtlColumn) + 10;
         h->resizeSection(KeyTableModel::TypeColumn, m_typeWidth);
@@ -157,6 +157,7 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     QAction *persistAction = m_menu->addAction(tr("Persist (remove TTL)"));
     persistAction->setObjectName(QStringLiteral("persistAction"));
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->viewport()->installEventFilter(this); // fitColumns() on every width change
 
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_filter, 1);
@@ -368,14 +369,20 @@ void KeyBrowserPanel::fitColumns()
     const int room = m_view->viewport()->width();
     const bool size = room - m_typeWidth - m_sizeWidth - m_ttlWidth >= m_keyWidth;
     const bool type = size || room - m_typeWidth - m_ttlWidth >= m_keyWidth;
-    m_view->setColumnHidden(KeyTableModel::SizeColumn, !size);
-    m_view->setColumnHidden(KeyTableModel::TypeColumn, !type);
+    QHeaderView *h = m_view->horizontalHeader();
+    for (auto [column, show, width] : { std::tuple { int(KeyTableModel::SizeColumn), size, m_sizeWidth },
+             std::tuple { int(KeyTableModel::TypeColumn), type, m_typeWidth } }) {
+        m_view->setColumnHidden(column, !show);
+        if (show && h->sectionSize(column) != width)
+            h->resizeSection(column, width); // a hidden section keeps its old width
+    }
 }
 
-void KeyBrowserPanel::resizeEvent(QResizeEvent *event)
+bool KeyBrowserPanel::eventFilter(QObject *watched, QEvent *event)
 {
-    QWidget::resizeEvent(event);
-    fitColumns();
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        fitColumns();
+    return QWidget::eventFilter(watched, event);
 }
 
 void KeyBrowserPanel::keepSelectionOnLeave()

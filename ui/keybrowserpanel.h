@@ -62,7 +62,7 @@ signals:
     void traceRecorded(const OperationTrace &trace);
 
 protected:
-    void resizeEvent(QResizeEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     explicit KeyBrowserPanel(QWidget *parent);

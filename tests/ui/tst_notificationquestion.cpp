@@ -153,8 +153,14 @@ void TestNotificationQuestion::oldValueComesBackOnExit()
     QTRY_VERIFY_WITH_TIMEOUT(question(), 10000);
     QVERIFY(question()->checkBox()->isChecked()); // restoring is the default
     QTest::mouseClick(question()->findChild<QPushButton *>(QStringLiteral("notificationsAllow")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(NotificationSetup::covers(serverFlags()), 5000);
+    // The server has it before the app has read the reply: wait for the app.
+    QTRY_COMPARE_WITH_TIMEOUT(m_backend->notificationSetup()->state(), NotificationSetup::State::Changed, 5000);
+    QVERIFY(NotificationSetup::covers(serverFlags()));
+    QVERIFY(m_backend->notificationSetup()->restoresOnExit());
+    QCOMPARE(m_backend->notificationSetup()->previousFlags(), QStringLiteral("xE"));
+    QSignalSpy restored(m_backend->notificationSetup(), &NotificationSetup::restored);
     shutdown();
+    QCOMPARE(restored.count(), 1);
     QCOMPARE(serverFlags(), QStringLiteral("xE"));
 }
 
@@ -164,7 +170,9 @@ void TestNotificationQuestion::keptWhenNotAskedToRestore()
     QTRY_VERIFY_WITH_TIMEOUT(question(), 10000);
     question()->checkBox()->setChecked(false);
     QTest::mouseClick(question()->findChild<QPushButton *>(QStringLiteral("notificationsAllow")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(NotificationSetup::covers(serverFlags()), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_backend->notificationSetup()->state(), NotificationSetup::State::Changed, 5000);
+    QVERIFY(NotificationSetup::covers(serverFlags()));
+    QVERIFY(!m_backend->notificationSetup()->restoresOnExit());
     QVERIFY(!m_window->statusBar()->currentMessage().contains(QStringLiteral("comes back")));
     shutdown();
     QVERIFY(NotificationSetup::covers(serverFlags()));
