@@ -8,6 +8,7 @@
 #include <QDockWidget>
 #include <QInputDialog>
 #include <QMenu>
+#include <QScrollArea>
 #include <QSettings>
 #include <QTimer>
 
@@ -126,7 +127,19 @@ void PresentationController::applyTeach()
         const int w = m_window->width();
         m_window->resizeDocks({ dock(QStringLiteral("strategyDock")), dock(QStringLiteral("keysDock")),
                                   dock(QStringLiteral("traceDock")) },
-            { w * 34 / 100, w * 28 / 100, w * 38 / 100 }, Qt::Horizontal);
+            { w * 36 / 100, w * 27 / 100, w * 37 / 100 }, Qt::Horizontal);
+        // The strategy gets what its panel needs at that width (it scrolls
+        // only when the screen is too small for even that), the products the rest.
+        QDockWidget *strategy = dock(QStringLiteral("strategyDock"));
+        QDockWidget *products = dock(QStringLiteral("productsDock"));
+        QWidget *panel = strategy->widget();
+        if (auto *area = qobject_cast<QScrollArea *>(panel); area && area->widget())
+            panel = area->widget();
+        const int title = strategy->height() - strategy->widget()->height();
+        const int column = strategy->height() + products->height();
+        const int wanted = std::max(panel->sizeHint().height(), panel->minimumSizeHint().height()) + title + 4;
+        const int height = std::min(wanted, column * 2 / 3);
+        m_window->resizeDocks({ strategy, products }, { height, column - height }, Qt::Vertical);
     });
 }
 
@@ -147,7 +160,7 @@ void PresentationController::setPresentationMode(bool on)
     }
     if (m_presentation && m_presentation->isChecked() != on)
         m_presentation->setChecked(on);
-    emit message(on ? tr("Presentation mode: Ctrl+plus and Ctrl+minus zoom, Ctrl+Shift+P ends it")
+    emit message(on ? tr("Presentation mode (Ctrl+Shift+P ends it)")
                     : tr("Presentation mode ended"));
     emit presentationModeChanged(on);
 }

@@ -121,6 +121,8 @@ QVariant ProductsTableModel::data(const QModelIndex &index, int role) const
         }
         return {};
     case Qt::ToolTipRole:
+        if (index.column() == NameColumn)
+            return p.name; // the whole name, for a column too narrow for it
         switch (info.state) {
         case CacheState::Stale:
             return tr("Redis holds version %1 of this product, SQLite has version %2.")
