@@ -39,6 +39,7 @@ class TestPresentation final : public QObject
 private slots:
     void initTestCase();
     void cleanupTestCase();
+    void cleanup();
     void zoomReachesEveryPanel();
     void zoomShortcuts();
     void presentationModeShowsTheLessonPanels();
@@ -93,6 +94,13 @@ void TestPresentation::cleanupTestCase()
 {
     m_window.reset();
     m_backend.reset();
+}
+
+void TestPresentation::cleanup()
+{
+    // Each test starts at 100 %, also after one that failed half-way.
+    if (m_window && controller())
+        controller()->zoom()->reset();
 }
 
 void TestPresentation::zoomReachesEveryPanel()
@@ -153,6 +161,22 @@ void TestPresentation::zoomShortcuts()
     QVERIFY(QApplication::font().pointSizeF() < twice);
     action("actionZoomReset")->trigger();
     QCOMPARE(QApplication::font().pointSizeF(), base);
+
+    // The keys themselves, as a person presses them.
+    m_window->activateWindow();
+    QTRY_VERIFY(m_window->isActiveWindow());
+    QTest::keyClick(m_window.get(), Qt::Key_Equal, Qt::ControlModifier);
+    QTRY_VERIFY(QApplication::font().pointSizeF() > base);
+    QTest::keyClick(m_window.get(), Qt::Key_Minus, Qt::ControlModifier);
+    QTRY_COMPARE(QApplication::font().pointSizeF(), base);
+    QTest::keyClick(m_window.get(), Qt::Key_Equal, Qt::ControlModifier);
+    QTest::keyClick(m_window.get(), Qt::Key_0, Qt::ControlModifier);
+    QTRY_COMPARE(QApplication::font().pointSizeF(), base);
+    QTest::keyClick(m_window.get(), Qt::Key_P, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_VERIFY(controller()->isPresentationMode());
+    QTest::keyClick(m_window.get(), Qt::Key_P, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_VERIFY(!controller()->isPresentationMode());
+    QTRY_COMPARE(QApplication::font().pointSizeF(), base);
 }
 
 void TestPresentation::presentationModeShowsTheLessonPanels()
