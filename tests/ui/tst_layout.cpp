@@ -16,6 +16,8 @@
 #include "uitestfixture.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QLabel>
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QScreen>
@@ -36,6 +38,7 @@ private slots:
     void windowFitsTheScreen();
     void nothingIsCut();
     void keyNamesShowWhole();
+    void strategyNamesAndExplanationShowWhole();
     void presentationModeFitsAndIsLarger();
 
 private:
@@ -150,6 +153,29 @@ void TestLayout::keyNamesShowWhole()
                        .arg(needed)
                        .arg(column)
                        .arg(keys->viewport()->width())));
+}
+
+// Strategy names are never cut (and carry their description as a tooltip);
+// the explanation box is as tall as its wrapped text (it was clipped
+// mid-sentence at 1280x800), in its dock or by scrolling there.
+void TestLayout::strategyNamesAndExplanationShowWhole()
+{
+    auto *combo = m_window->findChild<QComboBox *>(QStringLiteral("strategyCombo"));
+    QVERIFY(combo && combo->isVisible());
+    for (int i = 0; i < combo->count(); ++i) {
+        const int needed = combo->fontMetrics().horizontalAdvance(combo->itemText(i));
+        QVERIFY2(needed < combo->width() - 16,
+            qPrintable(QStringLiteral("\"%1\" needs %2 px of %3").arg(combo->itemText(i)).arg(needed).arg(combo->width())));
+        const QString tip = combo->itemData(i, Qt::ToolTipRole).toString();
+        QVERIFY2(tip.startsWith(combo->itemText(i)) && tip.size() > combo->itemText(i).size() + 10, qPrintable(tip));
+    }
+    auto *explanation = m_window->findChild<QLabel *>(QStringLiteral("explanation"));
+    QVERIFY(explanation && explanation->isVisible());
+    QTRY_VERIFY2(explanation->height() >= explanation->heightForWidth(explanation->width()),
+        qPrintable(QStringLiteral("%1 px high, its text needs %2")
+                       .arg(explanation->height())
+                       .arg(explanation->heightForWidth(explanation->width()))));
+    QVERIFY(explanation->toolTip().contains(QStringLiteral("Read:")));
 }
 
 // Presentation mode zooms in and still fits: larger fonts, nothing cut,
