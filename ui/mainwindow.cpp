@@ -546,7 +546,9 @@ void MainWindow::closeEvent(QCloseEvent *event)
     if (m_options.screenshotPath.isEmpty()) {
         QSettings settings;
         settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-        settings.setValue(QStringLiteral("window/state"), saveState(StateVersion));
+        // Closed while presenting: the next start gets the everyday layout.
+        settings.setValue(QStringLiteral("window/state"),
+            m_presentation->isPresentationMode() ? m_presentation->stateBeforePresentation() : saveState(StateVersion));
     }
     QMainWindow::closeEvent(event);
 }

@@ -79,4 +79,3 @@ bool MainWindow::saveScreenshot(const QString &path)
 {
     return grab().save(path, "PNG");
 }
-

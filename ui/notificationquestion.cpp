@@ -66,8 +66,8 @@ void NotificationQuestion::ask(const QString &current, const QString &proposed)
         const bool allow = clicked == yes;
         m_setup->answer(allow, restore->isChecked());
         if (!allow)
-            emit message(tr("Keyspace notifications on %1 left as they were: the events panel stays empty.")
-                             .arg(m_server));
+            emit message(
+                tr("Keyspace notifications on %1 left as they were: the events panel stays empty.").arg(m_server));
     });
     // Closing the box with Esc or the title bar is a no.
     connect(box, &QDialog::rejected, this, [this] {

@@ -103,7 +103,8 @@ bool PresentationController::applyLayout(const QString &name)
         m_zoom->setFactor(layout->zoom);
         // After the zoom's relayout, so the saved sizes are not squeezed by the old font's minimums.
         const QByteArray state = layout->state;
-        QTimer::singleShot(0, m_window, [this, state] { m_window->restoreState(state, MainWindow::LayoutStateVersion); });
+        QTimer::singleShot(
+            0, m_window, [this, state] { m_window->restoreState(state, MainWindow::LayoutStateVersion); });
         m_window->restoreState(state, MainWindow::LayoutStateVersion);
     }
     emit message(tr("Layout: %1").arg(name));
@@ -156,20 +157,20 @@ void PresentationController::setPresentationMode(bool on)
         m_zoom->setFactor(m_beforePresentation.zoom);
         const QByteArray state = m_beforePresentation.state;
         m_window->restoreState(state, MainWindow::LayoutStateVersion);
-        QTimer::singleShot(0, m_window, [this, state] { m_window->restoreState(state, MainWindow::LayoutStateVersion); });
+        QTimer::singleShot(
+            0, m_window, [this, state] { m_window->restoreState(state, MainWindow::LayoutStateVersion); });
     }
     if (m_presentation && m_presentation->isChecked() != on)
         m_presentation->setChecked(on);
-    emit message(on ? tr("Presentation mode (Ctrl+Shift+P ends it)")
-                    : tr("Presentation mode ended"));
+    emit message(on ? tr("Presentation mode (Ctrl+Shift+P ends it)") : tr("Presentation mode ended"));
     emit presentationModeChanged(on);
 }
 
 bool PresentationController::saveLayout(const QString &name, QString *error)
 {
     QString problem;
-    if (!LayoutLibrary::save(name, { m_window->saveState(MainWindow::LayoutStateVersion), m_zoom->factor() },
-            &problem)) {
+    if (!LayoutLibrary::save(
+            name, { m_window->saveState(MainWindow::LayoutStateVersion), m_zoom->factor() }, &problem)) {
         if (error)
             *error = problem;
         emit message(problem);

@@ -43,6 +43,8 @@ public:
 
     Zoom *zoom() const { return m_zoom; }
     bool isPresentationMode() const { return m_presenting; }
+    /// The layout to remember while presenting: the one presentation mode will bring back.
+    QByteArray stateBeforePresentation() const { return m_beforePresentation.state; }
     void setPresentationMode(bool on);
 
     /// Every name applyLayout() takes: the built-in ones first, then the user's.

@@ -47,8 +47,10 @@ std::optional<qint64> PriceText::parse(const QString &input, QString *error)
         }
         return true;
     };
-    if (!digitsOnly(whole) || !digitsOnly(fraction) || (split >= 0 && fraction.isEmpty() && whole == QLatin1String("0"))) {
-        *error = tr("\"%1\" is not a price: use digits and at most one decimal point, e.g. 19.90.").arg(input.trimmed());
+    if (!digitsOnly(whole) || !digitsOnly(fraction)
+        || (split >= 0 && fraction.isEmpty() && whole == QLatin1String("0"))) {
+        *error
+            = tr("\"%1\" is not a price: use digits and at most one decimal point, e.g. 19.90.").arg(input.trimmed());
         return std::nullopt;
     }
     if (fraction.size() > 2) {

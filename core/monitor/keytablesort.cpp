@@ -52,7 +52,8 @@ void KeyTableModel::sort(int column, Qt::SortOrder order)
             if (!details || e.deadlineMs == -2)
                 return { false, 0 };
             // No TTL sorts after every key that has one.
-            return { true, e.deadlineMs == -1 ? std::numeric_limits<qint64>::max() : std::max<qint64>(0, e.deadlineMs - t) };
+            return { true,
+                e.deadlineMs == -1 ? std::numeric_limits<qint64>::max() : std::max<qint64>(0, e.deadlineMs - t) };
         default:
             return { true, 0 };
         }

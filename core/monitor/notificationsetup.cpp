@@ -49,12 +49,13 @@ void NotificationSetup::onConnected()
         apply();
         return;
     }
-    m_client->command({ QByteArrayLiteral("CONFIG"), QByteArrayLiteral("GET"), QByteArrayLiteral("notify-keyspace-events") },
-        this, [this](const RedisReply &r) {
+    m_client->command(
+        { QByteArrayLiteral("CONFIG"), QByteArrayLiteral("GET"), QByteArrayLiteral("notify-keyspace-events") }, this,
+        [this](const RedisReply &r) {
             if (r.isError()) {
                 setState(State::Failed);
-                emit failed(tr("Cannot read notify-keyspace-events (%1); live events may be missing.")
-                                .arg(r.errorMessage()));
+                emit failed(
+                    tr("Cannot read notify-keyspace-events (%1); live events may be missing.").arg(r.errorMessage()));
                 return;
             }
             const auto pairs = r.toPairs();

@@ -169,7 +169,10 @@ void TestKeyBrowserSelection::columnsSort()
     // Details of every (visible) row have arrived.
     QTRY_VERIFY_WITH_TIMEOUT(model->remainingMs(model->rowOfKey("sel:a")) > 0
             && model->remainingMs(model->rowOfKey("sel:b")) == -1
-            && model->index(model->rowOfKey("sel:d"), KeyTableModel::SizeColumn).data(KeyTableModel::SizeBytesRole).toLongLong() > 0,
+            && model->index(model->rowOfKey("sel:d"), KeyTableModel::SizeColumn)
+                    .data(KeyTableModel::SizeBytesRole)
+                    .toLongLong()
+                > 0,
         10000);
     QVERIFY(m_panel->selectKey("sel:b"));
     QHeaderView *header = m_panel->view()->horizontalHeader();

@@ -17,9 +17,9 @@
 
 #include <QApplication>
 #include <QComboBox>
-#include <QLabel>
 #include <QDockWidget>
 #include <QHeaderView>
+#include <QLabel>
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
@@ -59,9 +59,9 @@ void TestLayout::initTestCase()
     QFont font = QApplication::font();
     font.setPointSizeF(points);
     QApplication::setFont(font);
-    qInfo("screen %dx%d logical, scale %.2f, font %.1f pt",
-        QGuiApplication::primaryScreen()->geometry().width(), QGuiApplication::primaryScreen()->geometry().height(),
-        QGuiApplication::primaryScreen()->devicePixelRatio(), points);
+    qInfo("screen %dx%d logical, scale %.2f, font %.1f pt", QGuiApplication::primaryScreen()->geometry().width(),
+        QGuiApplication::primaryScreen()->geometry().height(), QGuiApplication::primaryScreen()->devicePixelRatio(),
+        points);
 
     QVERIFY(m_dir.isValid());
     startServer(m_server, true);
@@ -165,7 +165,8 @@ void TestLayout::strategyNamesAndExplanationShowWhole()
     for (int i = 0; i < combo->count(); ++i) {
         const int needed = combo->fontMetrics().horizontalAdvance(combo->itemText(i));
         QVERIFY2(needed < combo->width() - 16,
-            qPrintable(QStringLiteral("\"%1\" needs %2 px of %3").arg(combo->itemText(i)).arg(needed).arg(combo->width())));
+            qPrintable(
+                QStringLiteral("\"%1\" needs %2 px of %3").arg(combo->itemText(i)).arg(needed).arg(combo->width())));
         const QString tip = combo->itemData(i, Qt::ToolTipRole).toString();
         QVERIFY2(tip.startsWith(combo->itemText(i)) && tip.size() > combo->itemText(i).size() + 10, qPrintable(tip));
     }

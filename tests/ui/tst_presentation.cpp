@@ -128,7 +128,10 @@ void TestPresentation::zoomReachesEveryPanel()
     QVERIFY(diagram->sizeHint().height() > diagramHeight);
     // A font of its own (bold, larger) follows too.
     QTRY_VERIFY2(strategy->font().pointSizeF() > combo * 1.5,
-        qPrintable(QStringLiteral("%1 pt, was %2; panel %3").arg(strategy->font().pointSizeF()).arg(combo).arg(strategy->parentWidget()->font().pointSizeF())));
+        qPrintable(QStringLiteral("%1 pt, was %2; panel %3")
+                       .arg(strategy->font().pointSizeF())
+                       .arg(combo)
+                       .arg(strategy->parentWidget()->font().pointSizeF())));
     QVERIFY(products->verticalHeader()->defaultSectionSize() > row);
 
     controller()->zoom()->reset();
