@@ -6,10 +6,12 @@
 
 #include <QAction>
 #include <QDockWidget>
+#include <QHeaderView>
 #include <QInputDialog>
 #include <QMenu>
 #include <QScrollArea>
 #include <QSettings>
+#include <QTableView>
 #include <QTimer>
 
 namespace {
@@ -33,6 +35,17 @@ PresentationController::PresentationController(MainWindow *window, bool restoreZ
         if (!m_presenting) // a presentation's zoom is not the everyday one
             QSettings().setValue(ZoomKey, factor);
         emit message(tr("Zoom %1 %").arg(qRound(factor * 100)));
+        // Once the new fonts are in (next turn): no table row may stay
+        // shorter than its text, also in a table that set its row height
+        // once from the font it started with.
+        QTimer::singleShot(0, m_window, [this] {
+            for (QTableView *table : m_window->findChildren<QTableView *>()) {
+                QHeaderView *rows = table->verticalHeader();
+                const int least = table->fontMetrics().height() + 4;
+                if (rows->defaultSectionSize() < least)
+                    rows->setDefaultSectionSize(least + 2);
+            }
+        });
     });
 }
 

@@ -133,6 +133,10 @@ void TestPresentation::zoomReachesEveryPanel()
                        .arg(combo)
                        .arg(strategy->parentWidget()->font().pointSizeF())));
     QVERIFY(products->verticalHeader()->defaultSectionSize() > row);
+    // Every table's rows are at least as tall as their text, the trace list's too.
+    for (QTableView *table : m_window->findChildren<QTableView *>())
+        QTRY_VERIFY2(table->verticalHeader()->defaultSectionSize() >= table->fontMetrics().height() + 4,
+            qPrintable(table->objectName()));
 
     controller()->zoom()->reset();
     QTRY_COMPARE(get->font().pointSizeF(), button);
