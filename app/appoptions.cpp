@@ -29,6 +29,8 @@ QString AppOptions::helpText()
         "                       (default: cache-aside)\n"
         "  --ttl SECONDS        time to live of cached products, 1..86400 (default: 60)\n"
         "  --demo               play a short scripted activity so the window comes alive\n"
+        "  --presentation       start in presentation mode: the lesson's panels, zoomed\n"
+        "  --palette NAME       light | dark: colours for the window instead of the desktop's\n"
         "  --api-port PORT      serve the HTTP API (the article's REST routes) on this port, 1..65535\n"
         "                       (default: off)\n"
         "  --api-bind ADDR      address the HTTP API listens on (default: 127.0.0.1; anything\n"
@@ -81,6 +83,15 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
             o.showVersion = true;
         } else if (arg == QLatin1String("--demo")) {
             o.demo = true;
+        } else if (arg == QLatin1String("--presentation")) {
+            o.presentation = true;
+        } else if (matches(arg, QStringLiteral("--palette"))) {
+            if (!takeValue(arguments, i, QStringLiteral("--palette"), &o.palette, error))
+                return std::nullopt;
+            if (o.palette != QLatin1String("light") && o.palette != QLatin1String("dark")) {
+                *error = QStringLiteral("--palette: '%1' is not light or dark").arg(o.palette);
+                return std::nullopt;
+            }
         } else if (matches(arg, QStringLiteral("--redis"))) {
             if (!takeValue(arguments, i, QStringLiteral("--redis"), &o.redisUrl, error))
                 return std::nullopt;

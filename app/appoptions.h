@@ -14,6 +14,8 @@ struct AppOptions final
     QString strategy = QStringLiteral("cache-aside");
     int ttlSeconds = 60;
     bool demo = false;
+    bool presentation = false; ///< start in presentation mode (the Teach layout, zoomed)
+    QString palette; ///< empty: the desktop's; "light" or "dark"
     QString screenshotPath; ///< non-empty: render, save the PNG, exit
     int screenshotDelayMs = 4000; ///< long enough for the demo's first keys to expire
     int apiPort = 0; ///< 0: the HTTP API is off

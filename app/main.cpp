@@ -5,6 +5,7 @@
 #include "httpapi.h"
 #include "mainwindow.h"
 #include "signalwatcher.h"
+#include "theme.h"
 #include "windowoptions.h"
 
 #include <QApplication>
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
     QApplication::setApplicationVersion(QStringLiteral(CACHELAB_VERSION));
     QGuiApplication::setDesktopFileName(QStringLiteral(CACHELAB_APP_ID));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/cachelab.svg")));
+    if (!options->palette.isEmpty())
+        Theme::usePalette(options->palette == QLatin1String("dark"));
 
     Backend::Config config;
     // CACHELAB_REDIS_URL: set by File > Connect when it restarts CacheLab
@@ -66,6 +69,8 @@ int main(int argc, char **argv)
     config.strategy = options->strategy;
     config.ttlSeconds = options->ttlSeconds;
     config.dbPath = options->dbPath;
+    // A server someone else runs: ask before changing its notify-keyspace-events.
+    config.askBeforeNotifications = true;
     config.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(config.dataDir);
 
@@ -73,6 +78,7 @@ int main(int argc, char **argv)
     WindowOptions windowOptions;
     windowOptions.dbPath = options->dbPath;
     windowOptions.demo = options->demo;
+    windowOptions.presentation = options->presentation;
     windowOptions.screenshotPath = options->screenshotPath;
     MainWindow window(&backend, windowOptions);
     const bool interactive

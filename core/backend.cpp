@@ -9,6 +9,7 @@
 #include "keyactions.h"
 #include "keyscanner.h"
 #include "keyspacewatcher.h"
+#include "notificationsetup.h"
 #include "productrepository.h"
 #include "productsdocument.h"
 #include "productsearch.h"
@@ -50,7 +51,19 @@ void Backend::shutdown()
 void Backend::stopServer()
 {
     if (!m_embedded) {
-        QTimer::singleShot(0, this, &Backend::shutDown);
+        // An outside server gets its own notify-keyspace-events back if the
+        // user asked for that (at most a second; then it stays as it is).
+        if (!m_notifications) {
+            QTimer::singleShot(0, this, &Backend::shutDown);
+            return;
+        }
+        auto once = std::make_shared<bool>(false);
+        auto finish = [this, once] {
+            if (!std::exchange(*once, true))
+                emit shutDown();
+        };
+        m_notifications->restore(this, finish);
+        QTimer::singleShot(1000, this, finish);
         return;
     }
     // The client stops reconnecting so it does not chase the exiting server.
@@ -80,6 +93,8 @@ Backend::~Backend()
     m_watcher = nullptr;
     delete m_info;
     m_info = nullptr;
+    delete m_notifications;
+    m_notifications = nullptr;
     delete m_existence;
     m_existence = nullptr;
     delete m_changeStream;
@@ -176,16 +191,16 @@ void Backend::connectRedis(const RedisUrl &url)
     m_info = new InfoPoller(m_redis, this);
     m_info->setInterval(m_config.infoIntervalMs);
 
-    connect(m_redis, &RedisClient::connected, this, [this] {
-        if (m_config.enableNotifications) {
-            KeyspaceWatcher::enableNotifications(m_redis, this, [this](bool ok, const QString &error) {
-                if (!ok)
-                    emit warning(
-                        tr("Keyspace notifications could not be enabled (%1); live events may be missing.").arg(error));
-            });
-        }
-        emit redisReady();
-    });
+    if (m_config.enableNotifications) {
+        const bool ask = m_config.askBeforeNotifications && !isEmbedded();
+        m_notifications = new NotificationSetup(
+            m_redis, ask ? NotificationSetup::Policy::Ask : NotificationSetup::Policy::SetQuietly, this);
+        // Asked questions and changes are the window's to show; failures of
+        // a quiet setup go to the status bar here.
+        if (!ask)
+            connect(m_notifications, &NotificationSetup::failed, this, &Backend::warning);
+    }
+    connect(m_redis, &RedisClient::connected, this, &Backend::redisReady);
     m_redis->connectToServer();
     m_watcher->start();
     m_info->start();

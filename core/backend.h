@@ -37,6 +37,7 @@ class ProductSearch;
 class ProductTags;
 class ProductService;
 class RecentProductsDocument;
+class NotificationSetup;
 class RedisClient;
 
 class Backend final : public QObject
@@ -53,7 +54,11 @@ public:
         bool seedDemoData = true;
         QString strategy; ///< one of strategyNames(); empty keeps the service default
         int ttlSeconds = 0; ///< 0 keeps the service default
-        bool enableNotifications = true; ///< CONFIG SET notify-keyspace-events KEA on connect
+        bool enableNotifications = true; ///< turn keyspace notifications on where they are off (see below)
+        /// An outside server's notify-keyspace-events is changed only after
+        /// the window asked (NotificationSetup::Policy::Ask); the embedded
+        /// server is always set up without asking.
+        bool askBeforeNotifications = false;
         int infoIntervalMs = 1000;
         bool enableChangeStream = true; ///< the cachelab:changes stream and its consumer group
     };
@@ -90,6 +95,9 @@ public:
     ProductSearch *search() const { return m_search; }
     KeyspaceWatcher *keyspaceWatcher() const { return m_watcher; }
     InfoPoller *infoPoller() const { return m_info; }
+    /// Keyspace notifications on the server: read on connect, then set,
+    /// asked about or left alone; null when disabled in the Config.
+    NotificationSetup *notificationSetup() const { return m_notifications; }
     /// The change-log stream (XADD per write, consumer group); null until
     /// ready() or when disabled in the Config.
     ChangeStream *changeStream() const { return m_changeStream; }
@@ -137,6 +145,7 @@ private:
     ProductSearch *m_search = nullptr;
     KeyspaceWatcher *m_watcher = nullptr;
     InfoPoller *m_info = nullptr;
+    NotificationSetup *m_notifications = nullptr;
     ChangeStream *m_changeStream = nullptr;
     ExistenceFilter *m_existence = nullptr;
     ProductsDocument *m_productsDocument = nullptr;

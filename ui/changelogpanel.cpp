@@ -3,6 +3,7 @@
 
 #include "cachekeys.h"
 #include "changestream.h"
+#include "fontfollow.h"
 #include "productservice.h"
 #include "theme.h"
 
@@ -42,15 +43,18 @@ ChangeLogPanel::ChangeLogPanel(ChangeStream *stream, ProductService *service, QW
     m_list->header()->setStretchLastSection(true);
     // Narrow columns sized from their widest usual text, so at 1280x800 the
     // origin shows too; strategy and "applied here" are a scroll away.
-    const QFontMetrics fm = m_list->fontMetrics();
-    QFont bold = m_list->font();
-    bold.setBold(true);
-    m_list->header()->resizeSection(TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00.000")) + 16);
-    m_list->header()->resizeSection(OpColumn, QFontMetrics(bold).horizontalAdvance(QStringLiteral("updated")) + 16);
-    m_list->header()->resizeSection(IdColumn, fm.horizontalAdvance(QStringLiteral("00000")) + 16);
-    m_list->header()->resizeSection(VersionColumn, fm.horizontalAdvance(tr("Version")) + 16);
-    m_list->header()->resizeSection(OriginColumn, fm.horizontalAdvance(tr("this window")) + 16);
-    m_list->header()->resizeSection(StrategyColumn, fm.horizontalAdvance(QStringLiteral("write-behind, queued")) + 16);
+    FontFollow::follow(m_list, [this] {
+        const QFontMetrics fm = m_list->fontMetrics();
+        QFont bold = m_list->font();
+        bold.setBold(true);
+        QHeaderView *h = m_list->header();
+        h->resizeSection(TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00.000")) + 16);
+        h->resizeSection(OpColumn, QFontMetrics(bold).horizontalAdvance(QStringLiteral("updated")) + 16);
+        h->resizeSection(IdColumn, fm.horizontalAdvance(QStringLiteral("00000")) + 16);
+        h->resizeSection(VersionColumn, fm.horizontalAdvance(tr("Version")) + 16);
+        h->resizeSection(OriginColumn, fm.horizontalAdvance(tr("this window")) + 16);
+        h->resizeSection(StrategyColumn, fm.horizontalAdvance(QStringLiteral("write-behind, queued")) + 16);
+    });
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);

@@ -1,30 +1,36 @@
 // EditorPanel: form, validation at the field, service calls with a result line.
 #include "editorpanel.h"
 
+#include "elidedlabel.h"
+#include "fontfollow.h"
+#include "pricetext.h"
 #include "productservice.h"
 #include "productstablemodel.h"
 #include "producttags.h"
 #include "tagvalidator.h"
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QStyle>
 #include <QVBoxLayout>
 
 namespace {
 
+// One line, cut with "…" when too long for the column (the tooltip has
+// the whole message). The field errors share one line under the fields
+// whose height is kept while it is empty, so a message appearing does not
+// push the buttons below (a click meant for Create landed on Invalidate).
 QLabel *errorLabel(const QString &objectName, QWidget *parent)
 {
-    auto *label = new QLabel(parent);
+    auto *label = new ElidedLabel(parent);
     label->setObjectName(objectName);
     label->setProperty("fieldError", true);
-    label->setWordWrap(true);
     label->hide();
     return label;
 }
@@ -49,7 +55,7 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     , m_allTags(new QComboBox(this))
     , m_taggedLabel(new QLabel(this))
     , m_tagged(new QListWidget(this))
-    , m_delta(new QSpinBox(this))
+    , m_delta(new QDoubleSpinBox(this))
     , m_adjustResult(new QLabel(this))
 {
     m_id->setObjectName(QStringLiteral("editorId"));
@@ -58,7 +64,8 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     m_name->setObjectName(QStringLiteral("editorName"));
     m_name->setPlaceholderText(tr("e.g. Espresso beans 1 kg"));
     m_price->setObjectName(QStringLiteral("editorPrice"));
-    m_price->setPlaceholderText(tr("cents, e.g. 1299"));
+    m_price->setPlaceholderText(tr("e.g. %1").arg(PriceText::format(1299)));
+    m_price->setToolTip(tr("The price as the products table shows it, e.g. %1").arg(PriceText::format(1990)));
     m_version->setObjectName(QStringLiteral("editorVersion"));
     m_result->setObjectName(QStringLiteral("editorResult"));
     m_result->setWordWrap(true);
@@ -81,9 +88,7 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
         return l;
     };
     form->addRow(label(tr("&ID:"), m_id), idRow);
-    form->addRow(QString(), m_idError);
     form->addRow(label(tr("&Name:"), m_name), m_name);
-    form->addRow(QString(), m_nameError);
 
     const auto button = [this](const QString &objectName, const QString &text, const QString &tip, Action action) {
         auto *b = new QPushButton(text, this);
@@ -117,16 +122,19 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     // on the price row ("Adjust by [N]"), which keeps the editor short
     // enough for the products table to show most rows at 1280x800.
     m_delta->setObjectName(QStringLiteral("adjustDelta"));
-    m_delta->setRange(-1000000000, 1000000000);
-    m_delta->setValue(100);
-    m_delta->setToolTip(tr("Cents to add to the price (negative to subtract)"));
-    m_delta->setAccessibleName(tr("Adjust price by, in cents"));
-    // The range allows ten digits; the usual deltas are short, so the box
+    m_delta->setDecimals(2);
+    m_delta->setRange(-10000000.0, 10000000.0);
+    m_delta->setValue(1.0);
+    m_delta->setToolTip(tr("Amount to add to the price, as prices are shown (negative to subtract)"));
+    m_delta->setAccessibleName(tr("Adjust price by"));
+    // The range allows eight digits; the usual deltas are short, so the box
     // stays narrow and leaves the price field its room.
-    m_delta->setMaximumWidth(m_delta->fontMetrics().horizontalAdvance(QStringLiteral("-1000000")) + 36);
+    FontFollow::follow(m_delta, [this] {
+        m_delta->setMaximumWidth(m_delta->fontMetrics().horizontalAdvance(QStringLiteral("-10000.00")) + 36);
+    });
     auto *adjust = new QPushButton(tr("&Adjust by"), this);
     adjust->setObjectName(QStringLiteral("adjustButton"));
-    adjust->setToolTip(tr("Add N cents to the price with WATCH/MULTI/EXEC or a version check, retrying on conflicts"));
+    adjust->setToolTip(tr("Add this amount to the price with WATCH/MULTI/EXEC or a version check, retrying on conflicts"));
     connect(adjust, &QPushButton::clicked, this, &EditorPanel::adjustPrice);
     m_buttons << adjust;
     m_adjustResult->setObjectName(QStringLiteral("adjustResult"));
@@ -139,7 +147,15 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     priceRow->addWidget(adjust);
     priceRow->addWidget(m_delta);
     form->addRow(label(tr("&Price:"), m_price), priceRow);
-    form->addRow(QString(), m_priceError);
+    auto *errors = new QWidget(this);
+    errors->setObjectName(QStringLiteral("fieldErrors"));
+    auto *errorsRow = new QHBoxLayout(errors);
+    errorsRow->setContentsMargins(0, 0, 0, 0);
+    errorsRow->setSpacing(12);
+    for (QLabel *e : { m_idError, m_nameError, m_priceError })
+        errorsRow->addWidget(e, 1);
+    FontFollow::follow(errors, [errors] { errors->setMinimumHeight(errors->fontMetrics().height()); });
+    form->addRow(QString(), errors);
 
     // Tags: a form row (field and save), then the chips of this product with
     // the combo of every tag in use, then the products of one tag.
@@ -185,8 +201,10 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
 
     // One line under the buttons for the last result, kept even when empty
     // so the tags below do not jump when a result arrives.
-    m_result->setMinimumHeight(m_result->fontMetrics().height());
-    m_adjustResult->setMinimumHeight(m_adjustResult->fontMetrics().height());
+    FontFollow::follow(m_result, [this] {
+        m_result->setMinimumHeight(m_result->fontMetrics().height());
+        m_adjustResult->setMinimumHeight(m_adjustResult->fontMetrics().height());
+    });
 
     // One form, so the tags line up with ID, name and price; the buttons
     // and the result line span both columns.
@@ -219,7 +237,7 @@ void EditorPanel::showProduct(const Product &product, quint64 causedBy)
     clearErrors();
     m_id->setText(QString::number(product.id));
     m_name->setText(product.name);
-    m_price->setText(QString::number(product.price));
+    m_price->setText(PriceText::format(product.price));
     const bool other = m_loadedId != product.id;
     m_loadedId = product.id;
     m_loadedVersion = product.version;
@@ -246,6 +264,7 @@ void EditorPanel::clearFields()
 void EditorPanel::setError(QLabel *label, QLineEdit *field, const QString &text)
 {
     label->setText(text);
+    label->setToolTip(text);
     label->setVisible(!text.isEmpty());
     field->setProperty("invalid", !text.isEmpty());
     field->setStyleSheet(text.isEmpty()
@@ -313,7 +332,11 @@ bool EditorPanel::readFields(QString *name, qint64 *price)
 {
     *name = m_name->text();
     QList<FieldError> errors = ProductValidator::validateName(*name);
-    errors << ProductValidator::parsePrice(m_price->text().trimmed(), price);
+    QString priceError;
+    if (const auto cents = PriceText::parse(m_price->text(), &priceError))
+        errors << ProductValidator::validatePrice(*price = *cents);
+    else
+        errors << FieldError { QStringLiteral("price"), priceError };
     if (!errors.isEmpty()) {
         showErrors(errors);
         return false;
@@ -369,8 +392,8 @@ void EditorPanel::run(Action action)
 
 void EditorPanel::showResult(const QString &what, const ServiceResult &r)
 {
-    const QString time = r.trace.totalMicros >= 1000 ? tr("%1 ms").arg(double(r.trace.totalMicros) / 1000.0, 0, 'f', 1)
-                                                     : tr("%1 µs").arg(r.trace.totalMicros);
+    // Always milliseconds: "829 µs" beside "1.2 ms" read as 829 ms.
+    const QString time = tr("%1 ms").arg(double(r.trace.totalMicros) / 1000.0, 0, 'f', 2);
     QString text;
     switch (r.status) {
     case ServiceStatus::Ok:
@@ -535,14 +558,14 @@ void EditorPanel::adjustPrice()
     qint64 id = 0;
     if (!readId(&id))
         return;
-    const qint64 delta = m_delta->value();
+    const qint64 delta = qRound64(m_delta->value() * 100.0);
     showLine(m_adjustResult, tr("Adjusting…"));
     m_service->adjustPrice(id, delta, this, [this, delta](const ServiceResult &r) {
         QString text;
         if (r.ok()) {
             text = tr("Price %1%2: done after %n retries.", nullptr, r.retries)
-                       .arg(delta >= 0 ? QStringLiteral("+") : QString())
-                       .arg(delta);
+                       .arg(delta >= 0 ? QStringLiteral("+") : QStringLiteral("-"))
+                       .arg(PriceText::format(std::abs(delta)));
             if (r.product)
                 showProduct(*r.product);
         } else if (r.status == ServiceStatus::NotFound) {

@@ -26,7 +26,7 @@ class QLabel;
 class QLineEdit;
 class QListWidget;
 class QPushButton;
-class QSpinBox;
+class QDoubleSpinBox;
 struct CatalogResult;
 struct ServiceResult;
 
@@ -83,7 +83,7 @@ private:
     QComboBox *m_allTags;
     QLabel *m_taggedLabel;
     QListWidget *m_tagged;
-    QSpinBox *m_delta;
+    QDoubleSpinBox *m_delta;
     QLabel *m_adjustResult;
     qint64 m_loadedVersion = 0;
     qint64 m_loadedId = 0; ///< the product whose tags are shown

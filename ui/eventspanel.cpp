@@ -2,6 +2,7 @@
 #include "eventspanel.h"
 
 #include "eventlogmodel.h"
+#include "fontfollow.h"
 #include "keyspacewatcher.h"
 #include "theme.h"
 
@@ -40,16 +41,20 @@ EventsPanel::EventsPanel(KeyspaceWatcher *watcher, QWidget *parent)
     m_view->setWordWrap(false);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     QHeaderView *h = m_view->horizontalHeader();
     h->setSectionResizeMode(EventLogModel::KeyColumn, QHeaderView::Stretch);
-    h->resizeSection(
-        EventLogModel::TimeColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 12);
-    QFont bold = m_view->font();
-    bold.setBold(true);
-    h->resizeSection(
-        EventLogModel::EventColumn, QFontMetrics(bold).horizontalAdvance(QStringLiteral("rename_from")) + 12);
     h->setHighlightSections(false);
+    // Widths from the widest text each column shows; again when zoomed.
+    FontFollow::follow(m_view, [this] {
+        QHeaderView *h = m_view->horizontalHeader();
+        m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+        h->resizeSection(
+            EventLogModel::TimeColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 12);
+        QFont bold = m_view->font();
+        bold.setBold(true);
+        h->resizeSection(
+            EventLogModel::EventColumn, QFontMetrics(bold).horizontalAdvance(QStringLiteral("rename_from")) + 12);
+    });
 
     m_filter->setObjectName(QStringLiteral("eventsFilter"));
     m_filter->setPlaceholderText(tr("Filter by key or event"));

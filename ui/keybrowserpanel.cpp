@@ -1,6 +1,8 @@
 // KeyBrowserPanel: scanner -> model -> view, with visible-rows-only work.
 #include "keybrowserpanel.h"
 
+#include "fontfollow.h"
+#include "globmatcher.h"
 #include "keyspacewatcher.h"
 #include "keytablemodel.h"
 #include "productservice.h"
@@ -53,13 +55,26 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     m_rescan->setText(tr("Scan"));
     m_rescan->setToolTip(tr("SCAN the keyspace again with this pattern (F5)"));
     m_progress->setObjectName(QStringLiteral("keyScanProgress"));
-    m_progress->setMaximumWidth(120);
     m_progress->setTextVisible(false);
     m_progress->setMaximumHeight(10);
+    // Hidden between scans, but its place is kept: the Scan button and the
+    // count do not move when a long scan shows it.
+    QSizePolicy keep = m_progress->sizePolicy();
+    keep.setRetainSizeWhenHidden(true);
+    m_progress->setSizePolicy(keep);
     m_progress->hide();
     m_count->setObjectName(QStringLiteral("keyCount"));
+    m_count->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
 
     m_view->setObjectName(QStringLiteral("keyTable"));
+    // Before the view's selection model sees the removal: a selected key
+    // that expires must not hand the selection to its neighbour.
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this, [this](const QModelIndex &, int first, int last) {
+        const int row = m_model->rowOfKey(m_previewKey);
+        if (!m_previewKey.isEmpty() && row >= first && row <= last)
+            m_selectedLeaving = true;
+    });
+    connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, [this] { m_selectedLeaving = true; });
     m_view->setModel(m_model);
     m_view->setItemDelegate(new TtlBarDelegate(m_view));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -72,21 +87,43 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     m_view->setShowGrid(false);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
     QHeaderView *h = m_view->horizontalHeader();
     h->setSectionResizeMode(KeyTableModel::KeyColumn, QHeaderView::Stretch);
     h->setSectionResizeMode(KeyTableModel::TypeColumn, QHeaderView::Fixed);
     h->setSectionResizeMode(KeyTableModel::SizeColumn, QHeaderView::Fixed);
     h->setSectionResizeMode(KeyTableModel::TtlColumn, QHeaderView::Fixed);
-    // Fixed widths sized from the widest text each column shows, so "12.1 KB"
-    // is never cut and the key column gets the rest.
-    const QFontMetrics fm = m_view->fontMetrics();
-    const int pad = 2 * (m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1) + 6;
-    h->resizeSection(KeyTableModel::TypeColumn, fm.horizontalAdvance(QStringLiteral("stream")) + pad);
-    h->resizeSection(KeyTableModel::SizeColumn, fm.horizontalAdvance(QStringLiteral("999.9 KB")) + pad);
-    // The TTL delegate insets its bar and text by 8 px on each side.
-    h->resizeSection(KeyTableModel::TtlColumn, fm.horizontalAdvance(QStringLiteral("59 min 59 s")) + 16 + 4);
     h->setHighlightSections(false);
+    // Click a header to sort; the scan order until then.
+    h->setSortIndicator(-1, Qt::AscendingOrder);
+    m_view->setSortingEnabled(true);
+    h->setSortIndicatorShown(true);
+    // Fixed widths sized from the widest text each column shows, so "12.1 KB"
+    // is never cut and the key column gets the rest; again when zoomed.
+    FontFollow::follow(m_view, [this] {
+        QHeaderView *h = m_view->horizontalHeader();
+        const QFontMetrics fm = m_view->fontMetrics();
+        m_view->verticalHeader()->setDefaultSectionSize(fm.height() + 8);
+        const int pad = 2 * (m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1) + 6;
+        // The header shows a sort arrow beside the title.
+        const int arrow = m_view->style()->pixelMetric(QStyle::PM_HeaderMarkSize, nullptr, h) + 4;
+        const auto width = [&](const QString &widest, int column) {
+            const int title = h->fontMetrics().horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString());
+            return std::max(fm.horizontalAdvance(widest), title + arrow) + pad;
+        };
+        m_typeWidth = width(QStringLiteral("stream"), KeyTableModel::TypeColumn);
+        m_sizeWidth = width(QStringLiteral("999.9 KB"), KeyTableModel::SizeColumn);
+        // The TTL delegate insets its bar and text by 8 px on each side.
+        m_ttlWidth = width(QStringLiteral("59 min 59 s"), KeyTableModel::TtlColumn) + 10;
+        h->resizeSection(KeyTableModel::TypeColumn, m_typeWidth);
+        h->resizeSection(KeyTableModel::SizeColumn, m_sizeWidth);
+        h->resizeSection(KeyTableModel::TtlColumn, m_ttlWidth);
+        m_keyWidth = fm.horizontalAdvance(QStringLiteral("cachelab:changes")) + pad + 6;
+        fitColumns();
+    });
+    FontFollow::follow(m_count, [this] {
+        m_count->setMinimumWidth(m_count->fontMetrics().horizontalAdvance(tr("%n key(s)", nullptr, 88888888) + QStringLiteral("00")));
+        m_progress->setFixedWidth(m_count->fontMetrics().horizontalAdvance(QStringLiteral("0000000")));
+    });
 
     m_preview->setObjectName(QStringLiteral("keyPreview"));
     m_preview->setColumnCount(2);
@@ -102,7 +139,9 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     m_ttlEdit->setObjectName(QStringLiteral("ttlEdit"));
     m_ttlEdit->setPlaceholderText(tr("seconds"));
     m_ttlEdit->setToolTip(tr("New TTL in whole seconds (1 or more); Enter sets it (EXPIRE)"));
-    m_ttlEdit->setMaximumWidth(m_ttlEdit->fontMetrics().horizontalAdvance(QStringLiteral("0000000000")) + 16);
+    FontFollow::follow(m_ttlEdit, [this] {
+        m_ttlEdit->setMaximumWidth(m_ttlEdit->fontMetrics().horizontalAdvance(QStringLiteral("0000000000")) + 16);
+    });
     m_setTtl->setObjectName(QStringLiteral("setTtlButton"));
     m_setTtl->setText(tr("Set TTL"));
     m_setTtl->setToolTip(tr("EXPIRE the selected key after this many seconds"));
@@ -117,6 +156,7 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     QAction *persistAction = m_menu->addAction(tr("Persist (remove TTL)"));
     persistAction->setObjectName(QStringLiteral("persistAction"));
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->viewport()->installEventFilter(this); // fitColumns() on every width change
 
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_filter, 1);
@@ -154,19 +194,29 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     layout->addWidget(split, 1);
 
     connect(m_filter, &QLineEdit::returnPressed, this, &KeyBrowserPanel::rescan);
+    // Emptying the filter (its clear button, or deleting the text) goes back
+    // to every key of the app at once.
+    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString &text) {
+        if (text.trimmed().isEmpty() && m_model->pattern() != effectivePattern())
+            rescan();
+    });
     connect(m_rescan, &QToolButton::clicked, this, &KeyBrowserPanel::rescan);
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &KeyBrowserPanel::requestVisibleDetails);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
         m_count->setText(tr("%n key(s)", nullptr, m_model->rowCount()));
         QTimer::singleShot(0, this, &KeyBrowserPanel::requestVisibleDetails);
     });
-    connect(m_model, &QAbstractItemModel::rowsRemoved, this,
-        [this] { m_count->setText(tr("%n key(s)", nullptr, m_model->rowCount())); });
-    connect(m_model, &QAbstractItemModel::modelReset, this,
-        [this] { m_count->setText(tr("%n key(s)", nullptr, m_model->rowCount())); });
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
+        m_count->setText(tr("%n key(s)", nullptr, m_model->rowCount()));
+        keepSelectionOnLeave();
+    });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        m_count->setText(tr("%n key(s)", nullptr, m_model->rowCount()));
+        keepSelectionOnLeave();
+    });
     connect(
         m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
-            if (!current.isValid() || !m_scanner)
+            if (!current.isValid() || !m_scanner || m_selectedLeaving)
                 return;
             m_previewKey = current.data(KeyTableModel::KeyBytesRole).toByteArray();
             m_previewTitle->setText(tr("Loading %1…").arg(QString::fromUtf8(m_previewKey)));
@@ -216,7 +266,17 @@ void KeyBrowserPanel::attach(
     });
     connect(m_scanner, &KeyScanner::progress, this,
         [this](qint64 seen, qint64) { m_progress->setValue(int(std::min<qint64>(seen, m_progress->maximum()))); });
-    connect(m_scanner, &KeyScanner::scanFinished, this, [this] { m_progress->hide(); });
+    connect(m_scanner, &KeyScanner::scanFinished, this, [this] {
+        m_progress->hide();
+        m_model->resort();
+        // A rescan that found the selected key again keeps it selected.
+        if (!m_previewKey.isEmpty() && !m_view->currentIndex().isValid()) {
+            if (m_model->rowOfKey(m_previewKey) >= 0)
+                selectKey(m_previewKey);
+            else
+                clearPreview(); // not there any more
+        }
+    });
     connect(m_scanner, &KeyScanner::detailsReady, this, [this](const QList<KeyDetails> &details) {
         m_detailsInFlight = std::max(0, m_detailsInFlight - 1);
         m_model->applyDetails(details);
@@ -299,12 +359,82 @@ QByteArray KeyBrowserPanel::effectivePattern() const
     return prefix.toUtf8() + '*';
 }
 
+void KeyBrowserPanel::fitColumns()
+{
+    // The key is what the browser is for: when the column is too narrow for
+    // an ordinary app key beside the others, the size goes first, then the
+    // type (both stay in the key's tooltip and the details).
+    const int room = m_view->viewport()->width();
+    const bool size = room - m_typeWidth - m_sizeWidth - m_ttlWidth >= m_keyWidth;
+    const bool type = size || room - m_typeWidth - m_ttlWidth >= m_keyWidth;
+    QHeaderView *h = m_view->horizontalHeader();
+    for (auto [column, show, width] : { std::tuple { int(KeyTableModel::SizeColumn), size, m_sizeWidth },
+             std::tuple { int(KeyTableModel::TypeColumn), type, m_typeWidth } }) {
+        m_view->setColumnHidden(column, !show);
+        if (show && h->sectionSize(column) != width)
+            h->resizeSection(column, width); // a hidden section keeps its old width
+    }
+}
+
+bool KeyBrowserPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        fitColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void KeyBrowserPanel::keepSelectionOnLeave()
+{
+    if (!std::exchange(m_selectedLeaving, false))
+        return;
+    if (m_rescanning) {
+        m_view->selectionModel()->clearCurrentIndex();
+        return;
+    }
+    const int row = m_model->rowOfKey(m_previewKey);
+    if (row >= 0) {
+        // Still there (a reset that kept it): select it again.
+        selectKey(m_previewKey);
+        return;
+    }
+    // Gone (expired, evicted, deleted): nothing else gets selected in its
+    // place; the details say what happened until another key is picked.
+    m_view->selectionModel()->clearCurrentIndex();
+    m_view->clearSelection();
+    if (!m_previewKey.isEmpty()) {
+        m_preview->clear();
+        m_previewTitle->setText(tr("%1 is gone (expired or deleted). Select a key to see its value.")
+                                    .arg(QString::fromUtf8(m_previewKey).toHtmlEscaped()));
+        m_previewTitle->setToolTip(QString::fromUtf8(m_previewKey));
+        m_previewKey.clear();
+        updateActionButtons();
+    }
+}
+
+void KeyBrowserPanel::clearPreview()
+{
+    m_previewKey.clear();
+    m_preview->clear();
+    m_previewTitle->setText(tr("Select a key to see its value."));
+    m_previewTitle->setToolTip(QString());
+    m_actionStatus->hide();
+    m_view->selectionModel()->clearCurrentIndex();
+    m_view->clearSelection();
+    updateActionButtons();
+}
+
 void KeyBrowserPanel::rescan()
 {
     if (!m_scanner)
         return;
+    const QByteArray pattern = effectivePattern();
+    // A filter that hides the selected key clears the details too.
+    if (!m_previewKey.isEmpty() && !GlobMatcher::matches(pattern, m_previewKey))
+        clearPreview();
+    m_rescanning = true; // the selection is kept for the new scan to find
     m_model->clear();
-    m_model->setPattern(effectivePattern());
+    m_rescanning = false;
+    m_model->setPattern(pattern);
     m_detailsInFlight = 0;
     m_scanner->scan(effectivePattern());
 }

@@ -58,6 +58,9 @@ public:
     /// PERSIST on the selected key.
     void persistSelected();
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     explicit KeyBrowserPanel(QWidget *parent);
     void attach(KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service);
@@ -69,6 +72,11 @@ private:
     void showActionResult(const KeyActionResult &result);
     void updateActionButtons();
     void showContextMenu(const QPoint &pos);
+    /// Hides the size, then the type column when the key column would be too narrow.
+    void fitColumns();
+    /// After rows went: the selected key, if gone, leaves nothing selected.
+    void keepSelectionOnLeave();
+    void clearPreview();
 
     ProductService *m_service = nullptr;
     KeyScanner *m_scanner = nullptr;
@@ -89,4 +97,10 @@ private:
     QTimer m_tick;
     QByteArray m_previewKey;
     int m_detailsInFlight = 0;
+    bool m_selectedLeaving = false; ///< the selected key's row is being removed
+    bool m_rescanning = false; ///< rescan() is clearing the model
+    int m_typeWidth = 0; ///< column widths from the font
+    int m_sizeWidth = 0;
+    int m_ttlWidth = 0;
+    int m_keyWidth = 0; ///< what an ordinary app key needs
 };

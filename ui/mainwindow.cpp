@@ -5,7 +5,6 @@
 #include "backend.h"
 #include "bloompanel.h"
 #include "changelogpanel.h"
-#include "connectiondialog.h"
 #include "demoscript.h"
 #include "editactions.h"
 #include "editorpanel.h"
@@ -16,6 +15,8 @@
 #include "keyspacewatcher.h"
 #include "metricspanel.h"
 #include "mostviewedpanel.h"
+#include "notificationquestion.h"
+#include "presentationcontroller.h"
 #include "productrepository.h"
 #include "productsdocument.h"
 #include "productservice.h"
@@ -23,7 +24,6 @@
 #include "recentpanel.h"
 #include "redisclient.h"
 #include "searchpanel.h"
-#include "shortcutsdialog.h"
 #include "strategypanel.h"
 #include "theme.h"
 #include "tracepanel.h"
@@ -33,12 +33,10 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QLabel>
 #include <QMenuBar>
-#include <QMessageBox>
-#include <QProcess>
-#include <QProcessEnvironment>
+#include <QScrollArea>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -47,8 +45,9 @@
 #include <QToolTip>
 
 namespace {
-constexpr int StateVersion = 2; // 2: the Redis feature panels
+constexpr int StateVersion = MainWindow::LayoutStateVersion;
 constexpr char DescriptionProperty[] = "panelDescription";
+constexpr char ScrollsProperty[] = "scrollsInDock";
 } // namespace
 
 MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *parent)
@@ -63,6 +62,7 @@ MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("CacheLab"));
     Theme::apply();
+    m_dark = Theme::isDark();
     setDockNestingEnabled(true);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
     setTabPosition(Qt::AllDockWidgetAreas, QTabWidget::North);
@@ -106,11 +106,18 @@ MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *
     statusBar()->addPermanentWidget(m_strategyLabel);
     statusBar()->addPermanentWidget(m_queue);
 
+    const bool fresh = !m_options.screenshotPath.isEmpty();
+    m_presentation = new PresentationController(this, !fresh);
+    connect(m_presentation, &PresentationController::message, this, &MainWindow::showMessage);
     createMenus();
     const QSettings settings;
-    const bool fresh = !m_options.screenshotPath.isEmpty();
-    if (fresh || !restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1280, 800);
+    if (fresh) {
+        resize(1280, 800); // a screenshot is a render of the first start, whatever the screen
+    } else {
+        if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+            resize(1280, 800);
+        fitToScreen();
+    }
     resetLayout();
     if (!fresh)
         m_pendingState = settings.value(QStringLiteral("window/state")).toByteArray();
@@ -146,7 +153,19 @@ void MainWindow::setPanel(const char *objectName, QWidget *panel)
 {
     auto *dock = findChild<QDockWidget *>(QLatin1String(objectName));
     QWidget *placeholder = dock->widget();
-    dock->setWidget(panel);
+    // Form panels scroll when their dock is smaller than they are (a large
+    // font on a small screen) instead of making the window taller than the
+    // screen; tables and charts scroll by themselves.
+    if (panel->property(ScrollsProperty).toBool()) {
+        auto *area = new QScrollArea(dock);
+        area->setObjectName(QLatin1String(objectName) + QStringLiteral("Scroll"));
+        area->setFrameShape(QFrame::NoFrame);
+        area->setWidgetResizable(true);
+        area->setWidget(panel);
+        dock->setWidget(area);
+    } else {
+        dock->setWidget(panel);
+    }
     delete placeholder;
 }
 
@@ -222,8 +241,10 @@ void MainWindow::resetLayout()
     products->raise();
     tabifyDockWidget(events, recent);
     tabifyDockWidget(recent, mostViewed);
-    tabifyDockWidget(mostViewed, changeLog);
+    // The change log sits with the metrics: four tabs under the keys did
+    // not fit their column with a 12 pt font.
     tabifyDockWidget(metrics, bloom);
+    tabifyDockWidget(bloom, changeLog);
     metrics->raise();
     events->raise();
     for (QDockWidget *d : std::as_const(m_docks))
@@ -249,17 +270,63 @@ void MainWindow::applyDefaultSizes()
     const int area = height() - menuBar()->sizeHint().height() - statusBar()->sizeHint().height();
     const auto fit = [](QDockWidget *d, int columnWidth) {
         QWidget *panel = d->widget();
+        if (auto *area = qobject_cast<QScrollArea *>(panel); area && area->widget())
+            panel = area->widget();
         const int title = d->sizeHint().height() - panel->sizeHint().height();
         const int content
             = panel->hasHeightForWidth() ? panel->heightForWidth(columnWidth) : panel->sizeHint().height();
         return std::max(content, panel->minimumSizeHint().height()) + title;
     };
-    const int strategy = fit(dock("strategyDock"), column);
-    const int editor = fit(dock("editorDock"), column);
+    int strategy = fit(dock("strategyDock"), column);
+    int editor = fit(dock("editorDock"), column);
+    // A large font on a small screen: the products keep a few rows, the
+    // editor and then the strategy scroll (see setPanel) for the rest.
+    const int productsAtLeast = dock("productsDock")->minimumSizeHint().height() + 3 * fontMetrics().height();
+    int deficit = productsAtLeast - (area - strategy - editor - 2 * separator);
+    const int scrollable = 5 * fontMetrics().height();
+    for (int *h : { &editor, &strategy }) {
+        const int take = std::clamp(deficit, 0, std::max(0, *h - scrollable));
+        *h -= take;
+        deficit -= take;
+    }
     resizeDocks({ dock("strategyDock"), dock("productsDock"), dock("editorDock") },
         { strategy, area - strategy - editor - 2 * separator, editor }, Qt::Vertical);
     resizeDocks({ dock("keysDock"), dock("eventsDock") }, { area * 57 / 100, area * 43 / 100 }, Qt::Vertical);
     resizeDocks({ dock("traceDock"), dock("metricsDock") }, { area * 58 / 100, area * 42 / 100 }, Qt::Vertical);
+}
+
+void MainWindow::fitToScreen()
+{
+    // The screen it will open on; a saved geometry may come from a bigger one.
+    const QScreen *s = screen();
+    if (!s)
+        return;
+    const QRect available = s->availableGeometry();
+    // The frame is known once the window manager decorated the window
+    // (showEvent calls this again then); until then it counts as none.
+    const QSize frame = frameGeometry().size() - geometry().size();
+    const QSize size = this->size().boundedTo(available.size() - frame);
+    if (size != this->size())
+        resize(size);
+    // Keep it on that screen.
+    QRect frameRect = frameGeometry();
+    if (!available.contains(frameRect)) {
+        frameRect.moveLeft(std::clamp(frameRect.left(), available.left(), available.right() - frameRect.width() + 1));
+        frameRect.moveTop(std::clamp(frameRect.top(), available.top(), available.bottom() - frameRect.height() + 1));
+        move(frameRect.topLeft());
+    }
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    // Light/dark switched while running: the style sheet's colours follow.
+    if (event->type() == QEvent::ApplicationPaletteChange || event->type() == QEvent::PaletteChange) {
+        if (Theme::isDark() != m_dark) {
+            m_dark = Theme::isDark();
+            Theme::apply();
+        }
+    }
 }
 
 void MainWindow::showEvent(QShowEvent *event)
@@ -268,6 +335,8 @@ void MainWindow::showEvent(QShowEvent *event)
     if (m_shownOnce)
         return;
     m_shownOnce = true;
+    if (m_options.screenshotPath.isEmpty())
+        fitToScreen(); // now that the frame is known
     applyDefaultSizes();
     if (!m_pendingState.isEmpty()) {
         m_restoredState = std::exchange(m_pendingState, {});
@@ -364,6 +433,8 @@ void MainWindow::createMenus()
         refresh.prepend(QKeySequence(Qt::Key_F5));
     rescan->setShortcuts(refresh);
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+    view->addSeparator();
+    m_presentation->addActions(view);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
@@ -391,6 +462,8 @@ void MainWindow::createPanels()
     m_trace = new TracePanel(service, this);
     m_metrics = new MetricsPanel(service, b->infoPoller(), this);
     m_changeLog = new ChangeLogPanel(b->changeStream(), service, this);
+    for (QWidget *form : std::initializer_list<QWidget *> { m_strategy, m_editor, m_bloom })
+        form->setProperty(ScrollsProperty, true);
 
     setPanel("strategyDock", m_strategy);
     setPanel("productsDock", m_products);
@@ -414,6 +487,10 @@ void MainWindow::createPanels()
     });
     m_editActions->attach(m_keys, m_trace);
     m_exportActions->attach(m_trace, m_events, service, b->infoPoller());
+    if (NotificationSetup *setup = b->notificationSetup()) {
+        m_notificationQuestion = new NotificationQuestion(setup, b->redisDescription(), this);
+        connect(m_notificationQuestion, &NotificationQuestion::message, this, &MainWindow::showMessage);
+    }
 
     // Shown already: the sizes (or the restored layout) were worked out
     // with the placeholders; do it again for the real panels once they are
@@ -444,6 +521,9 @@ void MainWindow::onReady()
         }
     });
     updateStatus();
+    // After the panels' own first sizing (queued by createPanels()).
+    if (m_options.presentation)
+        QTimer::singleShot(0, this, [this] { m_presentation->setPresentationMode(true); });
 
     if (m_options.demo) {
         m_demo = new DemoScript(service, m_backend->tags(), m_backend->demoKeys(), this);
@@ -493,86 +573,14 @@ void MainWindow::showMessage(const QString &text)
     statusBar()->showMessage(text, 8000);
 }
 
-void MainWindow::showAbout()
-{
-    const QString redisVersion = m_backend->redis() && !m_backend->redis()->serverVersion().isEmpty()
-        ? m_backend->redis()->serverVersion()
-        : (m_serverVersion.isEmpty() ? tr("not connected") : m_serverVersion);
-    QMessageBox::about(this, tr("About CacheLab"),
-        tr("<h3>CacheLab %1</h3>"
-           "<p>See Redis caching in front of a SQL database: strategies, TTLs, "
-           "evictions and every step an operation takes.</p>"
-           "<table>"
-           "<tr><td>Qt</td><td>&nbsp;%2 (built with %3)</td></tr>"
-           "<tr><td>hiredis</td><td>&nbsp;%4</td></tr>"
-           "<tr><td>Redis server</td><td>&nbsp;%5</td></tr>"
-           "<tr><td>Redis</td><td>&nbsp;%6</td></tr>"
-           "<tr><td>SQLite file</td><td>&nbsp;%7</td></tr>"
-           "</table>")
-            .arg(QStringLiteral(CACHELAB_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
-                QStringLiteral(CACHELAB_HIREDIS_VERSION), redisVersion, m_backend->redisDescription().toHtmlEscaped(),
-                m_backend->databasePath().toHtmlEscaped()));
-}
-
-void MainWindow::showShortcuts()
-{
-    // Built from the actions as they are now; not modal, so it can stay open.
-    auto *dialog = new ShortcutsDialog(this, this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->show();
-}
-
-void MainWindow::openConnectionDialog()
-{
-    ConnectionDialog dialog(this);
-    if (!m_backend->isEmbedded())
-        dialog.setUrl(m_backend->redisUrl());
-    if (dialog.exec() != QDialog::Accepted)
-        return;
-    // A new connection is a new backend: start a fresh CacheLab with it and
-    // close this one. The URL travels in the environment, not on the command
-    // line, so the password does not show up in the process list.
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    QStringList args;
-    if (dialog.url())
-        env.insert(QStringLiteral("CACHELAB_REDIS_URL"), dialog.urlString());
-    else
-        env.remove(QStringLiteral("CACHELAB_REDIS_URL"));
-    if (!m_options.dbPath.isEmpty())
-        args << QStringLiteral("--db") << m_options.dbPath;
-    if (m_backend->service())
-        args << QStringLiteral("--strategy") << strategyName(m_backend->service()->strategy());
-    process.setProgram(QCoreApplication::applicationFilePath());
-    process.setArguments(args);
-    process.setProcessEnvironment(env);
-    if (!process.startDetached()) {
-        QMessageBox::warning(this, tr("CacheLab"), tr("Could not start CacheLab with the new connection."));
-        return;
-    }
-    close();
-}
-
-void MainWindow::saveScreenshotAs()
-{
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save Screenshot"), QStringLiteral("cachelab.png"), tr("PNG images (*.png)"));
-    if (path.isEmpty())
-        return;
-    showMessage(saveScreenshot(path) ? tr("Saved %1").arg(path) : tr("Could not write %1").arg(path));
-}
-
-bool MainWindow::saveScreenshot(const QString &path)
-{
-    return grab().save(path, "PNG");
-}
-
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     if (m_options.screenshotPath.isEmpty()) {
         QSettings settings;
         settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-        settings.setValue(QStringLiteral("window/state"), saveState(StateVersion));
+        // Closed while presenting: the next start gets the everyday layout.
+        settings.setValue(QStringLiteral("window/state"),
+            m_presentation->isPresentationMode() ? m_presentation->stateBeforePresentation() : saveState(StateVersion));
     }
     QMainWindow::closeEvent(event);
 }

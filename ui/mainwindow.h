@@ -3,8 +3,10 @@
 // Dock panels (products, editor, strategy, Redis keys, events, recent and
 // most viewed products, trace, metrics, Bloom filter, change log, search)
 // that the user can move, tab and hide; the layout is saved in QSettings and
-// restored on the next start (1280×800 the first time, sized so the
-// products table gets the height the strategy and editor do not need).
+// restored on the next start (1280×800 the first time, or less to fit the
+// screen's available area, sized so the products table gets the height the
+// strategy and editor do not need). Zoom, presentation mode and named
+// layouts live in PresentationController.
 // Tabbed docks never elide their titles; the short ones get a longer name
 // in the View menu and a description as the tab's tooltip. Menus follow
 // desktop conventions; the status bar shows where Redis is, its version,
@@ -31,6 +33,8 @@ class ExportActions;
 class KeyBrowserPanel;
 class MetricsPanel;
 class MostViewedPanel;
+class NotificationQuestion;
+class PresentationController;
 class ProductsPanel;
 class QActionGroup;
 class QDockWidget;
@@ -53,6 +57,9 @@ public:
     bool saveScreenshot(const QString &path);
     /// Puts every panel back where it starts on a first run.
     void resetLayout();
+    /// The version saveState()/restoreState() use for layouts (saved ones too).
+    static constexpr int LayoutStateVersion = 2; // 2: the Redis feature panels
+    PresentationController *presentation() const { return m_presentation; }
 
     ProductsPanel *productsPanel() const { return m_products; }
     EditorPanel *editorPanel() const { return m_editor; }
@@ -75,6 +82,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
     void childEvent(QChildEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void changeEvent(QEvent *event) override;
     void showEvent(QShowEvent *event) override;
 
 private:
@@ -97,6 +105,8 @@ private:
     void openConnectionDialog();
     void saveScreenshotAs();
     void showMessage(const QString &text);
+    /// At most the screen's available area (the window opens on it).
+    void fitToScreen();
 
     Backend *m_backend;
     WindowOptions m_options;
@@ -121,8 +131,11 @@ private:
     QLabel *m_queue;
     QLabel *m_degraded;
     DemoScript *m_demo = nullptr;
+    PresentationController *m_presentation = nullptr;
+    NotificationQuestion *m_notificationQuestion = nullptr;
     QString m_serverVersion;
     QByteArray m_pendingState; ///< saved layout, restored after the default sizes
     QByteArray m_restoredState; ///< what the first show restored (again once the panels exist)
     bool m_shownOnce = false;
+    bool m_dark = false; ///< the palette Theme::apply() last saw
 };

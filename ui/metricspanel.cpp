@@ -11,6 +11,8 @@
 #include <QChartView>
 #include <QGraphicsLayout>
 #include <QGridLayout>
+#include <QScrollArea>
+#include <QVBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
 #include <QValueAxis>
@@ -49,11 +51,9 @@ MetricsPanel::MetricsPanel(QWidget *parent)
     m_summary->setWordWrap(true);
 
     // 1: hit ratio (%) and operations per second.
-    QChart *ratio = makeChart(tr("Hit ratio and operations/s"));
+    QChart *ratio = makeChart(tr("Hits and ops/s"));
     m_hitRatio->setName(tr("hit %"));
-    m_hitRatio->setPen(QPen(Theme::outcomeColor(TraceOutcome::Hit), 2));
     m_opsPerSecond->setName(tr("ops/s"));
-    m_opsPerSecond->setPen(QPen(Theme::outcomeColor(TraceOutcome::Fill), 2));
     ratio->addSeries(m_hitRatio);
     ratio->addSeries(m_opsPerSecond);
     auto *percent = new QValueAxis(this);
@@ -68,11 +68,7 @@ MetricsPanel::MetricsPanel(QWidget *parent)
     m_opsPerSecond->attachAxis(m_opsAxis);
 
     // 2: latency per strategy.
-    QChart *latency = makeChart(tr("latency, ms: get (g), update (u)"));
-    m_p50->setColor(Theme::outcomeColor(TraceOutcome::Fill));
-    m_p99->setColor(Theme::outcomeColor(TraceOutcome::Miss));
-    m_saveP50->setColor(Theme::outcomeColor(TraceOutcome::Queue));
-    m_saveP99->setColor(Theme::outcomeColor(TraceOutcome::Invalidate));
+    QChart *latency = makeChart(tr("Latency, ms"));
     auto *bars = new QBarSeries(this);
     for (QBarSet *set : { m_p50, m_p99, m_saveP50, m_saveP99 })
         bars->append(set);
@@ -97,9 +93,8 @@ MetricsPanel::MetricsPanel(QWidget *parent)
     bars->attachAxis(m_latencyAxis);
 
     // 3: write-behind queue depth.
-    QChart *queue = makeChart(tr("Write-behind queue depth"));
+    QChart *queue = makeChart(tr("Write-behind queue"));
     m_queueDepth->setName(tr("queued"));
-    m_queueDepth->setPen(QPen(Theme::outcomeColor(TraceOutcome::Queue), 2));
     queue->addSeries(m_queueDepth);
     m_queueAxis->setLabelFormat(QStringLiteral("%d"));
     m_queueAxis->setTickCount(3);
@@ -109,13 +104,10 @@ MetricsPanel::MetricsPanel(QWidget *parent)
     queue->legend()->hide();
 
     // 4: Redis memory and evictions/expirations.
-    QChart *memory = makeChart(tr("Redis memory and expiries"));
+    QChart *memory = makeChart(tr("Redis memory"));
     m_memory->setName(tr("used MB"));
-    m_memory->setPen(QPen(Theme::accent(), 2));
     m_evictions->setName(tr("evicted/s"));
-    m_evictions->setPen(QPen(Theme::outcomeColor(TraceOutcome::Error), 2, Qt::DashLine));
     m_expired->setName(tr("expired/s"));
-    m_expired->setPen(QPen(Theme::eventColor(QStringLiteral("expired")), 2, Qt::DotLine));
     memory->addSeries(m_memory);
     memory->addSeries(m_evictions);
     memory->addSeries(m_expired);
@@ -143,67 +135,165 @@ MetricsPanel::MetricsPanel(QWidget *parent)
         m_timeAxes[i] = axis;
     }
 
-    auto *grid = new QGridLayout(this);
-    grid->setContentsMargins(2, 2, 2, 2);
-    grid->setSpacing(2);
-    grid->addWidget(m_summary, 0, 0, 1, 2);
-    grid->addWidget(makeView(ratio, QStringLiteral("hitRatioChart")), 1, 0);
+    // The charts scroll when the dock is smaller than they need to show
+    // their titles, legends and labels whole (a 12 pt font, a zoomed
+    // presentation), and stack in one column when two do not fit side by side.
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(2, 2, 2, 2);
+    outer->setSpacing(2);
+    outer->addWidget(m_summary);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setObjectName(QStringLiteral("metricsScroll"));
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto *host = new QWidget(m_scroll);
+    m_grid = new QGridLayout(host);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_grid->setSpacing(2);
+    m_scroll->setWidget(host);
+    outer->addWidget(m_scroll, 1);
+    m_views << makeView(ratio, QStringLiteral("hitRatioChart"));
     QChartView *latencyView = makeView(latency, QStringLiteral("latencyChart"));
-    latencyView->setToolTip(tr("p50 and p99 latency of get and update (save), per strategy:\n"
+    latencyView->setToolTip(tr("p50 and p99 latency in ms of get (g) and update (u, the editor's Save), per strategy:\n"
                                "off = none, CA = cache-aside, RT = read-through,\n"
                                "WT = write-through, WB = write-behind"));
-    QFont tiny = font();
-    tiny.setPointSizeF(tiny.pointSizeF() * 0.72);
-    categories->setLabelsFont(tiny);
-    grid->addWidget(latencyView, 1, 1);
-    grid->addWidget(makeView(queue, QStringLiteral("queueChart")), 2, 0);
-    grid->addWidget(makeView(memory, QStringLiteral("memoryChart")), 2, 1);
-    grid->setRowStretch(1, 1);
-    grid->setRowStretch(2, 1);
+    m_categories = categories;
+    m_views << latencyView << makeView(queue, QStringLiteral("queueChart"))
+            << makeView(memory, QStringLiteral("memoryChart"));
+    arrangeCharts();
 
+    applyLook();
     m_timer.setInterval(1000);
     connect(&m_timer, &QTimer::timeout, this, &MetricsPanel::sample);
     if (m_service)
         connect(m_service, &ProductService::queueDepthChanged, this, &MetricsPanel::updateSummary);
 }
 
+void MetricsPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    // Setting chart fonts and brushes does not change the panel's own font
+    // or palette, so this does not recurse; the guard is for safety.
+    if ((event->type() == QEvent::FontChange || event->type() == QEvent::PaletteChange
+            || event->type() == QEvent::ApplicationPaletteChange)
+        && !m_applyingLook)
+        applyLook();
+}
+
+void MetricsPanel::applyLook()
+{
+    m_applyingLook = true;
+    const QPalette p = palette();
+    const QColor text = p.color(QPalette::Text);
+    QColor gridColor = text;
+    gridColor.setAlphaF(0.12f);
+    QFont title = font();
+    title.setBold(true);
+    QFont legend = font();
+    legend.setPointSizeF(legend.pointSizeF() * 0.85);
+    QFont labels = font();
+    labels.setPointSizeF(labels.pointSizeF() * 0.8);
+    for (QChart *chart : std::as_const(m_charts)) {
+        chart->setTheme(Theme::isDark() ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+        // setTheme() resets what follows: set it again every time.
+        chart->setBackgroundBrush(p.color(QPalette::Base));
+        chart->setBackgroundRoundness(4);
+        chart->setTitleFont(title);
+        chart->setTitleBrush(text);
+        chart->legend()->setFont(legend);
+        chart->legend()->setLabelColor(text);
+        for (QAbstractAxis *axis : chart->axes()) {
+            axis->setLabelsFont(labels);
+            axis->setLabelsColor(text);
+            axis->setGridLineColor(gridColor);
+            axis->setLinePenColor(gridColor);
+        }
+    }
+    if (m_categories) {
+        // Five categories share a quarter of the window: smaller labels.
+        QFont tiny = font();
+        tiny.setPointSizeF(tiny.pointSizeF() * 0.72);
+        m_categories->setLabelsFont(tiny);
+    }
+    m_hitRatio->setPen(QPen(Theme::outcomeColor(TraceOutcome::Hit), 2));
+    m_opsPerSecond->setPen(QPen(Theme::outcomeColor(TraceOutcome::Fill), 2));
+    m_queueDepth->setPen(QPen(Theme::outcomeColor(TraceOutcome::Queue), 2));
+    m_memory->setPen(QPen(Theme::accent(), 2));
+    m_evictions->setPen(QPen(Theme::outcomeColor(TraceOutcome::Error), 2, Qt::DashLine));
+    m_expired->setPen(QPen(Theme::eventColor(QStringLiteral("expired")), 2, Qt::DotLine));
+    m_p50->setColor(Theme::outcomeColor(TraceOutcome::Fill));
+    m_p99->setColor(Theme::outcomeColor(TraceOutcome::Miss));
+    m_saveP50->setColor(Theme::outcomeColor(TraceOutcome::Queue));
+    m_saveP99->setColor(Theme::outcomeColor(TraceOutcome::Invalidate));
+    for (QBarSet *set : { m_p50, m_p99, m_saveP50, m_saveP99 }) {
+        set->setBorderColor(set->color());
+        set->setLabelColor(text);
+    }
+    // Room for the title, the legend and the axis labels of each chart,
+    // measured in the fonts just set.
+    const QFontMetrics titleFm(title), legendFm(legend), labelFm(labels);
+    int width = 0;
+    for (QChart *chart : std::as_const(m_charts)) {
+        int legendWidth = 0;
+        for (QAbstractSeries *s : chart->series()) {
+            if (auto *bars = qobject_cast<QBarSeries *>(s)) {
+                for (QBarSet *set : bars->barSets())
+                    legendWidth += legendFm.horizontalAdvance(set->label()) + 2 * legendFm.height();
+            } else if (chart->legend()->isVisible()) {
+                legendWidth += legendFm.horizontalAdvance(s->name()) + 2 * legendFm.height();
+            }
+        }
+        width = std::max({ width, titleFm.horizontalAdvance(chart->title()) + 3 * titleFm.height(), legendWidth + 24 });
+    }
+    const int height = titleFm.height() * 2 + legendFm.height() * 2 + labelFm.height() * 5;
+    m_chartSize = QSize(std::max(width, 160), std::max(height, 120));
+    for (QChartView *view : std::as_const(m_views))
+        view->setMinimumSize(m_chartSize);
+    arrangeCharts();
+    m_applyingLook = false;
+}
+
+void MetricsPanel::arrangeCharts()
+{
+    if (!m_grid || m_views.size() != 4)
+        return;
+    const int columns = m_scroll->viewport()->width() >= 2 * m_chartSize.width() + m_grid->spacing() ? 2 : 1;
+    if (columns == m_columns)
+        return;
+    m_columns = columns;
+    for (QChartView *view : std::as_const(m_views))
+        m_grid->removeWidget(view);
+    for (int i = 0; i < m_views.size(); ++i)
+        m_grid->addWidget(m_views.at(i), i / columns, i % columns);
+    for (int row = 0; row < 4; ++row)
+        m_grid->setRowStretch(row, row < 4 / columns ? 1 : 0);
+}
+
+void MetricsPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    arrangeCharts();
+}
+
 QChart *MetricsPanel::makeChart(const QString &title)
 {
     auto *chart = new QChart;
-    chart->setTheme(Theme::isDark() ? QChart::ChartThemeDark : QChart::ChartThemeLight);
-    chart->setBackgroundBrush(palette().color(QPalette::Base));
-    chart->setBackgroundRoundness(4);
-    QFont f = font();
-    f.setBold(true);
-    chart->setTitleFont(f);
-    chart->setTitleBrush(palette().color(QPalette::Text));
     chart->setTitle(title);
+    m_charts << chart;
     chart->setMargins(QMargins(2, 2, 2, 2));
     chart->layout()->setContentsMargins(0, 0, 0, 0);
     chart->setAnimationOptions(QChart::NoAnimation);
-    QFont small = font();
-    small.setPointSizeF(small.pointSizeF() * 0.85);
-    chart->legend()->setFont(small);
-    chart->legend()->setLabelColor(palette().color(QPalette::Text));
     chart->legend()->setAlignment(Qt::AlignBottom);
     return chart;
 }
 
 QChartView *MetricsPanel::makeView(QChart *chart, const QString &objectName)
 {
-    QFont small = font();
-    small.setPointSizeF(small.pointSizeF() * 0.8);
-    for (QAbstractAxis *axis : chart->axes()) {
-        axis->setLabelsFont(small);
-        axis->setLabelsColor(palette().color(QPalette::Text));
-        QColor grid = palette().color(QPalette::Text);
-        grid.setAlphaF(0.12f);
-        axis->setGridLineColor(grid);
-    }
     auto *view = new QChartView(chart, this);
     view->setObjectName(objectName);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(160, 120);
+
     return view;
 }
 

@@ -14,9 +14,12 @@
 
 class InfoPoller;
 class ProductService;
+class QAbstractAxis;
 class QBarSet;
 class QChart;
 class QChartView;
+class QGridLayout;
+class QScrollArea;
 class QLabel;
 class QLineSeries;
 class QValueAxis;
@@ -41,6 +44,19 @@ private:
     explicit MetricsPanel(QWidget *parent);
     QChartView *makeView(QChart *chart, const QString &objectName);
     QChart *makeChart(const QString &title);
+    /// Fonts and colours of every chart from the panel's font and the
+    /// palette: at start, and again on every font (zoom) or palette
+    /// (light/dark) change while running.
+    void applyLook();
+
+    /// Two columns of charts when two fit the width, else one.
+    void arrangeCharts();
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
     void append(QLineSeries *series, double x, double y);
     void fitAxis(QValueAxis *axis, const QList<QLineSeries *> &series, double minimumMax);
 
@@ -65,6 +81,14 @@ private:
     QBarSet *m_p99; ///< get
     QBarSet *m_saveP50;
     QBarSet *m_saveP99;
+    QList<QChart *> m_charts;
+    QList<QChartView *> m_views;
+    QScrollArea *m_scroll = nullptr;
+    QGridLayout *m_grid = nullptr;
+    QSize m_chartSize { 160, 120 };
+    int m_columns = 0;
+    QAbstractAxis *m_categories = nullptr;
+    bool m_applyingLook = false;
     quint64 m_lastOps = 0;
     quint64 m_lastHits = 0;
     quint64 m_lastMisses = 0;

@@ -1,6 +1,7 @@
 // ProductsPanel: the document's rows in a table, a summary line below.
 #include "productspanel.h"
 
+#include "fontfollow.h"
 #include "productsdocument.h"
 #include "productstablemodel.h"
 
@@ -24,7 +25,8 @@ ProductsPanel::ProductsPanel(ProductsDocument *document, QWidget *parent)
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
-    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
+    FontFollow::follow(
+        m_view, [this] { m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8); });
     m_view->horizontalHeader()->setSectionResizeMode(ProductsTableModel::NameColumn, QHeaderView::Stretch);
     m_view->horizontalHeader()->setSectionResizeMode(ProductsTableModel::IdColumn, QHeaderView::ResizeToContents);
     m_view->horizontalHeader()->setSectionResizeMode(ProductsTableModel::VersionColumn, QHeaderView::ResizeToContents);

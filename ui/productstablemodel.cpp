@@ -1,6 +1,7 @@
 // ProductsTableModel: the document's rows and cache state, diffed so views keep selection.
 #include "productstablemodel.h"
 
+#include "pricetext.h"
 #include "theme.h"
 
 #include <QBrush>
@@ -18,7 +19,7 @@ ProductsTableModel::ProductsTableModel(ProductsDocument *document, QObject *pare
 
 QString ProductsTableModel::formatPrice(qint64 cents)
 {
-    return QLocale().toString(double(cents) / 100.0, 'f', 2);
+    return PriceText::format(cents); // the editor parses what this shows
 }
 
 void ProductsTableModel::setProducts(const QList<Product> &products)
@@ -120,6 +121,8 @@ QVariant ProductsTableModel::data(const QModelIndex &index, int role) const
         }
         return {};
     case Qt::ToolTipRole:
+        if (index.column() == NameColumn)
+            return p.name; // the whole name, for a column too narrow for it
         switch (info.state) {
         case CacheState::Stale:
             return tr("Redis holds version %1 of this product, SQLite has version %2.")

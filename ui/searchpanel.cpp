@@ -1,6 +1,7 @@
 // SearchPanel: debounced search box, results list, engine and cache label.
 #include "searchpanel.h"
 
+#include "pricetext.h"
 #include "productsearch.h"
 
 #include <QLabel>
@@ -102,11 +103,10 @@ void SearchPanel::showResult(const CatalogResult &r)
     }
     m_status->setProperty("fieldError", false);
     for (const Product &p : r.products) {
-        auto *item = new QListWidgetItem(tr("#%1  %2  (%3)").arg(p.id).arg(p.name).arg(p.price), m_results);
+        auto *item = new QListWidgetItem(tr("#%1  %2  (%3)").arg(p.id).arg(p.name, PriceText::format(p.price)), m_results);
         item->setData(Qt::UserRole, p.id);
     }
-    const QString time = r.trace.totalMicros >= 1000 ? tr("%1 ms").arg(double(r.trace.totalMicros) / 1000.0, 0, 'f', 1)
-                                                     : tr("%1 µs").arg(r.trace.totalMicros);
+    const QString time = tr("%1 ms").arg(double(r.trace.totalMicros) / 1000.0, 0, 'f', 2); // one unit, always
     QString source;
     if (r.engine == QLatin1String("RediSearch"))
         source = tr("answered by RediSearch");

@@ -3,6 +3,7 @@
 
 #include "cachesettings.h"
 #include "evictionsettings.h"
+#include "fontfollow.h"
 #include "productservice.h"
 
 #include <QComboBox>
@@ -27,19 +28,29 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     , m_policy(new QComboBox(this))
 {
     m_strategy->setObjectName(QStringLiteral("strategyCombo"));
-    for (StrategyKind kind : allStrategies())
+    for (StrategyKind kind : allStrategies()) {
         m_strategy->addItem(strategyName(kind), int(kind));
+        // The whole name and what it does, also when the combo is cut.
+        m_strategy->setItemData(m_strategy->count() - 1,
+            QStringLiteral("%1: %2").arg(strategyName(kind), strategyDescription(kind)), Qt::ToolTipRole);
+    }
     m_strategy->setToolTip(tr("How reads and writes use Redis in front of SQLite (Ctrl+1 … Ctrl+5)"));
-    QFont big = m_strategy->font();
-    big.setPointSizeF(big.pointSizeF() * 1.1);
-    big.setBold(true);
-    m_strategy->setFont(big);
+    // The longest name decides the width, so none is cut.
+    m_strategy->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // Larger and bold, relative to the panel's font so zoom reaches it.
+    FontFollow::follow(this, [this] {
+        QFont big = font();
+        big.setPointSizeF(big.pointSizeF() * 1.1);
+        big.setBold(true);
+        m_strategy->setFont(big);
+    });
 
     m_explanation->setObjectName(QStringLiteral("explanation"));
     m_explanation->setWordWrap(true);
     m_explanation->setTextFormat(Qt::RichText);
     m_explanation->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_explanation->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     m_ttl->setObjectName(QStringLiteral("ttlSpin"));
     m_ttl->setRange(1, 86400);
@@ -81,49 +92,46 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     applyEviction->setObjectName(QStringLiteral("applyEvictionButton"));
     applyEviction->setToolTip(tr("CONFIG SET maxmemory and maxmemory-policy on the Redis server"));
 
-    auto *top = new QHBoxLayout;
-    auto *left = new QVBoxLayout;
+    // The explanation gets the panel's whole width under the combo: beside
+    // it, a narrow column clipped it mid-sentence.
+    auto *top = new QVBoxLayout;
+    auto *pick = new QHBoxLayout;
     auto *strategyLabel = new QLabel(tr("&Strategy"), this);
     strategyLabel->setBuddy(m_strategy);
-    left->addWidget(strategyLabel);
-    left->addWidget(m_strategy);
-    left->addStretch(1);
-    top->addLayout(left);
-    top->addWidget(m_explanation, 1);
+    pick->addWidget(strategyLabel);
+    pick->addWidget(m_strategy);
+    pick->addStretch(1);
+    top->addLayout(pick);
+    top->addWidget(m_explanation);
 
-    auto *grid = new QGridLayout;
-    grid->setHorizontalSpacing(8);
-    grid->setVerticalSpacing(4);
+    m_grid = new QGridLayout;
+    m_grid->setHorizontalSpacing(8);
+    m_grid->setVerticalSpacing(4);
     const auto label = [this](const QString &text, QWidget *buddy) {
         auto *l = new QLabel(text, this);
         l->setBuddy(buddy);
         return l;
     };
-    grid->addWidget(label(tr("TT&L"), m_ttl), 0, 0);
-    grid->addWidget(m_ttl, 0, 1);
-    grid->addWidget(label(tr("&Jitter"), m_jitter), 0, 2);
-    grid->addWidget(m_jitter, 0, 3);
-    grid->addWidget(label(tr("St&ampede"), m_stampede), 1, 0);
-    grid->addWidget(m_stampede, 1, 1);
-    grid->addWidget(label(tr("DB &latency"), m_latency), 1, 2);
-    grid->addWidget(m_latency, 1, 3);
-    auto *evictionRow = new QHBoxLayout;
+    m_settings = { { label(tr("TT&L"), m_ttl), m_ttl }, { label(tr("&Jitter"), m_jitter), m_jitter },
+        { label(tr("St&ampede"), m_stampede), m_stampede }, { label(tr("DB &latency"), m_latency), m_latency } };
+    auto *eviction = new QWidget(this);
+    auto *evictionRow = new QHBoxLayout(eviction);
+    evictionRow->setContentsMargins(0, 0, 0, 0);
     evictionRow->addWidget(m_maxMemory);
     evictionRow->addWidget(m_policy, 1);
     evictionRow->addWidget(applyEviction);
-    grid->addWidget(label(tr("E&viction"), m_maxMemory), 2, 0);
-    grid->addLayout(evictionRow, 2, 1, 1, 3);
-    grid->setColumnStretch(1, 1);
-    grid->setColumnStretch(3, 1);
+    m_settings.append({ label(tr("E&viction"), m_maxMemory), eviction });
+    arrangeSettings(false);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 6, 8, 6);
     layout->addLayout(top);
-    layout->addLayout(grid);
+    layout->addLayout(m_grid);
+    layout->addStretch(1);
 
     connect(m_strategy, &QComboBox::currentIndexChanged, this, [this] {
         const auto kind = StrategyKind(m_strategy->currentData().toInt());
-        m_explanation->setText(explanation(kind));
+        showExplanation(kind);
         if (!m_syncing && m_service)
             m_service->setStrategy(kind);
     });
@@ -135,7 +143,7 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
             m_service->setArtificialDbLatency(ms);
     });
     connect(applyEviction, &QPushButton::clicked, this, &StrategyPanel::applyEviction);
-    m_explanation->setText(explanation(StrategyKind::CacheAside));
+    showExplanation(StrategyKind::CacheAside);
     connect(service, &ProductService::strategyChanged, this, &StrategyPanel::syncFromService);
     connect(service, &ProductService::settingsChanged, this, &StrategyPanel::syncFromService);
     connect(service, &ProductService::evictionSettingsChanged, this, [this](const EvictionSettings &e) {
@@ -152,7 +160,7 @@ void StrategyPanel::syncFromService()
     ProductService *service = m_service;
     m_syncing = true;
     m_strategy->setCurrentIndex(m_strategy->findData(int(service->strategy())));
-    m_explanation->setText(explanation(service->strategy()));
+    showExplanation(service->strategy());
     const CacheSettings s = service->settings();
     m_ttl->setValue(s.ttlSeconds);
     m_jitter->setValue(s.ttlJitterPercent);
@@ -197,6 +205,100 @@ void StrategyPanel::applyEviction()
             text += QLatin1Char(' ') + w;
         emit message(text);
     });
+}
+
+void StrategyPanel::showExplanation(StrategyKind kind)
+{
+    m_explanation->setText(explanation(kind));
+    // The whole text also as a tooltip, for a dock made shorter than the text.
+    m_explanation->setToolTip(QStringLiteral("<p>%1</p>").arg(explanation(kind)));
+    fitExplanation();
+}
+
+void StrategyPanel::fitExplanation()
+{
+    // Docks do not ask for height-for-width: the panel's minimum height is
+    // what the wrapped explanation needs at the current width, so the dock
+    // cannot be made so short that the text is cut mid-sentence.
+    if (QLayout *l = layout(); l && l->hasHeightForWidth())
+        setMinimumHeight(l->totalHeightForWidth(width()));
+}
+
+void StrategyPanel::arrangeSettings(bool narrow)
+{
+    // Wide: two settings a row (TTL | jitter, stampede | latency), eviction
+    // across. Narrow (a zoomed presentation, a large font): one a row, so
+    // nothing needs a scroll bar to be read.
+    for (const auto &[label, field] : std::as_const(m_settings)) {
+        m_grid->removeWidget(label);
+        m_grid->removeWidget(field);
+    }
+    for (int column = 0; column < 4; ++column)
+        m_grid->setColumnStretch(column, 0);
+    for (int i = 0; i < m_settings.size(); ++i) {
+        const auto &[label, field] = m_settings.at(i);
+        const bool last = i == m_settings.size() - 1;
+        if (last && narrow) { // its three controls get the whole width, under their label
+            m_grid->addWidget(label, i, 0, 1, 2);
+            m_grid->addWidget(field, i + 1, 0, 1, 2);
+            continue;
+        }
+        const int row = narrow ? i : (last ? 2 : i / 2);
+        const int column = narrow || last ? 0 : (i % 2) * 2;
+        m_grid->addWidget(label, row, column);
+        m_grid->addWidget(field, row, column + 1, 1, narrow ? 1 : (last ? 3 : 1));
+    }
+    m_grid->setColumnStretch(1, 1);
+    if (!narrow)
+        m_grid->setColumnStretch(3, 1);
+    m_narrow = narrow;
+}
+
+void StrategyPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitSettings();
+}
+
+bool StrategyPanel::event(QEvent *event)
+{
+    // In a scroll area the panel is never made narrower than its minimum,
+    // so the width that decides is its parent's (the viewport's).
+    if (event->type() == QEvent::ParentChange && parentWidget())
+        parentWidget()->installEventFilter(this);
+    return QWidget::event(event);
+}
+
+bool StrategyPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == parentWidget() && event->type() == QEvent::Resize)
+        fitSettings();
+    return QWidget::eventFilter(watched, event);
+}
+
+void StrategyPanel::fitSettings()
+{
+    // What two settings side by side need, from the widgets' own minimums.
+    int wide = 0;
+    for (int i = 0; i + 1 < m_settings.size() - 1; i += 2) {
+        const auto need = [this](int k) {
+            return m_settings.at(k).first->sizeHint().width() + m_settings.at(k).second->sizeHint().width();
+        };
+        wide = std::max(wide, need(i) + need(i + 1) + 4 * m_grid->horizontalSpacing());
+    }
+    const QMargins margins = layout()->contentsMargins();
+    const int available = parentWidget() ? std::min(width(), parentWidget()->width()) : width();
+    const bool narrow = available - margins.left() - margins.right() < wide;
+    if (narrow != m_narrow)
+        arrangeSettings(narrow);
+    fitExplanation();
+}
+
+void StrategyPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        fitExplanation();
 }
 
 QString StrategyPanel::explanation(StrategyKind kind)

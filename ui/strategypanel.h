@@ -13,6 +13,7 @@
 
 class ProductService;
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QSpinBox;
 
@@ -30,7 +31,17 @@ public:
 signals:
     void message(const QString &text);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+    bool event(QEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
 private:
+    void showExplanation(StrategyKind kind);
+    void arrangeSettings(bool narrow);
+    void fitSettings();
+    void fitExplanation();
     void pushSettings();
     void syncFromService();
     void applyEviction();
@@ -45,4 +56,7 @@ private:
     QSpinBox *m_maxMemory;
     QComboBox *m_policy;
     bool m_syncing = false;
+    QGridLayout *m_grid = nullptr;
+    QList<std::pair<QLabel *, QWidget *>> m_settings; ///< label and field, in order
+    bool m_narrow = false;
 };

@@ -3,6 +3,8 @@
 
 #include <QApplication>
 #include <QPalette>
+#include <QStyle>
+#include <QStyleFactory>
 #include <QStyleHints>
 
 bool Theme::isDark()
@@ -114,6 +116,35 @@ QColor Theme::muted()
 QColor Theme::textOn(const QColor &background)
 {
     return background.lightness() > 150 ? QColor(0x20, 0x20, 0x20) : QColor(Qt::white);
+}
+
+void Theme::usePalette(bool dark)
+{
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    QPalette p = QApplication::style()->standardPalette();
+    if (dark) {
+        const QColor window(0x2b, 0x2d, 0x31), base(0x1f, 0x21, 0x24), text(0xe8, 0xea, 0xed);
+        p.setColor(QPalette::Window, window);
+        p.setColor(QPalette::WindowText, text);
+        p.setColor(QPalette::Base, base);
+        p.setColor(QPalette::AlternateBase, QColor(0x27, 0x29, 0x2d));
+        p.setColor(QPalette::Text, text);
+        p.setColor(QPalette::Button, QColor(0x35, 0x38, 0x3d));
+        p.setColor(QPalette::ButtonText, text);
+        p.setColor(QPalette::ToolTipBase, base);
+        p.setColor(QPalette::ToolTipText, text);
+        p.setColor(QPalette::PlaceholderText, QColor(0x9a, 0xa0, 0xa6));
+        p.setColor(QPalette::Highlight, QColor(0x3b, 0x78, 0xd8));
+        p.setColor(QPalette::HighlightedText, Qt::white);
+        p.setColor(QPalette::Mid, QColor(0x50, 0x53, 0x58));
+        p.setColor(QPalette::Dark, QColor(0x18, 0x19, 0x1b));
+        p.setColor(QPalette::Light, QColor(0x45, 0x48, 0x4d));
+        p.setColor(QPalette::Link, QColor(0x8a, 0xb4, 0xf8));
+        p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x80, 0x84, 0x88));
+        p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x80, 0x84, 0x88));
+        p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x80, 0x84, 0x88));
+    }
+    QApplication::setPalette(p);
 }
 
 void Theme::apply()

@@ -28,5 +28,8 @@ QColor muted();
 QColor textOn(const QColor &background);
 /// Installs the application style sheet additions (small, palette-aware).
 void apply();
+/// Switches the application to the Fusion style with a light or dark
+/// palette of CacheLab's own (--palette), instead of the desktop's.
+void usePalette(bool dark);
 
 } // namespace Theme

@@ -13,6 +13,8 @@ struct WindowOptions final
     QString dbPath;
     /// Play the DemoScript once Redis answers.
     bool demo = false;
+    /// Start in presentation mode (--presentation).
+    bool presentation = false;
     /// Non-empty: the window is rendered once into this file. It then starts
     /// from the first-run layout and saves no layout of its own.
     QString screenshotPath;

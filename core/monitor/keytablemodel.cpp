@@ -392,6 +392,7 @@ int KeyTableModel::addKeys(const QList<QByteArray> &keys)
         m_order.push_back(e);
     }
     endInsertRows();
+    resortIfSmall(false);
     return int(added.size());
 }
 
@@ -421,8 +422,10 @@ void KeyTableModel::applyDetails(const QList<KeyDetails> &details)
         minRow = std::min(minRow, row);
         maxRow = std::max(maxRow, row);
     }
-    if (maxRow >= 0)
+    if (maxRow >= 0) {
         emitRowChanged(minRow, maxRow);
+        resortIfSmall(true);
+    }
 }
 
 bool KeyTableModel::applyTtl(const QByteArray &key, qint64 pttlMs)
@@ -674,8 +677,13 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
     const qint64 remaining = remainingMs(index.row());
 
     switch (role) {
-    case Qt::DisplayRole:
     case Qt::ToolTipRole:
+        // The whole key, and what a narrow table may not show beside it.
+        if (index.column() == KeyColumn && (e.flags & DetailsKnown))
+            return QStringLiteral("%1\n%2 · %3")
+                .arg(QString::fromUtf8(keyView(e)), QString::fromLatin1(kTypeNames[e.type]), formatBytes(e.sizeBytes));
+        [[fallthrough]];
+    case Qt::DisplayRole:
         switch (index.column()) {
         case KeyColumn:
             return QString::fromUtf8(keyView(e));

@@ -14,6 +14,14 @@
 // Updates come in batches: addKeys() inserts a whole batch with one
 // beginInsertRows(); applyEvents() and tick() remove contiguous runs.
 //
+// sort() reorders the rows (keytablesort.cpp): by name, type, size or
+// time left, unknown details last. Sorting renumbers the rows' sequence
+// numbers in the new order, so the row order stays sorted by sequence.
+// While a sort is set, tables of up to ResortLimit rows are sorted again
+// after each batch of keys or details; bigger ones when resort() is called
+// (the key browser does when a scan finishes), so a million-key scan does
+// not sort a million rows per batch.
+//
 // No GUI handler does work proportional to the whole table:
 // - the index grows incrementally (as Redis' dict does): a bigger table is
 //   allocated and the old one is drained a few slots per inserted key, with
@@ -109,6 +117,15 @@ public:
     /// Old index slots drained per key inserted while the index grows.
     static constexpr size_t MigrateSlotsPerInsert = 8;
 
+    /// Rows above this are re-sorted only by resort(), not after every batch.
+    static constexpr int ResortLimit = 50000;
+    /// column -1: keep the current order (new keys are appended).
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+    /// Sorts again by the current sort column (after a scan).
+    void resort();
+    int sortColumn() const { return m_sortColumn; }
+    Qt::SortOrder sortOrder() const { return m_sortOrder; }
+
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -158,6 +175,7 @@ private:
     void compactArena();
     void startFade(quint32 entry, qint64 now);
     void emitRowChanged(int firstRow, int lastRow, int firstColumn = 0, int lastColumn = ColumnCount - 1);
+    void resortIfSmall(bool detailsChanged);
 
     static constexpr quint32 NoEntry = 0xFFFFFFFFu;
     static constexpr quint32 Tomb = 0xFFFFFFFFu; ///< index slot of a removed entry (slots hold entry+1)
@@ -181,4 +199,6 @@ private:
     QByteArray m_pattern = QByteArrayLiteral("*");
     QElapsedTimer m_elapsed;
     Clock m_clock;
+    int m_sortColumn = -1;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
 };

@@ -20,6 +20,23 @@ private slots:
         QVERIFY(o->screenshotPath.isEmpty());
     }
 
+    // --presentation starts in presentation mode; --palette takes light or dark only.
+    void presentationAndPalette()
+    {
+        QString error;
+        auto o = AppOptions::parse({QStringLiteral("cachelab"), QStringLiteral("--presentation"),
+                                       QStringLiteral("--palette"), QStringLiteral("dark")}, &error);
+        QVERIFY2(o.has_value(), qPrintable(error));
+        QVERIFY(o->presentation);
+        QCOMPARE(o->palette, QStringLiteral("dark"));
+        o = AppOptions::parse({QStringLiteral("cachelab"), QStringLiteral("--palette=light")}, &error);
+        QVERIFY(o.has_value() && !o->presentation && o->palette == QLatin1String("light"));
+        o = AppOptions::parse({QStringLiteral("cachelab"), QStringLiteral("--palette"), QStringLiteral("blue")}, &error);
+        QVERIFY(!o.has_value());
+        QVERIFY2(error.contains(QStringLiteral("--palette")), qPrintable(error));
+        QVERIFY(AppOptions::helpText().contains(QStringLiteral("--presentation")));
+    }
+
     void valid_data()
     {
         QTest::addColumn<QStringList>("args");

@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "editorpanel.h"
 #include "existencefilter.h"
+#include "pricetext.h"
 #include "productrepository.h"
 #include "productsearch.h"
 #include "producttags.h"
@@ -15,6 +16,7 @@
 
 #include <optional>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -189,19 +191,19 @@ void TestCatalogPanels::adjustPriceReportsRetries()
     const std::optional<Product> before = storedProduct(3);
     QVERIFY(before);
     type(widget<QLineEdit>("editorId"), QStringLiteral("3"));
-    auto *delta = widget<QSpinBox>("adjustDelta");
-    type(delta, QStringLiteral("25"));
-    QCOMPARE(delta->value(), 25);
+    auto *delta = widget<QDoubleSpinBox>("adjustDelta"); // an amount as prices are shown
+    type(delta, QStringLiteral("0.25"));
+    QCOMPARE(delta->value(), 0.25);
     QTest::mouseClick(widget<QPushButton>("adjustButton"), Qt::LeftButton);
     auto *result = widget<QLabel>("adjustResult");
     QTRY_VERIFY_WITH_TIMEOUT(
         !result->text().isEmpty() && !result->text().startsWith(QStringLiteral("Adjusting")), 10000);
     QVERIFY2(result->text().contains(QStringLiteral("done after 0 retries")), qPrintable(result->text()));
     QTRY_COMPARE_WITH_TIMEOUT(storedProduct(3)->price, before->price + 25, 10000);
-    QCOMPARE(widget<QLineEdit>("editorPrice")->text(), QString::number(before->price + 25));
+    QCOMPARE(widget<QLineEdit>("editorPrice")->text(), PriceText::format(before->price + 25));
 
     // Below zero is refused with the service's message, nothing changed.
-    type(delta, QStringLiteral("-99999999"));
+    type(delta, QStringLiteral("-9999999"));
     QTest::mouseClick(widget<QPushButton>("adjustButton"), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(result->text().contains(QStringLiteral("failed")), 10000);
     QCOMPARE(storedProduct(3)->price, before->price + 25);
