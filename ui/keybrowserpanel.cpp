@@ -202,6 +202,9 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     });
     connect(m_rescan, &QToolButton::clicked, this, &KeyBrowserPanel::rescan);
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &KeyBrowserPanel::requestVisibleDetails);
+    // actionTriggered comes from the person (wheel, drag, keys), never from
+    // scrollTo(): it tells followNewKey to leave the view alone for a while.
+    connect(m_view->verticalScrollBar(), &QScrollBar::actionTriggered, this, [this] { m_lastManualScroll.start(); });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
         m_count->setText(tr("%n key(s)", nullptr, m_model->rowCount()));
         QTimer::singleShot(0, this, &KeyBrowserPanel::requestVisibleDetails);
@@ -441,7 +444,15 @@ void KeyBrowserPanel::rescan()
 
 void KeyBrowserPanel::onEvents(const QList<KeyspaceEvent> &events)
 {
+    // Keys the newest events name that the table does not have yet (a
+    // bounded look, so a burst of events costs no more).
+    QList<QByteArray> unseen;
+    for (qsizetype i = events.size() - 1; i >= 0 && i >= events.size() - 64; --i) {
+        if (m_model->rowOfKey(events.at(i).key) < 0)
+            unseen.append(events.at(i).key);
+    }
     m_model->applyEvents(events);
+    followNewKey(unseen);
     if (!m_previewKey.isEmpty()) {
         for (const KeyspaceEvent &e : events) {
             if (e.key == m_previewKey && e.event != QLatin1String("expire")) {
@@ -451,6 +462,24 @@ void KeyBrowserPanel::onEvents(const QList<KeyspaceEvent> &events)
         }
     }
     requestVisibleDetails();
+}
+
+void KeyBrowserPanel::followNewKey(const QList<QByteArray> &candidates)
+{
+    // New keys land at the end of an unsorted table, often below the fold:
+    // the key a Get just filled should be seen with its TTL bar running.
+    constexpr qint64 LeaveAloneMs = 10000;
+    if (candidates.isEmpty() || m_view->currentIndex().isValid() || (m_scanner && m_scanner->isScanning()))
+        return;
+    if (m_lastManualScroll.isValid() && m_lastManualScroll.elapsed() < LeaveAloneMs)
+        return;
+    for (const QByteArray &key : candidates) { // newest first
+        const int row = m_model->rowOfKey(key);
+        if (row >= 0 && !m_model->isFading(row)) {
+            m_view->scrollTo(m_model->index(row, KeyTableModel::KeyColumn), QAbstractItemView::EnsureVisible);
+            return;
+        }
+    }
 }
 
 void KeyBrowserPanel::onTick()

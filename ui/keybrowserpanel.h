@@ -15,6 +15,7 @@
 #include "keyscanner.h"
 #include "keyspaceevent.h"
 
+#include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
 
@@ -65,6 +66,9 @@ private:
     explicit KeyBrowserPanel(QWidget *parent);
     void attach(KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service);
     void onEvents(const QList<KeyspaceEvent> &events);
+    /// Brings a key that an event just added into view, unless the person
+    /// is looking at something else (a selected key, a recent scroll).
+    void followNewKey(const QList<QByteArray> &candidates);
     void onTick();
     void requestVisibleDetails();
     void showPreview(const KeyValuePreview &preview);
@@ -97,6 +101,7 @@ private:
     QTimer m_tick;
     QByteArray m_previewKey;
     int m_detailsInFlight = 0;
+    QElapsedTimer m_lastManualScroll; ///< invalid until the person scrolls
     bool m_selectedLeaving = false; ///< the selected key's row is being removed
     bool m_rescanning = false; ///< rescan() is clearing the model
     int m_typeWidth = 0; ///< column widths from the font

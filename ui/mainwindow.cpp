@@ -20,6 +20,7 @@
 #include "productrepository.h"
 #include "productsdocument.h"
 #include "productservice.h"
+#include "sampleproducts.h"
 #include "productspanel.h"
 #include "recentpanel.h"
 #include "redisclient.h"
@@ -402,6 +403,25 @@ void MainWindow::createMenus()
         return a;
     };
     serviceAction(tr("&Warm Up Cache"), &ProductService::warmUp)->setObjectName(QStringLiteral("actionWarmUp"));
+    QAction *samples = cache->addAction(tr("Add %1 Sample &Products").arg(SampleProductCount), this, [this] {
+        ProductService *s = m_backend->service();
+        if (!s)
+            return;
+        // Enough data for the eviction step: a dozen products never fill
+        // a cache, a few hundred do within a few kB of a limit.
+        auto *run = new SampleProducts(s, SampleProductCount, this);
+        connect(run, &SampleProducts::progress, this, [this](int created, int total) {
+            if (created % 50 == 0)
+                showMessage(tr("Adding sample products: %1 of %2").arg(created).arg(total));
+        });
+        connect(run, &SampleProducts::finished, this, [this](int created, const QString &error) {
+            showMessage(error.isEmpty() ? tr("Added %n sample product(s).", nullptr, created)
+                                        : tr("Added %1 sample products, then stopped: %2").arg(created).arg(error));
+        });
+        run->start();
+    });
+    samples->setObjectName(QStringLiteral("actionAddSampleProducts"));
+    samples->setToolTip(tr("Creates %1 products through the current strategy (for the eviction step)").arg(SampleProductCount));
     serviceAction(tr("&Invalidate All App Keys"), &ProductService::invalidateAll)
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
     serviceAction(tr("&Flush Write-Behind Queue"), &ProductService::flushWriteBehind);

@@ -59,6 +59,7 @@ public:
     void resetLayout();
     /// The version saveState()/restoreState() use for layouts (saved ones too).
     static constexpr int LayoutStateVersion = 2; // 2: the Redis feature panels
+    static constexpr int SampleProductCount = 500; ///< Cache → Add Sample Products
     PresentationController *presentation() const { return m_presentation; }
 
     ProductsPanel *productsPanel() const { return m_products; }
