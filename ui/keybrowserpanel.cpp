@@ -1,6 +1,7 @@
 // KeyBrowserPanel: scanner -> model -> view, with visible-rows-only work.
 #include "keybrowserpanel.h"
 
+#include "cachekeys.h"
 #include "fontfollow.h"
 #include "globmatcher.h"
 #include "keyspacewatcher.h"
@@ -24,6 +25,8 @@
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <utility>
 
 KeyBrowserPanel::KeyBrowserPanel(
     KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service, QWidget *parent)
@@ -279,6 +282,9 @@ void KeyBrowserPanel::attach(
             else
                 clearPreview(); // not there any more
         }
+        // A key to follow that arrived mid-scan is shown now the rows stand still.
+        if (!m_followAfterScan.isEmpty())
+            bringIntoView(std::exchange(m_followAfterScan, QByteArray()));
     });
     connect(m_scanner, &KeyScanner::detailsReady, this, [this](const QList<KeyDetails> &details) {
         m_detailsInFlight = std::max(0, m_detailsInFlight - 1);
@@ -293,6 +299,8 @@ void KeyBrowserPanel::attach(
     m_actions = actions;
     connect(m_actions, &KeyActions::finished, this, &KeyBrowserPanel::showActionResult);
     connect(watcher, &KeyspaceWatcher::eventsBatched, this, &KeyBrowserPanel::onEvents);
+    if (m_service)
+        connect(m_service, &ProductService::traceRecorded, this, &KeyBrowserPanel::followOperation);
     // The scanner is shared (another window may have connected it already).
     if (m_scanner->isConnected())
         rescan();
@@ -467,18 +475,50 @@ void KeyBrowserPanel::onEvents(const QList<KeyspaceEvent> &events)
 void KeyBrowserPanel::followNewKey(const QList<QByteArray> &candidates)
 {
     // New keys land at the end of an unsorted table, often below the fold:
-    // the key a Get just filled should be seen with its TTL bar running.
-    constexpr qint64 LeaveAloneMs = 10000;
-    if (candidates.isEmpty() || m_view->currentIndex().isValid() || (m_scanner && m_scanner->isScanning()))
+    // the key a Get just filled should be seen with its TTL bar running,
+    // not the view counters written beside it.
+    constexpr qint64 FocusMs = 3000;
+    if (candidates.isEmpty())
         return;
+    if (m_focusSince.isValid() && m_focusSince.elapsed() < FocusMs) {
+        if (candidates.contains(m_focusKey))
+            bringIntoView(m_focusKey);
+        return;
+    }
+    bringIntoView(candidates.first()); // the newest
+}
+
+void KeyBrowserPanel::followOperation(const OperationTrace &trace)
+{
+    if (!trace.isUserStarted() || trace.productId <= 0 || !m_service)
+        return;
+    m_focusKey = CacheKeys(m_service->settings().keyPrefix).product(trace.productId);
+    m_focusSince.start();
+    bringIntoView(m_focusKey);
+}
+
+void KeyBrowserPanel::bringIntoView(const QByteArray &key)
+{
+    constexpr qint64 LeaveAloneMs = 10000;
+    if (m_view->currentIndex().isValid())
+        return;
+    if (m_scanner && m_scanner->isScanning()) {
+        m_followAfterScan = key;
+        return;
+    }
     if (m_lastManualScroll.isValid() && m_lastManualScroll.elapsed() < LeaveAloneMs)
         return;
-    for (const QByteArray &key : candidates) { // newest first
-        const int row = m_model->rowOfKey(key);
-        if (row >= 0 && !m_model->isFading(row)) {
-            m_view->scrollTo(m_model->index(row, KeyTableModel::KeyColumn), QAbstractItemView::EnsureVisible);
-            return;
-        }
+    const int row = m_model->rowOfKey(key);
+    if (row < 0 || m_model->isFading(row))
+        return;
+    const QModelIndex index = m_model->index(row, KeyTableModel::KeyColumn);
+    m_view->scrollTo(index, QAbstractItemView::EnsureVisible);
+    // A row inserted a moment ago lies past the scroll bar's range until the
+    // view's delayed layout runs, and scrollTo() is clamped to that range:
+    // lay out now and scroll again.
+    if (!m_view->viewport()->rect().intersects(m_view->visualRect(index))) {
+        m_view->doItemsLayout();
+        m_view->scrollTo(index, QAbstractItemView::EnsureVisible);
     }
 }
 

@@ -14,6 +14,7 @@
 #include "keyactions.h"
 #include "keyscanner.h"
 #include "keyspaceevent.h"
+#include "operationtrace.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -66,9 +67,15 @@ private:
     explicit KeyBrowserPanel(QWidget *parent);
     void attach(KeyScanner *scanner, KeyActions *actions, KeyspaceWatcher *watcher, ProductService *service);
     void onEvents(const QList<KeyspaceEvent> &events);
-    /// Brings a key that an event just added into view, unless the person
-    /// is looking at something else (a selected key, a recent scroll).
+    /// Brings a key that an event just added into view. While the product
+    /// the person just worked on is fresh, only its key is followed.
     void followNewKey(const QList<QByteArray> &candidates);
+    /// A finished operation a person started: its product's key is the one
+    /// to show (now if listed, else when its event adds it).
+    void followOperation(const OperationTrace &trace);
+    /// Scrolls key into view unless the person is looking at something
+    /// else (a selected key, a scroll of their own in the last seconds).
+    void bringIntoView(const QByteArray &key);
     void onTick();
     void requestVisibleDetails();
     void showPreview(const KeyValuePreview &preview);
@@ -102,6 +109,9 @@ private:
     QByteArray m_previewKey;
     int m_detailsInFlight = 0;
     QElapsedTimer m_lastManualScroll; ///< invalid until the person scrolls
+    QByteArray m_focusKey; ///< the key of the product last worked on
+    QElapsedTimer m_focusSince;
+    QByteArray m_followAfterScan; ///< a key to bring into view once the scan ends
     bool m_selectedLeaving = false; ///< the selected key's row is being removed
     bool m_rescanning = false; ///< rescan() is clearing the model
     int m_typeWidth = 0; ///< column widths from the font

@@ -12,11 +12,11 @@ TraceListModel::TraceListModel(QObject *parent)
 
 QString TraceListModel::formatMicros(qint64 micros)
 {
-    if (micros < 1000)
-        return QStringLiteral("%1 µs").arg(micros);
-    if (micros < 1000000)
-        return QStringLiteral("%1 ms").arg(double(micros) / 1000.0, 0, 'f', micros < 10000 ? 2 : 1);
-    return QStringLiteral("%1 s").arg(double(micros) / 1e6, 0, 'f', 2);
+    // Always milliseconds, so a column never mixes units (829 µs next to
+    // 829 ms reads as the same); the decimals shrink as the figure grows.
+    const double ms = double(micros) / 1000.0;
+    const int decimals = micros < 10000 ? 2 : micros < 100000 ? 1 : 0;
+    return QStringLiteral("%L1 ms").arg(ms, 0, 'f', decimals);
 }
 
 namespace {
@@ -29,8 +29,15 @@ bool startedBefore(const OperationTrace &a, const OperationTrace &b)
 }
 } // namespace
 
+bool TraceListModel::isNested(const OperationTrace &trace) const
+{
+    return trace.causedBy > 0 && m_ids.contains(trace.causedBy);
+}
+
 int TraceListModel::rowOfId(quint64 id) const
 {
+    if (!m_ids.contains(id))
+        return -1;
     for (size_t i = 0; i < m_traces.size(); ++i) {
         if (m_traces[i].id == id)
             return int(i);
@@ -42,6 +49,8 @@ int TraceListModel::addTrace(const OperationTrace &trace)
 {
     if (int(m_traces.size()) >= Capacity) {
         beginRemoveRows({}, Capacity - 1, int(m_traces.size()) - 1);
+        for (size_t i = Capacity - 1; i < m_traces.size(); ++i)
+            m_ids.remove(m_traces[i].id);
         m_traces.resize(Capacity - 1);
         endRemoveRows();
     }
@@ -57,14 +66,14 @@ int TraceListModel::addTrace(const OperationTrace &trace)
         // Above the first operation of its own that started before it.
         while (row < int(m_traces.size())) {
             const OperationTrace &t = m_traces[size_t(row)];
-            const bool child = t.causedBy > 0 && rowOfId(t.causedBy) >= 0;
-            if (!child && startedBefore(t, trace))
+            if (!isNested(t) && startedBefore(t, trace))
                 break;
             ++row;
         }
     }
     beginInsertRows({}, row, row);
     m_traces.insert(m_traces.begin() + row, trace);
+    m_ids.insert(trace.id);
     endInsertRows();
     return row;
 }
@@ -73,6 +82,7 @@ void TraceListModel::clear()
 {
     beginResetModel();
     m_traces.clear();
+    m_ids.clear();
     endResetModel();
 }
 
@@ -100,7 +110,7 @@ QVariant TraceListModel::data(const QModelIndex &index, int role) const
             const QString name
                 = t.productId > 0 ? QStringLiteral("%1 #%2").arg(t.operation).arg(t.productId) : t.operation;
             // A follow-up is drawn under its cause, indented.
-            return t.causedBy > 0 && rowOfId(t.causedBy) >= 0 ? QStringLiteral("    \u21b3 ") + name : name;
+            return isNested(t) ? QStringLiteral("    \u21b3 ") + name : name;
         }
         case StrategyColumn:
             return strategyName(t.strategy);

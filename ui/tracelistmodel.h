@@ -10,6 +10,7 @@
 
 #include <deque>
 #include <QAbstractTableModel>
+#include <QSet>
 
 class TraceListModel final : public QAbstractTableModel
 {
@@ -36,5 +37,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    /// A follow-up whose cause is still listed (drawn under it, indented).
+    bool isNested(const OperationTrace &trace) const;
+
     std::deque<OperationTrace> m_traces; ///< newest at the front
+    QSet<quint64> m_ids; ///< the ids in m_traces, for the per-cell lookups
 };

@@ -8,6 +8,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
@@ -47,10 +48,14 @@ TracePanel::TracePanel(ProductService *service, QWidget *parent)
     QHeaderView *h = m_view->horizontalHeader();
     h->setSectionResizeMode(TraceListModel::OperationColumn, QHeaderView::Stretch);
     h->setSectionResizeMode(TraceListModel::IdColumn, QHeaderView::ResizeToContents);
-    h->setSectionResizeMode(TraceListModel::OutcomeColumn, QHeaderView::ResizeToContents);
-    h->setSectionResizeMode(TraceListModel::TimeColumn, QHeaderView::ResizeToContents);
+    // Outcome, strategy and time get the width their longest possible text
+    // needs (from the font, so zoom follows): a narrow panel squeezes the
+    // operation names, never a figure.
+    h->setSectionResizeMode(TraceListModel::OutcomeColumn, QHeaderView::Fixed);
+    h->setSectionResizeMode(TraceListModel::TimeColumn, QHeaderView::Fixed);
+    h->setSectionResizeMode(TraceListModel::StrategyColumn, QHeaderView::Fixed);
     h->setHighlightSections(false);
-    h->setSectionResizeMode(TraceListModel::StrategyColumn, QHeaderView::ResizeToContents);
+    fitColumns();
 
     auto *scroll = new QScrollArea(this);
     scroll->setObjectName(QStringLiteral("traceDiagramScroll"));
@@ -96,6 +101,45 @@ TracePanel::TracePanel(ProductService *service, QWidget *parent)
         });
     if (service)
         connect(service, &ProductService::traceRecorded, this, &TracePanel::addTrace);
+}
+
+void TracePanel::fitColumns()
+{
+    const QFontMetrics fm(font());
+    QFont bold = font();
+    bold.setBold(true);
+    const QFontMetrics boldFm(bold);
+    // Cell padding on both sides, as the style draws it.
+    const int pad = 2 * (m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1) + 8;
+    const auto widest = [](const QFontMetrics &m, const QStringList &texts) {
+        int w = 0;
+        for (const QString &t : texts)
+            w = std::max(w, m.horizontalAdvance(t));
+        return w;
+    };
+    QStringList outcomes;
+    for (int o = int(TraceOutcome::Ok); o <= int(TraceOutcome::Error); ++o)
+        outcomes << traceOutcomeName(TraceOutcome(o));
+    QHeaderView *h = m_view->horizontalHeader();
+    const QFontMetrics headFm(font());
+    const auto headerWidth = [&](int column) {
+        return headFm.horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString()) + pad + 12;
+    };
+    h->resizeSection(TraceListModel::OutcomeColumn,
+        std::max(headerWidth(TraceListModel::OutcomeColumn), widest(boldFm, outcomes) + pad));
+    h->resizeSection(TraceListModel::StrategyColumn,
+        std::max(headerWidth(TraceListModel::StrategyColumn), widest(fm, strategyNames()) + pad));
+    // Up to 999,999 ms (a reconnect can take a minute, a stuck call longer).
+    h->resizeSection(TraceListModel::TimeColumn,
+        std::max(headerWidth(TraceListModel::TimeColumn),
+            fm.horizontalAdvance(TraceListModel::formatMicros(999'999'000)) + pad));
+}
+
+void TracePanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        fitColumns();
 }
 
 bool TracePanel::isPinned() const

@@ -33,7 +33,13 @@ public:
     void setPinned(bool pinned);
     void addTrace(const OperationTrace &trace);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    /// Widths of the fixed columns from the current font.
+    void fitColumns();
+
     TraceListModel *m_model;
     QTableView *m_view;
     TraceDiagram *m_diagram;

@@ -26,11 +26,24 @@
 
 namespace ElisionChecks {
 
-// initStyleOption is protected; a QDockWidget seen through this type may call it.
-struct DockProbe final : QDockWidget
+// The style option a docked QDockWidget paints its title bar with, built from
+// public state: QDockWidget::initStyleOption is protected, and the docks are
+// plain QDockWidgets (casting one to a subclass to reach it is undefined
+// behaviour, which UBSan reports). A docked title bar spans the dock's whole
+// width (no frame while docked) and ends where the dock's content begins.
+inline QStyleOptionDockWidget dockTitleOption(QDockWidget *dock)
 {
-    using QDockWidget::initStyleOption;
-};
+    QStyleOptionDockWidget option;
+    option.initFrom(dock);
+    const int height = dock->widget() ? dock->widget()->geometry().top() : dock->fontMetrics().height();
+    option.rect = QRect(0, 0, dock->width(), height);
+    option.title = dock->windowTitle();
+    option.closable = dock->features().testFlag(QDockWidget::DockWidgetClosable);
+    option.movable = dock->features().testFlag(QDockWidget::DockWidgetMovable);
+    option.floatable = dock->features().testFlag(QDockWidget::DockWidgetFloatable);
+    option.verticalTitleBar = dock->features().testFlag(QDockWidget::DockWidgetVerticalTitleBar);
+    return option;
+}
 
 inline QStringList dockTitles(QMainWindow *window)
 {
@@ -38,8 +51,7 @@ inline QStringList dockTitles(QMainWindow *window)
     for (QDockWidget *dock : window->findChildren<QDockWidget *>()) {
         if (!dock->isVisible() || !window->tabifiedDockWidgets(dock).isEmpty())
             continue; // tabbed docks show their titles as tabs, checked below
-        QStyleOptionDockWidget option;
-        static_cast<DockProbe *>(dock)->initStyleOption(&option);
+        const QStyleOptionDockWidget option = dockTitleOption(dock);
         const QRect text = dock->style()->subElementRect(QStyle::SE_DockWidgetTitleBarText, &option, dock);
         QFont bold = dock->font();
         bold.setBold(true);

@@ -274,10 +274,12 @@ void TestLesson::step2TtlExpiry()
 {
     setSpin("ttlSpin", 5);
     QTRY_COMPARE(m_backend->service()->settings().ttlSeconds, 5);
-    QVERIFY(press("getButton", 8));
-    QCOMPARE(newest(QStringLiteral("get"), 8)->outcome, TraceOutcome::Miss);
-    const QByteArray key = CacheKeys().product(8);
     KeyBrowserPanel *keys = m_window->keyBrowserPanel();
+    QVERIFY(press("getButton", 8));
+    const auto get = newest(QStringLiteral("get"), 8);
+    QVERIFY(get.has_value());
+    QCOMPARE(get->outcome, TraceOutcome::Miss);
+    const QByteArray key = CacheKeys().product(8);
     // The key appears and is scrolled into view (new keys land at the end
     // of the table), its TTL once the browser's PTTL answer is in.
     const auto shown = [keys, key] {
@@ -287,7 +289,18 @@ void TestLesson::step2TtlExpiry()
             && view->viewport()->rect().intersects(
                 view->visualRect(keys->model()->index(row, KeyTableModel::KeyColumn)));
     };
-    QTRY_VERIFY_WITH_TIMEOUT(shown(), 5000);
+    const auto where = [keys, key] {
+        const int row = keys->model()->rowOfKey(key);
+        const QTableView *view = keys->view();
+        const QRect r = view->visualRect(keys->model()->index(row, KeyTableModel::KeyColumn));
+        return QStringLiteral("row %1 of %2, at y %3 in a %4 px viewport, current %5")
+            .arg(row)
+            .arg(keys->model()->rowCount())
+            .arg(r.y())
+            .arg(view->viewport()->height())
+            .arg(view->currentIndex().row());
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(shown(), qPrintable(where()), 5000);
     const auto left = [keys, key] {
         const int row = keys->model()->rowOfKey(key);
         return row < 0 ? qint64(-1) : keys->model()->remainingMs(row);
