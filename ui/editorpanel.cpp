@@ -111,7 +111,7 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     grid->addWidget(button(QStringLiteral("saveTxButton"), tr("Save in &tx"),
                         tr("Update, then set the cached hash with WATCH/MULTI/EXEC"), Action::UpdateTx),
         1, 0);
-    grid->addWidget(button(QStringLiteral("invalidateButton"), tr("&Invalidate"), tr("Drop product:{id} from Redis"),
+    grid->addWidget(button(QStringLiteral("invalidateButton"), tr("Invalidate"), tr("Drop product:{id} from Redis"),
                         Action::Invalidate),
         1, 1);
     auto *del = button(QStringLiteral("deleteButton"), tr("&Delete"), tr("Delete the product"), Action::Delete);
@@ -162,7 +162,7 @@ EditorPanel::EditorPanel(ProductService *service, ProductTags *tags, QWidget *pa
     m_tags->setObjectName(QStringLiteral("editorTags"));
     m_tags->setPlaceholderText(tr("comma separated, e.g. kitchen, sale"));
     m_tags->setToolTip(tr("Tags of this product, kept in SQLite and cached in Redis sets (tag:<name>)"));
-    auto *saveTags = new QPushButton(tr("Save ta&gs"), this);
+    auto *saveTags = new QPushButton(tr("Save tags"), this);
     saveTags->setObjectName(QStringLiteral("saveTagsButton"));
     saveTags->setToolTip(tr("Write the tags to SQLite, then drop the affected tag sets from Redis"));
     connect(saveTags, &QPushButton::clicked, this, &EditorPanel::saveTags);

@@ -96,7 +96,7 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     // it, a narrow column clipped it mid-sentence.
     auto *top = new QVBoxLayout;
     auto *pick = new QHBoxLayout;
-    auto *strategyLabel = new QLabel(tr("&Strategy"), this);
+    auto *strategyLabel = new QLabel(tr("Strateg&y"), this);
     strategyLabel->setBuddy(m_strategy);
     pick->addWidget(strategyLabel);
     pick->addWidget(m_strategy);
@@ -113,14 +113,14 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
         return l;
     };
     m_settings = { { label(tr("TT&L"), m_ttl), m_ttl }, { label(tr("&Jitter"), m_jitter), m_jitter },
-        { label(tr("St&ampede"), m_stampede), m_stampede }, { label(tr("DB &latency"), m_latency), m_latency } };
+        { label(tr("Sta&mpede"), m_stampede), m_stampede }, { label(tr("D&B latency"), m_latency), m_latency } };
     auto *eviction = new QWidget(this);
     auto *evictionRow = new QHBoxLayout(eviction);
     evictionRow->setContentsMargins(0, 0, 0, 0);
     evictionRow->addWidget(m_maxMemory);
     evictionRow->addWidget(m_policy, 1);
     evictionRow->addWidget(applyEviction);
-    m_settings.append({ label(tr("E&viction"), m_maxMemory), eviction });
+    m_settings.append({ label(tr("Evicti&on"), m_maxMemory), eviction });
     arrangeSettings(false);
 
     auto *layout = new QVBoxLayout(this);

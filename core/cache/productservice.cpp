@@ -3,6 +3,9 @@
 // background machinery, and turns finished operations into traces, metrics,
 // signals and callbacks. It is the BackendHost of its CacheBackend and the
 // TraceSink of everything else that sends Redis commands.
+// (Over 500 lines: it is the one door to the cache layer, about forty public
+// calls of a few lines each that only pick who does the work; the work itself
+// lives in strategies/ and features/.)
 #include "productservice.h"
 
 #include "cacheasidestrategy.h"

@@ -5,6 +5,8 @@
 #include "cachescripts.h"
 #include "invalidationwatermark.h"
 
+#include <algorithm>
+
 VersionedWrites::VersionedWrites(CacheBackend &backend, QObject *parent)
     : QObject(parent)
     , m_backend(backend)
@@ -12,6 +14,7 @@ VersionedWrites::VersionedWrites(CacheBackend &backend, QObject *parent)
 
 void VersionedWrites::readIdCounter()
 {
+    m_offlineBase = -1;
     m_backend.tracedRedis().command(nullptr, { QByteArrayLiteral("GET"), m_backend.keys().nextId() }, {},
         [this](const RedisReply &r) {
             if (r.isString())
@@ -221,7 +224,28 @@ void VersionedWrites::newProductCall(
         // one it gave out here, clear of write-behind creates still queued
         // in Redis. The counter is raised past it on the next allocation.
         resetIdFloor();
-        const qint64 floor = m_lastAllocatedId + OfflineStride;
+        if (m_offlineBase < 0) {
+            // The first create of this outage: the counter may stand above
+            // what this instance saw of it (another instance's creates), and
+            // above the highest id SQLite has (it was raised to that, then
+            // write-behind creates took ids not yet in SQLite), but not a
+            // stride above either. So the stride starts above both, once per
+            // outage: creates of one outage get ids in a row.
+            m_backend.tracedStore().call(
+                op, false, QStringLiteral("SELECT highest product id"),
+                [](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.highestId(ctx, std::move(cb)); },
+                [this, op, name, price, then = std::move(then)](const StoreResult &r) {
+                    if (!r.ok()) {
+                        op->fail(ServiceStatus::Error,
+                            QStringLiteral("Could not read the highest product id. Nothing was changed: %1").arg(r.error));
+                        return;
+                    }
+                    m_offlineBase = std::max({ m_offlineBase, m_lastAllocatedId, r.lastVersion });
+                    newProductCall(op, name, price, then);
+                });
+            return;
+        }
+        const qint64 floor = m_offlineBase + OfflineStride;
         op->note(QStringLiteral("Redis unreachable: the new product gets an id above %1, clear of ids the shared "
                                 "counter gave to write-behind creates still queued")
                      .arg(floor),

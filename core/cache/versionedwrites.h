@@ -81,6 +81,10 @@ private:
         const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
 
     CacheBackend &m_backend;
+    /// The highest id the shared counter is known to have given out.
     qint64 m_lastAllocatedId = 0;
+    /// Where ids of creates made while Redis is away start (a stride above
+    /// it); -1 until the first such create after a connect.
+    qint64 m_offlineBase = -1;
     bool m_idFloorReady = false;
 };

@@ -33,8 +33,31 @@ void CsvWriter::append(const QStringList &fields)
     m_text += QLatin1String("\r\n");
 }
 
-QString CsvWriter::field(const QString &value)
+bool CsvWriter::looksLikeFormula(const QString &value)
 {
+    if (value.isEmpty())
+        return false;
+    const QChar first = value.front();
+    if (first != QLatin1Char('=') && first != QLatin1Char('+') && first != QLatin1Char('-')
+        && first != QLatin1Char('@') && first != QLatin1Char('\t') && first != QLatin1Char('\r'))
+        return false;
+    // A signed number ("-5", "+1.5") is data, not a formula: leave it alone
+    // so a price change still sums in the spreadsheet.
+    if (first == QLatin1Char('-') || first == QLatin1Char('+')) {
+        bool ok = false;
+        value.mid(1).toDouble(&ok);
+        if (ok && !value.mid(1).isEmpty() && value.at(1).isDigit())
+            return false;
+    }
+    return true;
+}
+
+QString CsvWriter::field(const QString &input)
+{
+    // A product name or a Redis key is typed by whoever wrote it; a
+    // spreadsheet would run "=HYPERLINK(...)" as a formula. An apostrophe in
+    // front makes it show the text instead (OWASP's advice for CSV files).
+    const QString value = looksLikeFormula(input) ? QLatin1Char('\'') + input : input;
     bool quote = !value.isEmpty() && (value.front().isSpace() || value.back().isSpace());
     for (const QChar c : value) {
         if (c == QLatin1Char(',') || c == QLatin1Char('"') || c == QLatin1Char('\n') || c == QLatin1Char('\r')) {

@@ -7,6 +7,11 @@
 // (inside the quotes). Every row must have as many fields as the header, so a
 // reader never sees a ragged table: addRow() pads short rows; a longer row is
 // a programming error (it asserts in debug builds and is cut to fit).
+//
+// A field that a spreadsheet would evaluate (it starts with =, +, -, @, a tab
+// or a carriage return, and is not a plain signed number) is written with an
+// apostrophe in front, so opening an export of hostile product names or
+// Redis keys never runs a formula; every other field reads back unchanged.
 #pragma once
 
 #include <QString>
@@ -29,6 +34,8 @@ public:
 
     /// One field as it appears in a row: quoted only when it has to be.
     static QString field(const QString &value);
+    /// True when a spreadsheet would treat value as a formula.
+    static bool looksLikeFormula(const QString &value);
 
 private:
     void append(const QStringList &fields);

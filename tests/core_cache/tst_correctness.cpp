@@ -14,7 +14,8 @@
 // - a read with Redis stalled is answered from SQLite within the read
 //   deadline, and the late reply is not applied;
 // - a write made while Redis is unreachable is numbered clear of queued
-//   write-behind versions.
+//   write-behind versions, and a create so made gets an id clear of queued
+//   write-behind creates.
 #include "cachebackend.h"
 #include "versionedwrites.h"
 #include "cachefixture.h"
@@ -371,6 +372,40 @@ private slots:
         EXPECT_OK(offline);
         QVERIFY2(offline->product->version >= VersionedWrites::OfflineStride, qPrintable(offline->trace.toText()));
         QVERIFY(offline->product->version != queued->product->version);
+    }
+
+    // Chaos seed 606: an instance that read the id counter before it was
+    // ever set (0) created a product with Redis down at one above SQLite's
+    // highest id, which the counter had just given to a write-behind create
+    // of the other instance, still queued. Two acknowledged creates, one id.
+    void createWithRedisDownTakesAnIdClearOfQueuedCreates()
+    {
+        seed(*m_a->repo, 1);
+        // An id far up, as an earlier outage's create leaves behind.
+        const qint64 high = 3 * VersionedWrites::OfflineStride / 2;
+        const auto earlier = awaitStore([&](QObject *c, StoreCallback cb) {
+            m_a->repo->insert(high, QStringLiteral("earlier offline"), 5, c, cb);
+        });
+        QVERIFY(earlier && earlier->ok());
+        startB();
+        // B has read the counter (not set yet) once this reply is in.
+        EXPECT_OK(get(b(), 1));
+        a().setStrategy(StrategyKind::WriteBehind);
+        a().writeBehindQueue()->setPaused(true);
+        const auto queued = await([&](QObject *c, ServiceCallback cb) { a().create(QStringLiteral("queued"), 7, c, cb); });
+        EXPECT_OK(queued);
+        QCOMPARE(queued->product->id, high + 1);
+        b().setStrategy(StrategyKind::CacheAside);
+        QSignalSpy down(m_b->client.get(), &RedisClient::disconnected);
+        m_server->kill();
+        QVERIFY(down.count() > 0 || down.wait(WaitMs));
+        const auto offline = await([&](QObject *c, ServiceCallback cb) { b().create(QStringLiteral("offline"), 9, c, cb); });
+        EXPECT_OK(offline);
+        QVERIFY2(offline->product->id > high + VersionedWrites::OfflineStride, qPrintable(offline->trace.toText()));
+        // A second create of the same outage follows on, no second stride.
+        const auto next = await([&](QObject *c, ServiceCallback cb) { b().create(QStringLiteral("offline 2"), 9, c, cb); });
+        EXPECT_OK(next);
+        QCOMPARE(next->product->id, offline->product->id + 1);
     }
 };
 

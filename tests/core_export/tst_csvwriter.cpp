@@ -1,5 +1,6 @@
 // CsvWriter: every field comes back unchanged through an independent RFC
-// 4180 reader, quoting happens only where needed, rows keep the header's width.
+// 4180 reader, quoting happens only where needed, rows keep the header's width,
+// and a field a spreadsheet would run as a formula gets an apostrophe first.
 #include "csvreader.h"
 #include "csvwriter.h"
 
@@ -27,6 +28,17 @@ private slots:
         QTest::newRow("inner space") << QStringLiteral("HGETALL product:1") << QStringLiteral("HGETALL product:1");
         QTest::newRow("unicode") << QStringLiteral("Café ☕") << QStringLiteral("Café ☕");
         QTest::newRow("semicolon") << QStringLiteral("a;b") << QStringLiteral("a;b");
+        QTest::newRow("formula") << QStringLiteral("=HYPERLINK(\"http://x\")")
+                                 << QStringLiteral("\"'=HYPERLINK(\"\"http://x\"\")\"");
+        QTest::newRow("plus formula") << QStringLiteral("+1+cmd") << QStringLiteral("'+1+cmd");
+        QTest::newRow("minus formula") << QStringLiteral("-2+3") << QStringLiteral("'-2+3");
+        QTest::newRow("at") << QStringLiteral("@SUM(A1)") << QStringLiteral("'@SUM(A1)");
+        QTest::newRow("leading tab formula") << QStringLiteral("\t=1") << QStringLiteral("'\t=1");
+        QTest::newRow("lone minus") << QStringLiteral("-") << QStringLiteral("'-");
+        QTest::newRow("negative number") << QStringLiteral("-5") << QStringLiteral("-5");
+        QTest::newRow("negative decimal") << QStringLiteral("-0.25") << QStringLiteral("-0.25");
+        QTest::newRow("positive number") << QStringLiteral("+12") << QStringLiteral("+12");
+        QTest::newRow("equals inside") << QStringLiteral("a=b") << QStringLiteral("a=b");
     }
     void field()
     {

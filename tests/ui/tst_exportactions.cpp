@@ -13,6 +13,7 @@
 #include "tracelistmodel.h"
 #include "tracepanel.h"
 #include "uitestfixture.h"
+#include "windowfixture.h"
 
 #include <QAction>
 #include <QChart>
@@ -70,19 +71,9 @@ void TestExportActions::initTestCase()
         m_out.setAutoRemove(false);
         qInfo("exports in %s", qPrintable(m_out.path()));
     }
-    startServer(m_server, true);
+    openWindow(m_server, m_dir, m_backend, m_window);
     if (QTest::currentTestFailed())
         return;
-    m_backend = makeBackend(m_server, m_dir, true);
-    m_window = std::make_unique<MainWindow>(m_backend.get(), WindowOptions {});
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_backend->start();
-    QSignalSpy subscribed(m_backend->keyspaceWatcher(), &KeyspaceWatcher::subscribed);
-    waitReady(*m_backend);
-    if (QTest::currentTestFailed())
-        return;
-    QVERIFY(subscribed.count() > 0 || subscribed.wait(10000));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->tracePanel() != nullptr, 10000);
     // Two gets: a miss then a hit, so there are traces, events and metrics.
     for (int i = 0; i < 2; ++i) {

@@ -14,6 +14,7 @@
 #include "productspanel.h"
 #include "productstablemodel.h"
 #include "uitestfixture.h"
+#include "windowfixture.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -64,18 +65,9 @@ void TestLayout::initTestCase()
         points);
 
     QVERIFY(m_dir.isValid());
-    startServer(m_server, true);
+    openWindow(m_server, m_dir, m_backend, m_window);
     if (QTest::currentTestFailed())
         return;
-    m_backend = makeBackend(m_server, m_dir, true);
-    m_window = std::make_unique<MainWindow>(m_backend.get(), WindowOptions {});
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_backend->start();
-    waitReady(*m_backend);
-    if (QTest::currentTestFailed())
-        return;
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->productsPanel()->model()->rowCount(), 12, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->keyBrowserPanel()->model()->rowCount() > 0, 10000);
     waitLaidOut();
 }

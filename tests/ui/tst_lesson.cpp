@@ -23,6 +23,7 @@
 #include "tracelistmodel.h"
 #include "tracepanel.h"
 #include "uitestfixture.h"
+#include "windowfixture.h"
 #include "writebehindqueue.h"
 
 #include <QAction>
@@ -77,23 +78,9 @@ private:
 
 void TestLesson::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
-    QSettings().clear();
-    QVERIFY(m_dir.isValid());
-    startServer(m_server, true);
+    openWindow(m_server, m_dir, m_backend, m_window);
     if (QTest::currentTestFailed())
         return;
-    m_backend = makeBackend(m_server, m_dir, true);
-    m_window = std::make_unique<MainWindow>(m_backend.get(), WindowOptions {});
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_backend->start();
-    QSignalSpy subscribed(m_backend->keyspaceWatcher(), &KeyspaceWatcher::subscribed);
-    waitReady(*m_backend);
-    if (QTest::currentTestFailed())
-        return;
-    QVERIFY(subscribed.count() > 0 || subscribed.wait(10000));
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->productsPanel()->model()->rowCount(), 12, 10000);
     QCOMPARE(m_backend->service()->strategy(), StrategyKind::CacheAside);
 }
 

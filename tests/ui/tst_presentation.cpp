@@ -12,6 +12,7 @@
 #include "theme.h"
 #include "tracediagram.h"
 #include "uitestfixture.h"
+#include "windowfixture.h"
 #include "zoom.h"
 
 #include <QApplication>
@@ -72,21 +73,9 @@ QStringList TestPresentation::visibleDocks() const
 
 void TestPresentation::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
-    QSettings().clear();
-    QVERIFY(m_dir.isValid());
-    startServer(m_server, true);
+    openWindow(m_server, m_dir, m_backend, m_window);
     if (QTest::currentTestFailed())
         return;
-    m_backend = makeBackend(m_server, m_dir, true);
-    m_window = std::make_unique<MainWindow>(m_backend.get(), WindowOptions {});
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_backend->start();
-    waitReady(*m_backend);
-    if (QTest::currentTestFailed())
-        return;
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->productsPanel()->model()->rowCount(), 12, 10000);
     QVERIFY(controller());
 }
 

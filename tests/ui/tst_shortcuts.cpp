@@ -1,7 +1,8 @@
 // The window's keyboard shortcuts: every key sequence has one owner (no
 // "Ambiguous shortcut overload"), F5 rescans the keys, the standard keys do
 // what the Edit menu says, Delete asks before it deletes a key, the Help
-// dialog lists what really exists, and status messages show no mnemonics.
+// dialog lists what really exists, status messages show no mnemonics, and
+// no two entries of a menu (nor a menu title and a button) share an Alt+letter.
 // Offscreen, real redis-server, real window; waits are QTRY_* and signal spies.
 #include "actiontext.h"
 #include "editactions.h"
@@ -14,12 +15,16 @@
 #include "tracediagram.h"
 #include "tracepanel.h"
 #include "uitestfixture.h"
+#include "windowfixture.h"
 
 #include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -45,6 +50,7 @@ private slots:
     void withoutMnemonics_data();
     void withoutMnemonics();
     void noTwoActionsShareAShortcut();
+    void mnemonicsAreUniqueWhereTheyCompete();
     void standardKeysHaveOneOwnerEach();
     void f5TriggersARescan();
     void findFocusesTheKeyFilter();
@@ -67,18 +73,7 @@ private:
 
 void TestShortcuts::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
-    QSettings().clear();
-    QVERIFY(m_dir.isValid());
-    startServer(m_server, true);
-    if (QTest::currentTestFailed())
-        return;
-    m_backend = makeBackend(m_server, m_dir, true);
-    m_window = std::make_unique<MainWindow>(m_backend.get(), WindowOptions {});
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    m_backend->start();
-    waitReady(*m_backend);
+    openWindow(m_server, m_dir, m_backend, m_window);
     if (QTest::currentTestFailed())
         return;
     QTRY_VERIFY_WITH_TIMEOUT(m_window->keyBrowserPanel() != nullptr, 10000);
@@ -146,6 +141,84 @@ void TestShortcuts::noTwoActionsShareAShortcut()
             !owner.contains(k), qPrintable(QStringLiteral("%1 and %2 both claim %3").arg(owner.value(k), name, k)));
         owner.insert(k, name);
     }
+}
+
+namespace {
+/// The Alt+letter of a text ("&Cache" -> "C"), empty without one.
+QString mnemonicLetter(const QString &text)
+{
+    for (qsizetype i = 0; i + 1 < text.size(); ++i) {
+        if (text.at(i) != QLatin1Char('&'))
+            continue;
+        if (text.at(i + 1) == QLatin1Char('&')) {
+            ++i;
+            continue;
+        }
+        return text.at(i + 1).toUpper();
+    }
+    return {};
+}
+
+/// "X and Y both use Alt+L" for every clash among (text, owner) pairs.
+QStringList clashes(const QList<QPair<QString, QString>> &entries, const QString &where)
+{
+    QStringList out;
+    QHash<QString, QString> owner;
+    for (const auto &[text, name] : entries) {
+        const QString letter = mnemonicLetter(text);
+        if (letter.isEmpty())
+            continue;
+        if (owner.contains(letter))
+            out << QStringLiteral("%1: %2 and %3 both use Alt+%4").arg(where, owner.value(letter), name, letter);
+        else
+            owner.insert(letter, name);
+    }
+    return out;
+}
+
+void menuClashes(QMenu *menu, QStringList *out, int *checkedMenus)
+{
+    QList<QPair<QString, QString>> entries;
+    for (QAction *a : menu->actions()) {
+        if (a->isSeparator() || !a->isVisible())
+            continue;
+        entries.append({ a->text(), QStringLiteral("\"%1\"").arg(a->text()) });
+        if (a->menu())
+            menuClashes(a->menu(), out, checkedMenus);
+    }
+    ++*checkedMenus;
+    *out << clashes(entries, QStringLiteral("menu \"%1\"").arg(menu->title()));
+}
+} // namespace
+
+void TestShortcuts::mnemonicsAreUniqueWhereTheyCompete()
+{
+    QVERIFY(!mnemonicLetter(QStringLiteral("R&&D &Lab")).isEmpty());
+    QCOMPARE(mnemonicLetter(QStringLiteral("R&&D &Lab")), QStringLiteral("L"));
+    QStringList problems;
+    int menus = 0;
+    // Within one menu, Alt+letter picks an entry: two of them make the key
+    // only move between them.
+    QList<QPair<QString, QString>> bar;
+    for (QAction *a : m_window->menuBar()->actions()) {
+        bar.append({ a->text(), QStringLiteral("menu \"%1\"").arg(a->text()) });
+        if (a->menu())
+            menuClashes(a->menu(), &problems, &menus);
+    }
+    QVERIFY(menus >= 6); // File, Export, Edit, Cache, View, Layouts, Help...
+    // The menu bar's titles compete with the window's visible buttons.
+    QList<QPair<QString, QString>> window = bar;
+    for (QAbstractButton *b : m_window->findChildren<QAbstractButton *>()) {
+        if (b->isVisibleTo(m_window.get()) && b->window() == m_window.get())
+            window.append({ b->text(), QStringLiteral("button \"%1\" (%2)").arg(b->text(), b->objectName()) });
+    }
+    // A label with a buddy hands its Alt+letter to the field beside it.
+    for (QLabel *l : m_window->findChildren<QLabel *>()) {
+        if (l->buddy() && l->isVisibleTo(m_window.get()) && l->window() == m_window.get())
+            window.append({ l->text(), QStringLiteral("label \"%1\"").arg(l->text()) });
+    }
+    problems << clashes(window, QStringLiteral("the main window"));
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
 }
 
 void TestShortcuts::standardKeysHaveOneOwnerEach()
