@@ -159,7 +159,8 @@ KeyBrowserPanel::KeyBrowserPanel(QWidget *parent)
     QAction *persistAction = m_menu->addAction(tr("Persist (remove TTL)"));
     persistAction->setObjectName(QStringLiteral("persistAction"));
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_view->viewport()->installEventFilter(this); // fitColumns() on every width change
+    m_view->viewport()->installEventFilter(this); // fitColumns() on every width change; clicks
+    m_view->installEventFilter(this); // keys that move the current row
 
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_filter, 1);
@@ -324,6 +325,7 @@ void KeyBrowserPanel::showContextMenu(const QPoint &pos)
     const QModelIndex index = m_view->indexAt(pos);
     if (!index.isValid())
         return;
+    m_userPicked = true;
     m_view->setCurrentIndex(index.siblingAtColumn(KeyTableModel::KeyColumn));
     updateActionButtons();
     m_menu->popup(m_view->viewport()->mapToGlobal(pos)); // popup(), not exec(): no nested event loop
@@ -391,6 +393,11 @@ bool KeyBrowserPanel::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_view->viewport() && event->type() == QEvent::Resize)
         fitColumns();
+    // A row the person picked (click, arrow keys) stays where it is; a
+    // current row Qt set on its own (the view got the focus) does not count.
+    if ((watched == m_view->viewport() && event->type() == QEvent::MouseButtonPress)
+        || (watched == m_view && event->type() == QEvent::KeyPress))
+        m_userPicked = true;
     return QWidget::eventFilter(watched, event);
 }
 
@@ -500,7 +507,7 @@ void KeyBrowserPanel::followOperation(const OperationTrace &trace)
 void KeyBrowserPanel::bringIntoView(const QByteArray &key)
 {
     constexpr qint64 LeaveAloneMs = 10000;
-    if (m_view->currentIndex().isValid())
+    if (m_userPicked && m_view->currentIndex().isValid())
         return;
     if (m_scanner && m_scanner->isScanning()) {
         m_followAfterScan = key;
@@ -590,6 +597,7 @@ bool KeyBrowserPanel::selectKey(const QByteArray &key)
     const int row = m_model->rowOfKey(key);
     if (row < 0)
         return false;
+    m_userPicked = true; // asked for from another panel: as good as a click
     m_view->setCurrentIndex(m_model->index(row, KeyTableModel::KeyColumn));
     m_view->scrollTo(m_model->index(row, KeyTableModel::KeyColumn));
     return true;

@@ -109,6 +109,9 @@ private:
     QByteArray m_previewKey;
     int m_detailsInFlight = 0;
     QElapsedTimer m_lastManualScroll; ///< invalid until the person scrolls
+    /// The current row was chosen by the person (not set by Qt on focus):
+    /// new keys then leave the view where it is.
+    bool m_userPicked = false;
     QByteArray m_focusKey; ///< the key of the product last worked on
     QElapsedTimer m_focusSince;
     QByteArray m_followAfterScan; ///< a key to bring into view once the scan ends

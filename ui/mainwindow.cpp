@@ -42,7 +42,6 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabBar>
-#include <QTimer>
 #include <QToolTip>
 
 namespace {
@@ -259,8 +258,17 @@ void MainWindow::resetLayout()
 void MainWindow::applyDefaultSizes()
 {
     const auto dock = [this](const char *name) { return findChild<QDockWidget *>(QLatin1String(name)); };
-    // Three columns in 400:400:480 (the trace diagram wants the most width).
-    const int column = width() * 400 / 1280;
+    // Three columns in 400:400:480 (the trace diagram wants the most width);
+    // the first wider, up to 36 %, when the strategy settings need it to
+    // stand two a row, with room for a vertical scroll bar: without it, one
+    // missing pixel of height brought a vertical bar, the narrower panel a
+    // horizontal one, and the eviction row went under both.
+    int column = width() * 400 / 1280;
+    if (m_strategy) {
+        const int separator = style()->pixelMetric(QStyle::PM_DockWidgetSeparatorExtent, nullptr, this);
+        const int scrollBar = style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this);
+        column = std::clamp(m_strategy->wideWidth() + separator + scrollBar, column, std::max(column, width() * 36 / 100));
+    }
     resizeDocks({ dock("strategyDock"), dock("keysDock"), dock("traceDock") }, { column, column, width() - 2 * column },
         Qt::Horizontal);
 
@@ -274,12 +282,17 @@ void MainWindow::applyDefaultSizes()
         if (auto *area = qobject_cast<QScrollArea *>(panel); area && area->widget())
             panel = area->widget();
         const int title = d->sizeHint().height() - panel->sizeHint().height();
-        const int content
-            = panel->hasHeightForWidth() ? panel->heightForWidth(columnWidth) : panel->sizeHint().height();
-        return std::max(content, panel->minimumSizeHint().height()) + title;
+        // A wrapping panel's minimumSizeHint() is its height at its narrowest,
+        // not at this width: heightForWidth() is the whole answer there.
+        if (panel->hasHeightForWidth())
+            return panel->heightForWidth(columnWidth) + title;
+        return std::max(panel->sizeHint().height(), panel->minimumSizeHint().height()) + title;
     };
-    int strategy = fit(dock("strategyDock"), column);
-    int editor = fit(dock("editorDock"), column);
+    const int inside = column - separator; // the dock's own width
+    if (m_strategy)
+        m_strategy->arrangeFor(inside); // two settings a row or one, before it is measured
+    int strategy = fit(dock("strategyDock"), inside);
+    int editor = fit(dock("editorDock"), inside);
     // A large font on a small screen: the products keep a few rows, the
     // editor and then the strategy scroll (see setPanel) for the rest.
     const int productsAtLeast = dock("productsDock")->minimumSizeHint().height() + 3 * fontMetrics().height();

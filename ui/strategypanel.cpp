@@ -1,6 +1,8 @@
 // StrategyPanel: widgets bound to ProductService settings in both directions.
 #include "strategypanel.h"
 
+#include <QAbstractScrollArea>
+
 #include "cachesettings.h"
 #include "evictionsettings.h"
 #include "fontfollow.h"
@@ -95,6 +97,7 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     // The explanation gets the panel's whole width under the combo: beside
     // it, a narrow column clipped it mid-sentence.
     auto *top = new QVBoxLayout;
+    top->setSpacing(4);
     auto *pick = new QHBoxLayout;
     auto *strategyLabel = new QLabel(tr("Strateg&y"), this);
     strategyLabel->setBuddy(m_strategy);
@@ -124,7 +127,8 @@ StrategyPanel::StrategyPanel(ProductService *service, QWidget *parent)
     arrangeSettings(false);
 
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(8, 6, 8, 6);
+    layout->setContentsMargins(8, 4, 8, 4);
+    layout->setSpacing(4); // at 1280x800 every pixel here is a products row less
     layout->addLayout(top);
     layout->addLayout(m_grid);
     layout->addStretch(1);
@@ -220,8 +224,11 @@ void StrategyPanel::fitExplanation()
     // Docks do not ask for height-for-width: the panel's minimum height is
     // what the wrapped explanation needs at the current width, so the dock
     // cannot be made so short that the text is cut mid-sentence.
+    // In a scroll area (as the window puts it) the area asks the layout
+    // itself; a minimum here would only bring a scroll bar.
+    const bool scrolled = parentWidget() && qobject_cast<QAbstractScrollArea *>(parentWidget()->parentWidget());
     if (QLayout *l = layout(); l && l->hasHeightForWidth())
-        setMinimumHeight(l->totalHeightForWidth(width()));
+        setMinimumHeight(scrolled ? 0 : l->totalHeightForWidth(width()));
 }
 
 void StrategyPanel::arrangeSettings(bool narrow)
@@ -276,22 +283,42 @@ bool StrategyPanel::eventFilter(QObject *watched, QEvent *event)
     return QWidget::eventFilter(watched, event);
 }
 
+int StrategyPanel::wideWidth() const
+{
+    // What the wide arrangement needs: four columns (label, field, label,
+    // field), each as wide as its widest entry, and the eviction row's
+    // three controls across the last three. Measured from the widgets, so a
+    // larger font or zoom switches to one setting a row before anything has
+    // to scroll sideways.
+    const int spacing = m_grid->horizontalSpacing();
+    int columns[4] = { 0, 0, 0, 0 };
+    const qsizetype pairs = m_settings.size() - 1; // the last one is the eviction row
+    for (qsizetype i = 0; i < pairs; ++i) {
+        const int column = int(i % 2) * 2;
+        columns[column] = std::max(columns[column], m_settings.at(i).first->sizeHint().width());
+        columns[column + 1] = std::max(columns[column + 1], m_settings.at(i).second->sizeHint().width());
+    }
+    const auto &[evictionLabel, evictionRow] = m_settings.last();
+    columns[0] = std::max(columns[0], evictionLabel->sizeHint().width());
+    const int across = std::max(columns[1] + columns[2] + columns[3] + 2 * spacing, evictionRow->minimumSizeHint().width());
+    const QMargins margins = layout()->contentsMargins();
+    return margins.left() + columns[0] + spacing + across + margins.right();
+}
+
 void StrategyPanel::fitSettings()
 {
-    // What two settings side by side need, from the widgets' own minimums.
-    int wide = 0;
-    for (int i = 0; i + 1 < m_settings.size() - 1; i += 2) {
-        const auto need = [this](int k) {
-            return m_settings.at(k).first->sizeHint().width() + m_settings.at(k).second->sizeHint().width();
-        };
-        wide = std::max(wide, need(i) + need(i + 1) + 4 * m_grid->horizontalSpacing());
-    }
-    const QMargins margins = layout()->contentsMargins();
-    const int available = parentWidget() ? std::min(width(), parentWidget()->width()) : width();
-    const bool narrow = available - margins.left() - margins.right() < wide;
-    if (narrow != m_narrow)
-        arrangeSettings(narrow);
+    arrangeFor(parentWidget() ? std::min(width(), parentWidget()->width()) : width());
     fitExplanation();
+}
+
+void StrategyPanel::arrangeFor(int width)
+{
+    const bool narrow = width < wideWidth();
+    if (narrow == m_narrow)
+        return;
+    arrangeSettings(narrow);
+    // Measured right after this (heightForWidth): not with the old rows.
+    layout()->activate();
 }
 
 void StrategyPanel::changeEvent(QEvent *event)

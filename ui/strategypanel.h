@@ -27,6 +27,11 @@ public:
 
     /// What the chosen strategy does, for a person.
     static QString explanation(StrategyKind kind);
+    /// The width the settings need two a row (below it they go one a row).
+    int wideWidth() const;
+    /// Arranges the settings for this width now (the window sizes its docks
+    /// from the height that takes).
+    void arrangeFor(int width);
 
 signals:
     void message(const QString &text);

@@ -251,7 +251,7 @@ void VersionedWrites::newProductCall(
                      .arg(floor),
             TraceOutcome::Deferred);
         then([name, price, floor](ProductRepository &repo, VersionRule, QObject *ctx, StoreCallback cb) {
-            repo.insertAbove(floor, name, price, ctx, std::move(cb));
+            repo.insertAbove(floor, floor + OfflineStride, name, price, ctx, std::move(cb));
         });
         return;
     }

@@ -157,9 +157,9 @@ StoreResult DatabaseWorker::insert(qint64 id, QString name, qint64 price)
     return m_writes.insert(id, std::move(name), price);
 }
 
-StoreResult DatabaseWorker::insertAbove(qint64 floor, QString name, qint64 price)
+StoreResult DatabaseWorker::insertAbove(qint64 floor, qint64 ceiling, QString name, qint64 price)
 {
-    return m_writes.insertAbove(floor, std::move(name), price);
+    return m_writes.insertAbove(floor, ceiling, std::move(name), price);
 }
 
 StoreResult DatabaseWorker::highestId()

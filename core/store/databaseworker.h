@@ -63,7 +63,7 @@ public:
     StoreResult versionOf(qint64 id);
     StoreResult insert(qint64 id, QString name, qint64 price);
     StoreResult highestId();
-    StoreResult insertAbove(qint64 floor, QString name, qint64 price);
+    StoreResult insertAbove(qint64 floor, qint64 ceiling, QString name, qint64 price);
     StoreResult restamp(qint64 id, qint64 fromVersion, qint64 toVersion);
     StoreResult changesAfter(qint64 seq, int limit);
     StoreResult seedDemoData();

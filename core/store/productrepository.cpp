@@ -130,9 +130,10 @@ void ProductRepository::insert(qint64 id, const QString &name, qint64 price, QOb
     dispatch([id, name, price](DatabaseWorker &w) { return w.insert(id, name, price); }, context, std::move(done));
 }
 
-void ProductRepository::insertAbove(qint64 floor, const QString &name, qint64 price, QObject *context, StoreCallback done)
+void ProductRepository::insertAbove(
+    qint64 floor, qint64 ceiling, const QString &name, qint64 price, QObject *context, StoreCallback done)
 {
-    dispatch([floor, name, price](DatabaseWorker &w) { return w.insertAbove(floor, name, price); }, context,
+    dispatch([floor, ceiling, name, price](DatabaseWorker &w) { return w.insertAbove(floor, ceiling, name, price); }, context,
         std::move(done));
 }
 

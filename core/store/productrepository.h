@@ -85,9 +85,12 @@ public:
     /// Inserts a new row under an id given by the caller (the shared id
     /// counter in Redis); Conflict when the id exists.
     void insert(qint64 id, const QString &name, qint64 price, QObject *context, StoreCallback done);
-    /// Inserts a new row under an id above both floor and every id SQLite
-    /// ever had (creates made while the shared id counter is unreachable).
-    void insertAbove(qint64 floor, const QString &name, qint64 price, QObject *context, StoreCallback done);
+    /// Inserts a new row under an id above both floor and every id a row
+    /// ever had (creates made while the shared id counter is unreachable),
+    /// and keeps the ids up to ceiling for more of those: highestId() then
+    /// reports at least ceiling, so the shared counter is raised past them.
+    void insertAbove(qint64 floor, qint64 ceiling, const QString &name, qint64 price, QObject *context,
+        StoreCallback done);
     /// result.lastVersion = the highest id a product ever had (deleted ones
     /// and SQLite's AUTOINCREMENT counter included).
     void highestId(QObject *context, StoreCallback done);

@@ -92,18 +92,29 @@ StoreResult ProductWrites::insert(qint64 id, QString name, qint64 price)
     });
 }
 
-StoreResult ProductWrites::insertAbove(qint64 floor, QString name, qint64 price)
+StoreResult ProductWrites::insertAbove(qint64 floor, qint64 ceiling, QString name, qint64 price)
 {
     if (auto errors = ProductValidator::validate(0, name, price, false); !errors.isEmpty())
         return invalid(errors);
     const QString action = QStringLiteral("Creating product");
     return m_feed.write(action, [&](StoreResult &r) {
-        // The id: one above the highest SQLite ever had, and above floor.
+        // The id: one above the highest a row ever had (not the reserved
+        // ceiling: the creates of one outage follow each other), and above floor.
         qint64 id = 0;
-        if (!m_sql.eachRow(highestIdSql(), {}, r, action, [&id](const QSqlQuery &q) { id = q.value(0).toLongLong(); }))
+        if (!m_sql.eachRow(QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products), 0), "
+                                          "coalesce((SELECT max(id) FROM product_versions), 0))"),
+                {}, r, action, [&id](const QSqlQuery &q) { id = q.value(0).toLongLong(); }))
             return false;
         id = std::max(id, floor) + 1;
-        return insertRow(id, name, price, r, action);
+        if (!insertRow(id, name, price, r, action))
+            return false;
+        // Keep the window: SQLite's AUTOINCREMENT counter (which highestIdSql()
+        // reads, and which an INSERT without an id continues from) goes to the
+        // ceiling. An instance back on Redis raises the shared counter past it
+        // before its next create, so a write-behind create can never take an id
+        // this outage's creates still go on to use.
+        return bool(m_sql.execCached(
+            QStringLiteral("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'products'"), { std::max(ceiling, id) }, r, action));
     });
 }
 
@@ -161,9 +172,14 @@ StoreResult ProductWrites::upsert(qint64 id, QString name, qint64 price, Version
             updated = q->numRowsAffected();
         }
         if (updated == 0) {
+            // An id that lived before goes on from its last version (the
+            // delete's), by the rule's bump like an update: a write made while
+            // Redis is away must land a stride above it here too, not one
+            // above it where a queued write-behind write may already be.
             if (!m_sql.execCached(QStringLiteral("INSERT INTO products (id, name, price, version, updated_at) "
-                                                 "VALUES (?, ?, ?, max(?, ?), ?)"),
-                    { id, name, price, rule.bump, rule.floor, now() }, r, action))
+                                                 "VALUES (?, ?, ?, max(coalesce((SELECT version FROM product_versions "
+                                                 "WHERE id = ?), 0) + ?, ?), ?)"),
+                    { id, name, price, id, rule.bump, rule.floor, now() }, r, action))
                 return false;
         }
         if (!m_sql.readProduct(id, &r.product, r, action))

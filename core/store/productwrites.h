@@ -29,8 +29,9 @@ public:
     StoreResult create(QString name, qint64 price);
     /// With the caller's id; Conflict when it exists already.
     StoreResult insert(qint64 id, QString name, qint64 price);
-    /// With an id above every id SQLite ever gave out, and above floor.
-    StoreResult insertAbove(qint64 floor, QString name, qint64 price);
+    /// With an id above every id a row ever had, and above floor; the ids up
+    /// to ceiling stay for more such creates (see ProductRepository).
+    StoreResult insertAbove(qint64 floor, qint64 ceiling, QString name, qint64 price);
     /// expectedVersion > 0: Conflict unless the row is at that version.
     StoreResult update(qint64 id, QString name, qint64 price, qint64 expectedVersion, VersionRule rule);
     StoreResult upsert(qint64 id, QString name, qint64 price, VersionRule rule);

@@ -15,7 +15,8 @@
 //   deadline, and the late reply is not applied;
 // - a write made while Redis is unreachable is numbered clear of queued
 //   write-behind versions, and a create so made gets an id clear of queued
-//   write-behind creates.
+//   write-behind creates, and an upsert of a deleted id so made a version
+//   clear of a queued write-behind upsert.
 #include "cachebackend.h"
 #include "versionedwrites.h"
 #include "cachefixture.h"
@@ -372,6 +373,71 @@ private slots:
         EXPECT_OK(offline);
         QVERIFY2(offline->product->version >= VersionedWrites::OfflineStride, qPrintable(offline->trace.toText()));
         QVERIFY(offline->product->version != queued->product->version);
+    }
+
+    // Chaos seed 606: B, cut off from Redis, went on creating products one
+    // after another (ids F+1, F+2, ...) while A, back on Redis, raised the
+    // shared counter to SQLite's highest id (F+1) and gave F+2 to a
+    // write-behind create: B's next create took F+2 as well.
+    void createsOfAnOutageNeverMeetWriteBehindCreatesMadeMeanwhile()
+    {
+        seed(*m_a->repo, 1);
+        startB();
+        m_b->client->setAutoReconnect(false); // B stays cut off
+        QSignalSpy bDown(m_b->client.get(), &RedisClient::disconnected);
+        QSignalSpy aUp(m_a->client.get(), &RedisClient::connected);
+        m_server->kill();
+        QVERIFY(bDown.count() > 0 || bDown.wait(WaitMs));
+        b().setStrategy(StrategyKind::CacheAside);
+        const auto first = await([&](QObject *c, ServiceCallback cb) { b().create(QStringLiteral("offline 1"), 9, c, cb); });
+        EXPECT_OK(first);
+        QVERIFY(first->product->id > VersionedWrites::OfflineStride);
+        QString error;
+        QVERIFY2(m_server->restart(&error), qPrintable(error));
+        QVERIFY(aUp.wait(WaitMs));
+        QTRY_VERIFY_WITH_TIMEOUT(a().isCacheAvailable(), WaitMs);
+        a().setStrategy(StrategyKind::WriteBehind);
+        a().writeBehindQueue()->setPaused(true);
+        const auto queued = await([&](QObject *c, ServiceCallback cb) { a().create(QStringLiteral("queued"), 7, c, cb); });
+        EXPECT_OK(queued);
+        const auto second = await([&](QObject *c, ServiceCallback cb) { b().create(QStringLiteral("offline 2"), 9, c, cb); });
+        EXPECT_OK(second);
+        QCOMPARE(second->product->id, first->product->id + 1); // one outage, ids in a row
+        QVERIFY2(queued->product->id != second->product->id, qPrintable(queued->trace.toText()));
+        QVERIFY2(queued->product->id > first->product->id + VersionedWrites::OfflineStride / 2,
+            qPrintable(queued->trace.toText()));
+    }
+
+    // Chaos seed 606: an id deleted at a version above the stride, then
+    // written while Redis is away with an upsert (POST with an id): the row
+    // came back one above the deleted version, which a write-behind upsert
+    // queued on the other instance had taken already.
+    void upsertOfADeletedIdWithRedisDownIsNumberedClearOfTheQueue()
+    {
+        seed(*m_a->repo, 1);
+        for (int i = 0; i < 2; ++i) { // versions above the stride, as earlier outages leave them
+            const auto far = awaitStore([&](QObject *c, StoreCallback cb) {
+                m_a->repo->update(1, QStringLiteral("far"), 3, 0, VersionRule { 0, VersionedWrites::OfflineStride }, c, cb);
+            });
+            QVERIFY(far && far->ok());
+        }
+        const auto gone = await([&](QObject *c, ServiceCallback cb) { a().remove(1, c, cb); });
+        EXPECT_OK(gone);
+        startB();
+        a().setStrategy(StrategyKind::WriteBehind);
+        a().writeBehindQueue()->setPaused(true);
+        const auto queued = await([&](QObject *c, ServiceCallback cb) { a().upsert(1, QStringLiteral("queued"), 4, c, cb); });
+        EXPECT_OK(queued);
+        QVERIFY(queued->product->version > 2 * VersionedWrites::OfflineStride);
+        b().setStrategy(StrategyKind::CacheAside);
+        QSignalSpy down(m_b->client.get(), &RedisClient::disconnected);
+        m_server->kill();
+        QVERIFY(down.count() > 0 || down.wait(WaitMs));
+        const auto offline = await([&](QObject *c, ServiceCallback cb) { b().upsert(1, QStringLiteral("offline"), 5, c, cb); });
+        EXPECT_OK(offline);
+        QVERIFY2(offline->product->version != queued->product->version, qPrintable(offline->trace.toText()));
+        QVERIFY2(offline->product->version > queued->product->version + VersionedWrites::OfflineStride / 2,
+            qPrintable(offline->trace.toText()));
     }
 
     // Chaos seed 606: an instance that read the id counter before it was

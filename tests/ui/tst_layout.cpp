@@ -25,6 +25,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTableView>
 
 using namespace UiTest;
@@ -40,6 +42,7 @@ private slots:
     void nothingIsCut();
     void keyNamesShowWhole();
     void strategyNamesAndExplanationShowWhole();
+    void formPanelsNeverScrollSideways();
     void presentationModeFitsAndIsLarger();
 
 private:
@@ -169,6 +172,21 @@ void TestLayout::strategyNamesAndExplanationShowWhole()
                        .arg(explanation->height())
                        .arg(explanation->heightForWidth(explanation->width()))));
     QVERIFY(explanation->toolTip().contains(QStringLiteral("Read:")));
+}
+
+// With a large font the strategy settings go one a row rather than past the
+// dock's right edge: the form panels may scroll down, never sideways.
+void TestLayout::formPanelsNeverScrollSideways()
+{
+    for (const char *name : { "strategyDockScroll", "editorDockScroll" }) {
+        auto *area = findNamed<QScrollArea>(m_window.get(), name);
+        QVERIFY(area);
+        QTRY_VERIFY2(!area->horizontalScrollBar()->isVisible(),
+            qPrintable(QStringLiteral("%1 scrolls sideways: %2 px shown of %3")
+                           .arg(QLatin1String(name))
+                           .arg(area->viewport()->width())
+                           .arg(area->widget()->width())));
+    }
 }
 
 // Presentation mode zooms in and still fits: larger fonts, nothing cut,
