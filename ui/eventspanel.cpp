@@ -151,8 +151,9 @@ void EventsPanel::updateCounters()
     }
     QStringList chips;
     for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it)
-        chips << QStringLiteral("<span style='color:%1'>●</span>&nbsp;%2&nbsp;<b>%3</b>")
-                     .arg(Theme::eventColor(it.key()).name(), it.key().toHtmlEscaped())
+        chips << QStringLiteral("<span style='white-space:nowrap'><span style='color:%1'>●</span>&nbsp;%2&nbsp;<b>%3</b></span>")
+                     // A non-breaking hyphen: "xgroup-createconsumer" stays whole.
+                     .arg(Theme::eventColor(it.key()).name(), it.key().toHtmlEscaped().replace(QLatin1Char('-'), QChar(0x2011)))
                      .arg(it.value());
     m_counters->setText(chips.join(QStringLiteral(" &nbsp; ")));
 }

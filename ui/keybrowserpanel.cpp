@@ -597,7 +597,6 @@ bool KeyBrowserPanel::selectKey(const QByteArray &key)
     const int row = m_model->rowOfKey(key);
     if (row < 0)
         return false;
-    m_userPicked = true; // asked for from another panel: as good as a click
     m_view->setCurrentIndex(m_model->index(row, KeyTableModel::KeyColumn));
     m_view->scrollTo(m_model->index(row, KeyTableModel::KeyColumn));
     return true;

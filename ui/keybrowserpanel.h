@@ -48,7 +48,8 @@ public:
 
     /// Rescans with the filter field's pattern (the app's keys by default).
     void rescan();
-    /// Selects the key (and shows its preview) if the browser holds it.
+    /// Selects the key (and shows its preview) if the browser holds it. Not
+    /// a pick of the person's: new keys still come into view (see bringIntoView).
     bool selectKey(const QByteArray &key);
     /// The selected key, empty when none.
     QByteArray selectedKey() const { return m_previewKey; }

@@ -26,6 +26,7 @@
 #include "redisclient.h"
 #include "searchpanel.h"
 #include "strategypanel.h"
+#include "writebehindqueue.h"
 #include "theme.h"
 #include "tracepanel.h"
 
@@ -42,6 +43,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabBar>
+#include <QToolButton>
 #include <QToolTip>
 
 namespace {
@@ -110,6 +112,13 @@ MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *
     m_presentation = new PresentationController(this, !fresh);
     connect(m_presentation, &PresentationController::message, this, &MainWindow::showMessage);
     createMenus();
+    // Beside the queue it holds: a presenter finds it where the figure is.
+    auto *hold = new QToolButton(this);
+    hold->setObjectName(QStringLiteral("holdWriteBehindButton"));
+    hold->setDefaultAction(m_holdWriteBehind);
+    hold->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    hold->setAutoRaise(true);
+    statusBar()->addPermanentWidget(hold);
     const QSettings settings;
     if (fresh) {
         resize(1280, 800); // a screenshot is a render of the first start, whatever the screen
@@ -438,6 +447,19 @@ void MainWindow::createMenus()
     serviceAction(tr("&Invalidate All App Keys"), &ProductService::invalidateAll)
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
     serviceAction(tr("&Flush Write-Behind Queue"), &ProductService::flushWriteBehind);
+    // The worker flushes a second after the first queued write, faster than a
+    // person can save a second product: held, the queue rises and coalesces
+    // for as long as the lesson needs, and drains when released.
+    m_holdWriteBehind = cache->addAction(tr("H&old Write-Behind Worker"));
+    m_holdWriteBehind->setObjectName(QStringLiteral("actionHoldWriteBehind"));
+    m_holdWriteBehind->setCheckable(true);
+    m_holdWriteBehind->setIconText(tr("Hold writes"));
+    m_holdWriteBehind->setToolTip(tr("While held, the write-behind worker writes nothing to SQLite: saves queue up "
+                                     "(a product saved again coalesces) until you release it."));
+    connect(m_holdWriteBehind, &QAction::toggled, this, [this](bool hold) {
+        if (ProductService *service = m_backend->service(); service && service->writeBehindQueue())
+            service->writeBehindQueue()->setPaused(hold);
+    });
     cache->addSeparator();
     cache->addAction(tr("&Reset Metrics"), this, [this] {
         if (m_backend->service())
@@ -544,6 +566,13 @@ void MainWindow::onReady()
 
     connect(service, &ProductService::strategyChanged, this, &MainWindow::updateStatus);
     connect(service, &ProductService::queueDepthChanged, this, &MainWindow::updateStatus);
+    if (WriteBehindQueue *queue = service->writeBehindQueue()) {
+        queue->setPaused(m_holdWriteBehind->isChecked());
+        connect(queue, &WriteBehindQueue::pausedChanged, this, [this](bool paused) {
+            m_holdWriteBehind->setChecked(paused);
+            updateStatus();
+        });
+    }
     connect(service, &ProductService::cacheAvailabilityChanged, this, &MainWindow::updateStatus);
     connect(service, &ProductService::warning, this, &MainWindow::showMessage);
     connect(m_backend->redis(), &RedisClient::stateChanged, this, &MainWindow::updateStatus);
@@ -588,7 +617,9 @@ void MainWindow::updateStatus()
     if (!service)
         return;
     m_strategyLabel->setText(tr("strategy: <b>%1</b>").arg(strategyName(service->strategy())));
-    m_queue->setText(tr("write-behind queue: <b>%1</b>").arg(service->queueDepth()));
+    const bool held = service->writeBehindQueue() && service->writeBehindQueue()->isPaused();
+    m_queue->setText(held ? tr("write-behind queue: <b>%1</b> (held)").arg(service->queueDepth())
+                          : tr("write-behind queue: <b>%1</b>").arg(service->queueDepth()));
     const bool degraded = !service->isCacheAvailable() && redis && !redis->isConnected();
     m_degraded->setVisible(degraded);
     if (degraded) {
@@ -634,6 +665,7 @@ void MainWindow::resetLessonSettings()
     service->setStrategy(StrategyKind::CacheAside);
     service->setSettings(s);
     service->setArtificialDbLatency(0);
+    m_holdWriteBehind->setChecked(false);
     service->applyEvictionSettings(EvictionSettings {}, this, [this](const EvictionSettings &, const ServiceResult &r) {
         showMessage(r.ok() ? tr("Lesson settings reset: cache-aside, TTL %1 s, no DB latency, no eviction limit.")
                                  .arg(CacheSettings().ttlSeconds)

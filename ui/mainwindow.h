@@ -130,6 +130,7 @@ private:
     QLabel *m_connection;
     QLabel *m_strategyLabel;
     QLabel *m_queue;
+    QAction *m_holdWriteBehind = nullptr; ///< Cache → Hold Write-Behind Worker, and its status bar button
     QLabel *m_degraded;
     DemoScript *m_demo = nullptr;
     PresentationController *m_presentation = nullptr;

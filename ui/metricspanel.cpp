@@ -400,24 +400,25 @@ void MetricsPanel::updateSummary()
     // every sample and on every change of the write-behind queue.
     const MetricsSnapshot m = m_service->metrics();
     const RedisServerInfo info = m_info ? m_info->last() : RedisServerInfo {};
-    const QString queueText = tr("queue <b>%1</b>").arg(m_service->queueDepth());
+    // Each figure stays whole on its line ("2,280 kB" never split before
+    // its unit); the lines break only between figures.
+    const auto whole = [](const QString &item) { return QStringLiteral("<span style=\"white-space:nowrap\">%1</span>").arg(item); };
+    QStringList items {
+        whole(tr("hits <b>%1</b>").arg(m.hits)),
+        whole(tr("misses <b>%1</b>").arg(m.misses)),
+        whole(tr("hit ratio <b>%1%</b>").arg(m.hitRatio() * 100.0, 0, 'f', 0)),
+        whole(tr("DB r/w <b>%1</b>/<b>%2</b>").arg(m.dbReads).arg(m.dbWrites)),
+        whole(tr("queue <b>%1</b>").arg(m_service->queueDepth())),
+    };
     // Used memory to the kB (the eviction limit is set in kB beside it), the
     // limit when there is one, and the keys Redis evicted since it started.
-    QString memoryText = tr("–");
     if (info.sampledAt.isValid()) {
-        memoryText = tr("used <b>%L1 kB</b>").arg(info.usedMemory / 1024);
+        QString memoryText = tr("used <b>%L1 kB</b>").arg(info.usedMemory / 1024);
         if (info.maxmemory > 0)
             memoryText += tr(" of %L1 kB").arg(info.maxmemory / 1024);
-        memoryText += tr(" · evicted <b>%L1</b>").arg(info.evictedKeys);
+        items << whole(memoryText) << whole(tr("evicted <b>%L1</b>").arg(info.evictedKeys));
+    } else {
+        items << tr("–");
     }
-    m_summary->setText(
-        tr("hits <b>%1</b> · misses <b>%2</b> · hit ratio <b>%3%</b> · DB r/w <b>%4</b>/<b>%5</b>"
-           " · %6 · %7")
-            .arg(m.hits)
-            .arg(m.misses)
-            .arg(m.hitRatio() * 100.0, 0, 'f', 0)
-            .arg(m.dbReads)
-            .arg(m.dbWrites)
-            .arg(queueText)
-            .arg(memoryText));
+    m_summary->setText(items.join(QStringLiteral(" · ")));
 }

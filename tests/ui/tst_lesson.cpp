@@ -360,10 +360,14 @@ void TestLesson::step4WriteBehindRisesCoalescesAndDrains()
     int maxDepth = 0;
     connect(service, &ProductService::queueDepthChanged, this,
         [&maxDepth](int depth) { maxDepth = std::max(maxDepth, depth); });
-    // Hold the worker for the length of the three saves, as a slow worker
-    // would, so the rise is certain; the README's step needs no such help
-    // at a person's speed (the worker runs once a second).
-    service->writeBehindQueue()->setPaused(true);
+    // The README: press Hold writes in the status bar first (the worker
+    // flushes a second after a save, before a person has saved a second one).
+    auto *hold = widget<QToolButton>("holdWriteBehindButton");
+    QVERIFY(hold && hold->isVisible());
+    QCOMPARE(hold->text(), QStringLiteral("Hold writes"));
+    QTest::mouseClick(hold, Qt::LeftButton);
+    QVERIFY(service->writeBehindQueue()->isPaused());
+    QTRY_VERIFY(widget<QLabel>("statusQueue")->text().contains(QStringLiteral("(held)")));
     for (qint64 id : { 9, 10, 9 }) {
         QVERIFY(press("getButton", id));
         type(widget<QLineEdit>("editorName"), QStringLiteral("Written behind %1").arg(id));
@@ -385,7 +389,11 @@ void TestLesson::step4WriteBehindRisesCoalescesAndDrains()
     // SQLite has not been touched yet.
     QVERIFY(m_window->productsPanel()->model()->product(9)->name != QStringLiteral("Written behind 9"));
 
-    service->writeBehindQueue()->setPaused(false);
+    // Held, nothing drains however long the lesson talks.
+    QTest::qWait(1500); // longer than the worker's one-second interval
+    QCOMPARE(service->queueDepth(), 2);
+    QTest::mouseClick(hold, Qt::LeftButton); // release
+    QVERIFY(!service->writeBehindQueue()->isPaused());
     QTRY_COMPARE_WITH_TIMEOUT(service->queueDepth(), 0, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(
         m_window->productsPanel()->model()->product(9)->name, QStringLiteral("Written behind 9"), 10000);
