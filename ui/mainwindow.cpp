@@ -111,6 +111,12 @@ MainWindow::MainWindow(Backend *backend, const WindowOptions &options, QWidget *
     const bool fresh = !m_options.screenshotPath.isEmpty();
     m_presentation = new PresentationController(this, !fresh);
     connect(m_presentation, &PresentationController::message, this, &MainWindow::showMessage);
+    // At presentation zoom the server's address would leave the status
+    // messages no room; the lesson needs the strategy and the queue, and
+    // leaving presentation mode brings the address back.
+    connect(m_presentation, &PresentationController::presentationModeChanged, this, [this](bool on) {
+        m_connection->setVisible(!on);
+    });
     createMenus();
     // Beside the queue it holds: a presenter finds it where the figure is.
     auto *hold = new QToolButton(this);

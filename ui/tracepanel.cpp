@@ -49,12 +49,14 @@ TracePanel::TracePanel(ProductService *service, QWidget *parent)
     h->setSectionResizeMode(TraceListModel::OperationColumn, QHeaderView::Stretch);
     h->setSectionResizeMode(TraceListModel::IdColumn, QHeaderView::ResizeToContents);
     // Outcome, strategy and time get the width their longest possible text
-    // needs (from the font, so zoom follows): a narrow panel squeezes the
-    // operation names, never a figure.
+    // needs (from the font, so zoom follows); a narrow panel (presentation
+    // zoom) narrows the strategy column, which the diagram names too, before
+    // the operation names get shorter than "adjust-price #99". Never a figure.
     h->setSectionResizeMode(TraceListModel::OutcomeColumn, QHeaderView::Fixed);
     h->setSectionResizeMode(TraceListModel::TimeColumn, QHeaderView::Fixed);
     h->setSectionResizeMode(TraceListModel::StrategyColumn, QHeaderView::Fixed);
     h->setHighlightSections(false);
+    m_view->viewport()->installEventFilter(this); // fitColumns() on every width change
     fitColumns();
 
     auto *scroll = new QScrollArea(this);
@@ -125,14 +127,33 @@ void TracePanel::fitColumns()
     const auto headerWidth = [&](int column) {
         return headFm.horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString()) + pad + 12;
     };
-    h->resizeSection(TraceListModel::OutcomeColumn,
-        std::max(headerWidth(TraceListModel::OutcomeColumn), widest(boldFm, outcomes) + pad));
-    h->resizeSection(TraceListModel::StrategyColumn,
-        std::max(headerWidth(TraceListModel::StrategyColumn), widest(fm, strategyNames()) + pad));
+    const int outcome = std::max(headerWidth(TraceListModel::OutcomeColumn), widest(boldFm, outcomes) + pad);
     // Up to 999,999 ms (a reconnect can take a minute, a stuck call longer).
-    h->resizeSection(TraceListModel::TimeColumn,
-        std::max(headerWidth(TraceListModel::TimeColumn),
-            fm.horizontalAdvance(TraceListModel::formatMicros(999'999'000)) + pad));
+    const int time = std::max(
+        headerWidth(TraceListModel::TimeColumn), fm.horizontalAdvance(TraceListModel::formatMicros(999'999'000)) + pad);
+    int strategy = std::max(headerWidth(TraceListModel::StrategyColumn), widest(fm, strategyNames()) + pad);
+    const int operationAtLeast = fm.horizontalAdvance(QStringLiteral("adjust-price #99")) + pad;
+    const int available = m_view->viewport()->width() - h->sectionSize(TraceListModel::IdColumn);
+    const int strategyAtLeast = fm.horizontalAdvance(QStringLiteral("write-…")) + pad;
+    bool hideStrategy = false;
+    if (m_view->viewport()->width() > 0 && outcome + strategy + time + operationAtLeast > available) {
+        strategy = available - outcome - time - operationAtLeast;
+        // Too narrow even for "write-…": the column goes (the diagram's
+        // title names the strategy of the operation it shows).
+        hideStrategy = strategy < strategyAtLeast;
+    }
+    h->setSectionHidden(TraceListModel::StrategyColumn, hideStrategy);
+    h->resizeSection(TraceListModel::OutcomeColumn, outcome);
+    if (!hideStrategy)
+        h->resizeSection(TraceListModel::StrategyColumn, strategy);
+    h->resizeSection(TraceListModel::TimeColumn, time);
+}
+
+bool TracePanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        fitColumns();
+    return QWidget::eventFilter(watched, event);
 }
 
 void TracePanel::changeEvent(QEvent *event)

@@ -11,6 +11,7 @@
 #include "productstablemodel.h"
 #include "theme.h"
 #include "tracediagram.h"
+#include "tracelistmodel.h"
 #include "uitestfixture.h"
 #include "windowfixture.h"
 #include "zoom.h"
@@ -193,6 +194,17 @@ void TestPresentation::presentationModeShowsTheLessonPanels()
         auto *dock = m_window->findChild<QDockWidget *>(name);
         QTRY_VERIFY2(dock->width() >= m_window->width() / 5, qPrintable(name));
     }
+    // The trace list keeps its operation names readable at the zoom ("s…"
+    // once): figures whole, the strategy column narrowed or gone first.
+    auto *traces = findNamed<QTableView>(m_window.get(), "traceList");
+    QVERIFY(traces);
+    const int operation = traces->fontMetrics().horizontalAdvance(QStringLiteral("adjust-price #99"));
+    QTRY_VERIFY2(traces->columnWidth(TraceListModel::OperationColumn) >= operation,
+        qPrintable(QStringLiteral("operation column %1 px, \"adjust-price #99\" needs %2")
+                       .arg(traces->columnWidth(TraceListModel::OperationColumn))
+                       .arg(operation)));
+    const int time = traces->fontMetrics().horizontalAdvance(TraceListModel::formatMicros(999'999'000));
+    QVERIFY(traces->columnWidth(TraceListModel::TimeColumn) > time);
 
     action("actionPresentationMode")->trigger();
     QVERIFY(!controller()->isPresentationMode());
