@@ -95,11 +95,13 @@ return 0
 // expected_version (0 = any), db_version ('' = unknown; else the highest
 // version SQLite ever gave the id, deleted rows included), mode ('0' update,
 // '1' delete, '2' create, '3' upsert), name, price, updated_at, db_exists
-// ('1' SQLite has the row, '0' it has not, '' = db_version > 0).
+// ('1' SQLite has the row, '0' it has not, '' = db_version > 0), trust ('1'
+// = take what it sees even when another writer was given a newer version).
 // Returns {code, version, depth, pushed}: code 1 accepted (version = the new
 // one, depth = queue + processing, pushed = 1 when the id joined the queue,
 // 0 when it was already waiting there: coalesced), 0 not cached and
-// db_version unknown (ask SQLite, call again), -1 no such product, -2
+// db_version unknown, or (pushed = 1) what it sees is older than a version
+// another writer was given (ask SQLite, call again), -1 no such product, -2
 // conflict (version = current), -3 create of an id that exists. Only an
 // accepted write changes anything.
 //
@@ -126,13 +128,18 @@ else
   return {0, 0, 0, 0}
 end
 local mode = ARGV[4]
+local top = tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or '0') or 0
+-- An update or delete decides on "the product exists". When another writer
+-- was given a newer version than the one seen here (an SQL delete between
+-- its reservation and its commit, or committed a moment ago), that is old
+-- news: a delete must not be answered by a write that brings the row back.
+if (mode == '0' or mode == '1') and top > current and ARGV[9] ~= '1' then return {0, current, 0, 1} end
 -- A create under a fresh id from the counter: an id any writer ever used
 -- (the versions hash knows it) is not fresh after all.
 if mode == '2' and (exists or redis.call('HEXISTS', KEYS[5], ARGV[1]) == 1) then return {-3, current, 0, 0} end
 if (mode == '0' or mode == '1') and not exists then return {-1, current, 0, 0} end
 local expected = tonumber(ARGV[2]) or 0
 if expected > 0 and expected ~= current then return {-2, current, 0, 0} end
-local top = tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or '0') or 0
 if current > top then top = current end
 local v = string.format('%d', top + 1)
 redis.call('HSET', KEYS[5], ARGV[1], v)

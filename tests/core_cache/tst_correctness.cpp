@@ -16,7 +16,9 @@
 // - a write made while Redis is unreachable is numbered clear of queued
 //   write-behind versions, and a create so made gets an id clear of queued
 //   write-behind creates, and an upsert of a deleted id so made a version
-//   clear of a queued write-behind upsert.
+//   clear of a queued write-behind upsert;
+// - a write-behind update never brings back a row another instance deleted
+//   between its read of SQLite and its script.
 #include "cachebackend.h"
 #include "versionedwrites.h"
 #include "cachefixture.h"
@@ -373,6 +375,40 @@ private slots:
         EXPECT_OK(offline);
         QVERIFY2(offline->product->version >= VersionedWrites::OfflineStride, qPrintable(offline->trace.toText()));
         QVERIFY(offline->product->version != queued->product->version);
+    }
+
+    // Chaos seed 606 ("update acknowledged for a deleted product"): A's
+    // write-behind update read "exists, version 1" from SQLite; B deleted the
+    // product before A's script ran, and A's update was accepted on top of
+    // the delete's version, so its flush brought the row back. A must answer
+    // 404 and the row must stay deleted.
+    void writeBehindUpdateNeverBringsBackARowDeletedMeanwhile_data() { strategies(); }
+    void writeBehindUpdateNeverBringsBackARowDeletedMeanwhile()
+    {
+        QFETCH(StrategyKind, strategy);
+        if (strategy == StrategyKind::WriteBehind)
+            QSKIP("the delete is the SQL writer here");
+        seed(*m_a->repo, 1);
+        startB();
+        a().setStrategy(StrategyKind::WriteBehind);
+        a().writeBehindQueue()->setPaused(true);
+        b().setStrategy(strategy);
+        std::function<void()> release;
+        a().setWriteBehindVersionHookForTesting([&](qint64, std::function<void()> proceed) { release = proceed; });
+        std::optional<ServiceResult> fromA;
+        QObject ctx;
+        a().update(1, QStringLiteral("from A"), 111, 0, &ctx, [&](const ServiceResult &r) { fromA = r; });
+        QVERIFY(QTest::qWaitFor([&] { return bool(release); }, WaitMs)); // A has read "exists" from SQLite
+
+        const auto gone = await([&](QObject *c, ServiceCallback cb) { b().remove(1, c, cb); });
+        EXPECT_OK(gone);
+        a().setWriteBehindVersionHookForTesting({});
+        release();
+        QVERIFY(QTest::qWaitFor([&] { return fromA.has_value(); }, WaitMs));
+        QVERIFY2(fromA->status == ServiceStatus::NotFound, qPrintable(fromA->trace.toText()));
+        a().writeBehindQueue()->setPaused(false);
+        EXPECT_OK(flush(a()));
+        QVERIFY2(!dbRow(*m_a->repo, 1).has_value(), qPrintable(fromA->trace.toText()));
     }
 
     // Chaos seed 606: B, cut off from Redis, went on creating products one

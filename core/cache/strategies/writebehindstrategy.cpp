@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QScopeGuard>
 #include <QSet>
+#include <QTimer>
 
 
 WriteBehindStrategy::WriteBehindStrategy(CacheBackend &backend, WriteBehindQueue &queue)
@@ -179,7 +180,8 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
     const ProductHash::Encoded e = ProductHash::encode(row);
     const QList<QByteArray> args { e.id, QByteArray::number(w.expectedVersion),
         db ? QByteArray::number(db->lastVersion) : QByteArray(), modes[int(w.mode)], e.name, e.price, e.updatedAt,
-        db ? (db->exists ? QByteArrayLiteral("1") : QByteArrayLiteral("0")) : QByteArray() };
+        db ? (db->exists ? QByteArrayLiteral("1") : QByteArrayLiteral("0")) : QByteArray(),
+        w.staleReads >= MaxStaleReads ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
 
     m_backend.tracedRedis().runScript(op, CacheScripts::wbWrite(), keys, args,
         [this, op, w, db, isDelete, updatedAt](const RedisReply &r, qint64 us) {
@@ -204,30 +206,51 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
             }
             const QString from = db ? QStringLiteral("SQLite") : QStringLiteral("cached");
             switch (code) {
-            case 0:
-                op->step(TraceSystem::Redis, head + QStringLiteral(": not cached, nothing written"), TraceOutcome::Miss,
-                    us, QStringLiteral("the version must come from SQLite"));
+            case 0: {
+                // Not cached (the version must come from SQLite), or what the
+                // script saw is older than a version another writer was given:
+                // an SQL write of this id is committing or just committed (a
+                // delete among them must not be overtaken by a write that
+                // brings the row back). Either way SQLite is asked (again).
+                const bool stale = r.at(3).toInteger() == 1;
+                op->step(TraceSystem::Redis,
+                    head + (stale ? QStringLiteral(": another writer was given a newer version, nothing written")
+                                  : QStringLiteral(": not cached, nothing written")),
+                    TraceOutcome::Miss, us,
+                    stale ? QStringLiteral("reading SQLite again once that write is in")
+                          : QStringLiteral("the version must come from SQLite"));
+                Write next = w;
+                if (stale)
+                    ++next.staleReads;
                 // Learn the row's version from SQLite, then run the script again
                 // (a version cached meanwhile still wins inside the script).
                 ++m_resolving[w.id].count;
-                b.tracedStore().call(
-                    op, false, QStringLiteral("SELECT version of product %1").arg(w.id),
-                    [id = w.id](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-                        repo.versionOf(id, ctx, std::move(cb));
-                    },
-                    [this, op, w](const StoreResult &sr) {
-                        if (sr.ok() || sr.status == StoreStatus::NotFound) {
-                            const DbState state { sr.lastVersion, sr.ok() && sr.product.has_value() };
-                            if (const auto &hook = m_backend.writeBehindVersionHook())
-                                hook(w.id, [this, op, w, state] { queueWrite(op, w, state); });
-                            else
-                                queueWrite(op, w, state);
-                        } else {
-                            op->finish(CacheBackend::fromStore(sr));
-                            releaseResolving(w.id);
-                        }
-                    });
+                const auto read = [this, op, next] {
+                    m_backend.tracedStore().call(
+                        op, false, QStringLiteral("SELECT version of product %1").arg(next.id),
+                        [id = next.id](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                            repo.versionOf(id, ctx, std::move(cb));
+                        },
+                        [this, op, w = next](const StoreResult &sr) {
+                            if (sr.ok() || sr.status == StoreStatus::NotFound) {
+                                const DbState state { sr.lastVersion, sr.ok() && sr.product.has_value() };
+                                // The test hook holds the first read only (a race is set up once).
+                                if (const auto &hook = m_backend.writeBehindVersionHook(); hook && w.staleReads == 0)
+                                    hook(w.id, [this, op, w, state] { queueWrite(op, w, state); });
+                                else
+                                    queueWrite(op, w, state);
+                            } else {
+                                op->finish(CacheBackend::fromStore(sr));
+                                releaseResolving(w.id);
+                            }
+                        });
+                };
+                if (stale) // give the other write a moment to commit: 4, 8, 16 ... ms
+                    QTimer::singleShot(2 << next.staleReads, &m_queue, read);
+                else
+                    read();
                 return;
+            }
             case -1:
                 op->step(TraceSystem::Redis, head + QStringLiteral(": no such product (%1), nothing written").arg(from),
                     TraceOutcome::NotFound, us);

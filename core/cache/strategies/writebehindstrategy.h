@@ -41,6 +41,10 @@ public:
 private:
     void createNew(const OperationPtr &op, const QString &name, qint64 price);
     enum class Mode { Update, Delete, Create, Upsert };
+    /// How often an update or delete reads SQLite again because another
+    /// writer was given a newer version; then it takes what it sees (a
+    /// writer that died after its reservation must not block the id).
+    static constexpr int MaxStaleReads = 5;
     struct Write
     {
         qint64 id = 0;
@@ -48,6 +52,9 @@ private:
         qint64 price = 0;
         qint64 expectedVersion = 0;
         Mode mode = Mode::Update;
+        /// Times SQLite was asked again because another writer was given
+        /// a newer version meanwhile (see CacheScripts::wbWrite).
+        int staleReads = 0;
     };
     /// What SQLite said about the id: its highest version ever (deleted
     /// lives included) and whether the row exists now.
