@@ -302,9 +302,13 @@ private slots:
         // Bounded by how fast calls can come back: a read answers from SQLite
         // after the read deadline, but its HGETALL (and a write's command)
         // stays pending until the command timeout ends the connection. So at
-        // most workers x (ceil(timeout / deadline) + 1) calls' commands, two each.
+        // most workers x (ceil(timeout / deadline) + 1) calls' commands, two each,
+        // plus the service's own background calls stuck as well (the change-log
+        // reader, a view batch, a version given back, the watermark: a handful;
+        // 83 of 80 seen once on a loaded 2-core box).
         const int deadline = service.settings().readDeadlineMs;
-        const int bound = 8 * ((h->client->commandTimeout() + deadline - 1) / deadline + 1) * 2;
+        constexpr int Background = 8;
+        const int bound = 8 * ((h->client->commandTimeout() + deadline - 1) / deadline + 1) * 2 + Background;
         QVERIFY2(maxRedisPending <= bound,
             qPrintable(QStringLiteral("%1 pending, bound %2").arg(maxRedisPending).arg(bound)));
         QVERIFY(work.completed > 100); // degraded answers kept flowing
