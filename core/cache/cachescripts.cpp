@@ -114,9 +114,11 @@ return 0
 const RedisScript &wbWrite()
 {
     static const RedisScript s(QStringLiteral("wb-write"), QByteArrayLiteral(R"lua(
-local cur = redis.call('HMGET', KEYS[1], 'version', 'absent')
+local cur = redis.call('HMGET', KEYS[1], 'version', 'absent', 'dirty')
 local current, exists
-if cur[1] then
+-- A queued write (dirty) is newer than SQLite; a clean copy is not, so
+-- SQLite's answer, when the caller has one, goes before it.
+if cur[1] and (cur[3] or ARGV[3] == '') then
   current = tonumber(cur[1]) or 0
   exists = not cur[2]
 elseif ARGV[3] ~= '' then

@@ -220,9 +220,10 @@ void VersionedWrites::newProductCall(
     const OperationPtr &op, const QString &name, qint64 price, std::function<void(const WriteCall &)> then)
 {
     if (!m_backend.cacheUp()) {
-        // The shared counter cannot be asked: take an id far above the last
-        // one it gave out here, clear of write-behind creates still queued
-        // in Redis. The counter is raised past it on the next allocation.
+        // The shared counter cannot be asked: take an id from a window far
+        // above the highest id known, clear of write-behind creates still
+        // queued in Redis. The counter is raised past the window on the next
+        // allocation (ProductWrites::insertAbove keeps its end in SQLite).
         resetIdFloor();
         if (m_offlineBase < 0) {
             // The first create of this outage: the counter may stand above
@@ -240,7 +241,10 @@ void VersionedWrites::newProductCall(
                             QStringLiteral("Could not read the highest product id. Nothing was changed: %1").arg(r.error));
                         return;
                     }
-                    m_offlineBase = std::max({ m_offlineBase, m_lastAllocatedId, r.lastVersion });
+                    // Redis may be back by now: the base is for this outage only
+                    // (newProductCall then allocates from the counter).
+                    if (!m_backend.cacheUp())
+                        m_offlineBase = std::max({ m_offlineBase, m_lastAllocatedId, r.lastVersion });
                     newProductCall(op, name, price, then);
                 });
             return;

@@ -73,7 +73,8 @@ public:
 private:
     /// With Redis up, an INSERT under an id from allocateId() (so write-behind
     /// creates on other instances can never take the same id); with Redis
-    /// down, an id OfflineStride above the last one given out here.
+    /// down, an id from this outage's window: OfflineStride above the
+    /// highest id known (the counter as last seen, SQLite's highest).
     void newProductCall(const OperationPtr &op, const QString &name, qint64 price,
         std::function<void(const WriteCall &)> then);
     void claimVersion(const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);

@@ -98,21 +98,31 @@ StoreResult ProductWrites::insertAbove(qint64 floor, qint64 ceiling, QString nam
         return invalid(errors);
     const QString action = QStringLiteral("Creating product");
     return m_feed.write(action, [&](StoreResult &r) {
-        // The id: one above the highest a row ever had (not the reserved
-        // ceiling: the creates of one outage follow each other), and above floor.
+        // The id: one above the highest a row of this window ever had (rows
+        // above the window - write-behind creates flushed by an instance back
+        // on Redis, an INSERT without an id - are not followed: the ids after
+        // them are the shared counter's), and above floor.
         qint64 id = 0;
-        if (!m_sql.eachRow(QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products), 0), "
-                                          "coalesce((SELECT max(id) FROM product_versions), 0))"),
-                {}, r, action, [&id](const QSqlQuery &q) { id = q.value(0).toLongLong(); }))
+        if (!m_sql.eachRow(QStringLiteral("SELECT max(coalesce((SELECT max(id) FROM products WHERE id > ? AND id <= ?), 0), "
+                                          "coalesce((SELECT max(id) FROM product_versions WHERE id > ? AND id <= ?), 0))"),
+                { floor, ceiling, floor, ceiling }, r, action, [&id](const QSqlQuery &q) { id = q.value(0).toLongLong(); }))
             return false;
         id = std::max(id, floor) + 1;
+        if (id > ceiling) {
+            r.status = StoreStatus::Error;
+            r.error = QStringLiteral("No id is left for products created while Redis is unreachable (ids %1 to %2 are "
+                                     "taken). Nothing was changed; retry once Redis is back.")
+                          .arg(floor + 1)
+                          .arg(ceiling);
+            return false;
+        }
         if (!insertRow(id, name, price, r, action))
             return false;
         // Keep the window: SQLite's AUTOINCREMENT counter (which highestIdSql()
         // reads, and which an INSERT without an id continues from) goes to the
         // ceiling. An instance back on Redis raises the shared counter past it
-        // before its next create, so a write-behind create can never take an id
-        // this outage's creates still go on to use.
+        // before its next create, so its creates take ids above the window,
+        // which this outage's creates never go to.
         return bool(m_sql.execCached(
             QStringLiteral("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'products'"), { std::max(ceiling, id) }, r, action));
     });

@@ -436,12 +436,21 @@ private slots:
         a().writeBehindQueue()->setPaused(true);
         const auto queued = await([&](QObject *c, ServiceCallback cb) { a().create(QStringLiteral("queued"), 7, c, cb); });
         EXPECT_OK(queued);
+        // Flushed: A's row now stands above B's window in SQLite; B's next
+        // create must stay in its window, not follow that row (the id A's
+        // counter gives next).
+        a().writeBehindQueue()->setPaused(false);
+        EXPECT_OK(flush(a()));
+        QVERIFY(dbRow(*m_a->repo, queued->product->id).has_value());
         const auto second = await([&](QObject *c, ServiceCallback cb) { b().create(QStringLiteral("offline 2"), 9, c, cb); });
         EXPECT_OK(second);
         QCOMPARE(second->product->id, first->product->id + 1); // one outage, ids in a row
         QVERIFY2(queued->product->id != second->product->id, qPrintable(queued->trace.toText()));
         QVERIFY2(queued->product->id > first->product->id + VersionedWrites::OfflineStride / 2,
             qPrintable(queued->trace.toText()));
+        const auto next = await([&](QObject *c, ServiceCallback cb) { a().create(QStringLiteral("next"), 7, c, cb); });
+        EXPECT_OK(next);
+        QVERIFY(next->product->id != second->product->id);
     }
 
     // Chaos seed 606: an id deleted at a version above the stride, then

@@ -223,7 +223,7 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
                 if (stale)
                     ++next.staleReads;
                 // Learn the row's version from SQLite, then run the script again
-                // (a version cached meanwhile still wins inside the script).
+                // (a write-behind write queued meanwhile still wins inside it).
                 ++m_resolving[w.id].count;
                 const auto read = [this, op, next] {
                     m_backend.tracedStore().call(

@@ -44,7 +44,7 @@ private:
     /// How often an update or delete reads SQLite again because another
     /// writer was given a newer version; then it takes what it sees (a
     /// writer that died after its reservation must not block the id).
-    static constexpr int MaxStaleReads = 5;
+    static constexpr int MaxStaleReads = 8; ///< 4 ms doubling: about 1 s in all
     struct Write
     {
         qint64 id = 0;
