@@ -127,6 +127,10 @@ public:
     /// waits, after that read and before its script, until proceed().
     void setWriteBehindVersionHook(FillHook hook) { m_wbVersionHook = std::move(hook); }
     const FillHook &writeBehindVersionHook() const { return m_wbVersionHook; }
+    /// Test hook: an SQL write that has to claim its committed version
+    /// waits, after the commit and before the claim, until proceed().
+    void setClaimHook(FillHook hook) { m_claimHook = std::move(hook); }
+    const FillHook &claimHook() const { return m_claimHook; }
 
 signals:
     void pendingInvalidationsChanged(int count);
@@ -145,6 +149,7 @@ private:
     std::unique_ptr<ProductCache> m_cache;
     std::unique_ptr<MissProtection> m_protection;
     FillHook m_wbVersionHook;
+    FillHook m_claimHook;
     VersionedWrites *m_writes; ///< children of this object
     WriteInvalidation *m_invalidation;
     ViewRecorder *m_views;

@@ -347,6 +347,11 @@ void ProductService::setWriteBehindVersionHookForTesting(std::function<void(qint
     m_backend->setWriteBehindVersionHook(std::move(hook));
 }
 
+void ProductService::setClaimHookForTesting(std::function<void(qint64, std::function<void()>)> hook)
+{
+    m_backend->setClaimHook(std::move(hook));
+}
+
 int ProductService::queueDepth() const
 {
     return m_queue->depth();

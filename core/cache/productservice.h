@@ -199,6 +199,9 @@ public:
     /// Test hook: a write-behind write that read its version from SQLite
     /// waits until proceed(), so a test can let others write in between.
     void setWriteBehindVersionHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);
+    /// Test hook: an SQL write that claims its version after the commit (no
+    /// reservation was possible) waits between the commit and the claim.
+    void setClaimHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);
 
 signals:
     void traceRecorded(const OperationTrace &trace);

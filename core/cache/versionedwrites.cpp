@@ -51,8 +51,12 @@ void VersionedWrites::write(const OperationPtr &op, const QString &what, const W
                     return;
                 }
                 // SQLite was ahead of what Redis knew (an outside edit, a write
-                // made while Redis was away): claim what was committed.
-                claimVersion(op, r, isDelete, then);
+                // made while Redis was away, an id without an entry yet): claim
+                // what was committed.
+                if (const auto &hook = m_backend.claimHook())
+                    hook(op->trace.productId, [this, op, r, isDelete, then] { claimVersion(op, r, isDelete, then); });
+                else
+                    claimVersion(op, r, isDelete, then);
             });
     };
     const auto offline = [op, run](const QString &why) {
@@ -142,13 +146,34 @@ void VersionedWrites::claimVersion(
                 moveClearOfQueue(op, r, isDelete, then);
                 return;
             }
-            if (reply.at(0).toInteger() == 1 || isDelete) {
-                // Claimed. A delete that lost the claim needs nothing more: the
-                // versions hash moved past it.
-                then(r);
+            if (reply.at(0).toInteger() == 1) {
+                then(r); // claimed
                 return;
             }
             const qint64 fresh = reply.at(1).toInteger();
+            if (isDelete) {
+                // A write-behind write took the delete's version between the
+                // commit and this claim (it saw the row still cached). The
+                // delete moves above it, so it stays the later of the two: the
+                // id's next life starts above `fresh`, and the queued write,
+                // older now, is not applied when it is flushed - which happens
+                // before the delete answers, so no read after it finds the row.
+                op->note(QStringLiteral("version %1 of product %2 was given to a write-behind write meanwhile: the "
+                                        "delete takes version %3, after it")
+                             .arg(version)
+                             .arg(id)
+                             .arg(fresh),
+                    TraceOutcome::Conflict);
+                m_backend.tracedStore().call(
+                    op, true, QStringLiteral("UPDATE product_versions %1 SET version %2").arg(id).arg(fresh),
+                    [id, fresh](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
+                        repo.restamp(id, 0, fresh, ctx, std::move(cb));
+                    },
+                    [this, op, r, then = std::move(then)](const StoreResult &) mutable {
+                        m_backend.host().drainQueuedWrites(op, [r, then = std::move(then)] { then(r); });
+                    });
+                return;
+            }
             op->note(QStringLiteral("version %1 of product %2 was already given to another writer (a write-behind "
                                     "write not yet in SQLite): moving the row to version %3")
                          .arg(version)

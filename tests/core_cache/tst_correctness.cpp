@@ -411,6 +411,64 @@ private slots:
         QVERIFY2(!dbRow(*m_a->repo, 1).has_value(), qPrintable(fromA->trace.toText()));
     }
 
+    // An id without an entry in the versions hash (seeded, or Redis lost its
+    // data): B's SQL delete reserves nothing, commits version 2 for the id's
+    // next life, and before its claim A's write-behind update, on the copy
+    // still cached at version 1, is given version 2 as well. The delete must
+    // end above it (the later of the two), and nothing may find the row after.
+    void deleteThatLostItsClaimStaysTheLaterWrite()
+    {
+        seed(*m_a->repo, 1);
+        startB();
+        EXPECT_OK(get(a(), 1)); // cached at version 1
+        QCOMPARE(redis().syncString({ "HGET", "cachelab:wb:versions", "1" }), QByteArray());
+        a().setStrategy(StrategyKind::WriteBehind);
+        a().writeBehindQueue()->setPaused(true);
+        b().setStrategy(StrategyKind::CacheAside);
+        std::function<void()> release;
+        b().setClaimHookForTesting([&](qint64, std::function<void()> proceed) { release = proceed; });
+        std::optional<ServiceResult> gone;
+        QObject ctx;
+        b().remove(1, &ctx, [&](const ServiceResult &r) { gone = r; });
+        QVERIFY(QTest::qWaitFor([&] { return bool(release); }, WaitMs)); // committed, not claimed
+
+        const auto fromA = update(a(), 1, QStringLiteral("from A"), 111);
+        EXPECT_OK(fromA);
+        QCOMPARE(fromA->product->version, 2);
+        b().setClaimHookForTesting({});
+        a().writeBehindQueue()->setPaused(false);
+        release();
+        QVERIFY(QTest::qWaitFor([&] { return gone.has_value(); }, WaitMs));
+        EXPECT_OK(gone);
+        // The delete is the later write: the id's next life starts above A's version...
+        {
+            QSqlDatabase side = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("claim"));
+            side.setDatabaseName(m_a->repo->path());
+            QVERIFY(side.open());
+            QSqlQuery v(side);
+            QVERIFY(v.exec(QStringLiteral("SELECT version FROM product_versions WHERE id = 1")) && v.next());
+            QVERIFY2(v.value(0).toLongLong() > fromA->product->version,
+                qPrintable(QStringLiteral("the delete is at version %1, A's update at %2\n%3")
+                               .arg(v.value(0).toLongLong())
+                               .arg(fromA->product->version)
+                               .arg(gone->trace.toText())));
+            v.finish();
+            side.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("claim"));
+        // ...and once the queued write has been flushed (A's worker may hold
+        // it while the delete answers), the row is gone everywhere: no copy of
+        // A's write is kept in Redis.
+        QVERIFY(!dbRow(*m_a->repo, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(redis().syncInteger({ "LLEN", "cachelab:wb:queue" }) == 0
+                && redis().syncInteger({ "LLEN", "cachelab:wb:processing" }) == 0,
+            WaitMs);
+        QVERIFY(!dbRow(*m_a->repo, 1));
+        const auto after = get(a(), 1);
+        QVERIFY(after);
+        QVERIFY2(after->status == ServiceStatus::NotFound, qPrintable(after->trace.toText()));
+    }
+
     // Chaos seed 606: B, cut off from Redis, went on creating products one
     // after another (ids F+1, F+2, ...) while A, back on Redis, raised the
     // shared counter to SQLite's highest id (F+1) and gave F+2 to a

@@ -322,6 +322,17 @@ void WriteBehindQueue::runFlush()
                                 flushed.insert(p.id, p);
                             QSet<qint64> superseded;
                             QList<Product> later;
+                            // An upsert neither applied (r.ids) nor beaten by a row
+                            // (r.products): a delete at a newer version won (its
+                            // claim moved it above this write), so the hash is no
+                            // copy of anything and goes.
+                            QSet<qint64> present(r.ids.cbegin(), r.ids.cend());
+                            for (const Product &stored : r.products)
+                                present.insert(stored.id);
+                            for (const Product &p : upserts) {
+                                if (!present.contains(p.id))
+                                    superseded.insert(p.id);
+                            }
                             for (const Product &stored : r.products) {
                                 const auto it = flushed.constFind(stored.id);
                                 if (deletes.contains(stored.id) || it == flushed.cend() || stored.version > it->version) {
