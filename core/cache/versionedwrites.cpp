@@ -116,16 +116,30 @@ void VersionedWrites::moveClearOfQueue(
                  .arg(committed)
                  .arg(far),
         TraceOutcome::Deferred);
-    m_backend.tracedStore().call(
-        op, true, QStringLiteral("UPDATE product %1 SET version %2").arg(id).arg(far),
-        [id, committed, far, isDelete](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-            repo.restamp(id, isDelete ? 0 : committed, far, ctx, std::move(cb));
-        },
-        [r, then = std::move(then)](const StoreResult &moved) mutable {
+    restamp(op, id, isDelete ? 0 : committed, far, [r, then = std::move(then)](const StoreResult &moved) mutable {
             if (moved.ok() && moved.rowsAffected > 0 && moved.product)
                 r.product = moved.product;
             then(r);
         });
+}
+
+void VersionedWrites::restamp(const OperationPtr &op, qint64 id, qint64 from, qint64 to, StoreCallback done)
+{
+    // from 0: the row is deleted; only the id's next life moves up.
+    m_backend.tracedStore().call(
+        op, true,
+        (from > 0 ? QStringLiteral("UPDATE product %1 SET version %2") : QStringLiteral("UPDATE product_versions %1 SET version %2"))
+            .arg(id)
+            .arg(to),
+        [id, from, to](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.restamp(id, from, to, ctx, std::move(cb)); },
+        std::move(done));
+}
+
+void VersionedWrites::readHighestId(const OperationPtr &op, StoreCallback done)
+{
+    m_backend.tracedStore().call(
+        op, false, QStringLiteral("SELECT highest product id"),
+        [](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.highestId(ctx, std::move(cb)); }, std::move(done));
 }
 
 void VersionedWrites::claimVersion(
@@ -164,14 +178,9 @@ void VersionedWrites::claimVersion(
                              .arg(id)
                              .arg(fresh),
                     TraceOutcome::Conflict);
-                m_backend.tracedStore().call(
-                    op, true, QStringLiteral("UPDATE product_versions %1 SET version %2").arg(id).arg(fresh),
-                    [id, fresh](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-                        repo.restamp(id, 0, fresh, ctx, std::move(cb));
-                    },
-                    [this, op, r, then = std::move(then)](const StoreResult &) mutable {
-                        m_backend.host().drainQueuedWrites(op, [r, then = std::move(then)] { then(r); });
-                    });
+                restamp(op, id, 0, fresh, [this, op, r, then = std::move(then)](const StoreResult &) mutable {
+                    m_backend.host().drainQueuedWrites(op, [r, then = std::move(then)] { then(r); });
+                });
                 return;
             }
             op->note(QStringLiteral("version %1 of product %2 was already given to another writer (a write-behind "
@@ -180,12 +189,7 @@ void VersionedWrites::claimVersion(
                          .arg(id)
                          .arg(fresh),
                 TraceOutcome::Conflict);
-            m_backend.tracedStore().call(
-                op, true, QStringLiteral("UPDATE product %1 SET version %2").arg(id).arg(fresh),
-                [id, version, fresh](ProductRepository &repo, QObject *ctx, StoreCallback cb) {
-                    repo.restamp(id, version, fresh, ctx, std::move(cb));
-                },
-                [op, r, then = std::move(then)](const StoreResult &moved) mutable {
+            restamp(op, id, version, fresh, [op, r, then = std::move(then)](const StoreResult &moved) mutable {
                     if (moved.ok() && moved.rowsAffected > 0 && moved.product)
                         r.product = moved.product;
                     else
@@ -210,10 +214,7 @@ void VersionedWrites::allocateId(const OperationPtr &op, std::function<void(qint
     }
     // Ids must not collide with rows SQLite has or had: raise the counter
     // to the highest id there first (again after outside inserts).
-    m_backend.tracedStore().call(
-        op, false, QStringLiteral("SELECT highest product id"),
-        [](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.highestId(ctx, std::move(cb)); },
-        [this, op, incr, then](const StoreResult &r) {
+    readHighestId(op, [this, op, incr, then](const StoreResult &r) {
             if (!r.ok()) {
                 then(0);
                 return;
@@ -257,10 +258,7 @@ void VersionedWrites::newProductCall(
             // write-behind creates took ids not yet in SQLite), but not a
             // stride above either. So the stride starts above both, once per
             // outage: creates of one outage get ids in a row.
-            m_backend.tracedStore().call(
-                op, false, QStringLiteral("SELECT highest product id"),
-                [](ProductRepository &repo, QObject *ctx, StoreCallback cb) { repo.highestId(ctx, std::move(cb)); },
-                [this, op, name, price, then = std::move(then)](const StoreResult &r) {
+            readHighestId(op, [this, op, name, price, then = std::move(then)](const StoreResult &r) {
                     if (!r.ok()) {
                         op->fail(ServiceStatus::Error,
                             QStringLiteral("Could not read the highest product id. Nothing was changed: %1").arg(r.error));

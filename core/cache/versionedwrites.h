@@ -77,6 +77,10 @@ private:
     /// highest id known (the counter as last seen, SQLite's highest).
     void newProductCall(const OperationPtr &op, const QString &name, qint64 price,
         std::function<void(const WriteCall &)> then);
+    /// Moves product id from version `from` to `to` in SQLite (from 0: a
+    /// deleted id, whose next life starts above `to`).
+    void restamp(const OperationPtr &op, qint64 id, qint64 from, qint64 to, StoreCallback done);
+    void readHighestId(const OperationPtr &op, StoreCallback done);
     void claimVersion(const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
     void moveClearOfQueue(
         const OperationPtr &op, StoreResult r, bool isDelete, std::function<void(const StoreResult &)> then);
