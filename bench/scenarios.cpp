@@ -7,6 +7,7 @@
 #include "keys1m.h"
 #include "missfill.h"
 #include "redisbenchmark.h"
+#include "wbaccept.h"
 #include "wbdrain.h"
 #include "writelatency.h"
 
@@ -23,6 +24,7 @@ QList<ScenarioEntry> allScenarios()
         entry<HitSeqScenario>(),
         entry<HitConcurrentScenario>(),
         entry<MissFillScenario>(),
+        entry<WbAcceptScenario>(),
         entry<WbDrainScenario>(),
         entry<WriteLatencyScenario>(),
         entry<ExpireBurstScenario>(),

@@ -9,6 +9,7 @@
 #include "productservice.h"
 #include "rawredis.h"
 #include "sqlitedb.h"
+#include "wbscript.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -109,45 +110,9 @@ Sample WbDrainScenario::runBaseline(int round)
 
 double WbDrainScenario::redisCeiling(QString *error) const
 {
-    RawRedis raw;
-    if (!m_ctx.server->flush(error) || !raw.connect(m_ctx.server->url(), error))
+    if (!m_ctx.server->flush(error))
         return 0;
-    const RedisScript &script = CacheScripts::wbWrite();
-    QByteArray loaded;
-    if (!raw.exec({ "SCRIPT", "LOAD", script.source() }, &loaded)) {
-        *error = QStringLiteral("SCRIPT LOAD wb-write: %1").arg(raw.lastError());
-        return 0;
-    }
-    const CacheKeys keys;
-    const qint64 n = m_ctx.n;
-    const qint64 idCount = ids();
-    const QByteArray stamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
-    // The arguments CacheLab sends for update k; db_version "1" stands in
-    // for the row's version (CacheLab asks SQLite for it once per id).
-    const auto send = [&](qint64 k) {
-        const qint64 id = 1 + k % idCount;
-        const QByteArray idText = QByteArray::number(id);
-        return raw.append({ "EVALSHA", script.sha(), "6", keys.product(id), keys.queue(), keys.processing(),
-            keys.queued(), keys.versions(), keys.nextId(), idText, "0", "1", "0", "p" + QByteArray::number(k), QByteArray::number(k), stamp });
-    };
-    QElapsedTimer clock;
-    clock.start();
-    qint64 issued = 0;
-    for (; issued < std::min<qint64>(n, Window); ++issued)
-        send(issued);
-    for (qint64 done = 0; done < n; ++done) {
-        RawReplyPtr r = raw.read();
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 4 || r->element[0]->integer != 1) {
-            *error = QStringLiteral("raw wb-write %1 failed: %2")
-                         .arg(done)
-                         .arg(r && r->type == REDIS_REPLY_ERROR ? QString::fromUtf8(r->str, int(r->len))
-                                                                : raw.lastError());
-            return 0;
-        }
-        if (issued < n)
-            send(issued++);
-    }
-    return double(n) / (double(clock.nsecsElapsed()) / 1e9);
+    return WbScript::rawCeiling(m_ctx.server, CacheKeys(), m_ctx.n, ids(), Window, error);
 }
 
 Sample WbDrainScenario::runCacheLab(int round)

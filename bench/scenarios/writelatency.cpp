@@ -5,6 +5,7 @@
 #include "benchserver.h"
 #include "cachekeys.h"
 #include "cachescripts.h"
+#include "wbscript.h"
 #include "productservice.h"
 #include "rawredis.h"
 
@@ -134,9 +135,7 @@ double WriteLatencyScenario::scriptRoundTripP50(QString *error)
     for (qint64 k = 0; k < m_ctx.n; ++k) {
         const QByteArray id = QByteArray::number(1 + k % Rows);
         call.start();
-        RawReplyPtr r = raw.command(
-            { "EVALSHA", script.sha(), "6", keys.product(id.toLongLong()), keys.queue(), keys.processing(),
-                keys.queued(), keys.versions(), keys.nextId(), id, "0", "1", "0", "save " + QByteArray::number(k), QByteArray::number(k), stamp });
+        RawReplyPtr r = raw.command(WbScript::update(keys, id.toLongLong(), "save " + QByteArray::number(k), QByteArray::number(k), stamp));
         latencies.push_back(call.nsecsElapsed() / 1000);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             *error = QStringLiteral("raw wb-write failed: %1").arg(raw.lastError());

@@ -2,6 +2,8 @@
 // what turns "read, compare, write" into one step no other client can split.
 #include "cachescripts.h"
 
+#include "cachekeys.h"
+
 namespace CacheScripts {
 
 // KEYS: hash, guard. ARGV: version, ttl_ms, id, name, price, updated_at,
@@ -91,19 +93,26 @@ return 0
     return s;
 }
 
-// KEYS: hash, queue, processing, queued, versions, id counter. ARGV: id,
+// Accepts N write-behind writes in one call (N = 1 when the strategy is
+// idle; the writes that arrived while a call was in flight otherwise).
+// Each write is decided and applied on its own, in the order given, exactly
+// as if it were a call of its own: one failing does not touch the others.
+//
+// KEYS: queue, processing, queued, versions, id counter, then the hash of
+// each write. ARGV: WbWriteArgs (9) per write, in the same order: id,
 // expected_version (0 = any), db_version ('' = unknown; else the highest
 // version SQLite ever gave the id, deleted rows included), mode ('0' update,
 // '1' delete, '2' create, '3' upsert), name, price, updated_at, db_exists
 // ('1' SQLite has the row, '0' it has not, '' = db_version > 0), trust ('1'
 // = take what it sees even when another writer was given a newer version).
-// Returns {code, version, depth, pushed}: code 1 accepted (version = the new
-// one, depth = queue + processing, pushed = 1 when the id joined the queue,
-// 0 when it was already waiting there: coalesced), 0 not cached and
-// db_version unknown, or (pushed = 1) what it sees is older than a version
-// another writer was given (ask SQLite, call again), -1 no such product, -2
-// conflict (version = current), -3 create of an id that exists. Only an
-// accepted write changes anything.
+// Returns one {code, version, depth, pushed} per write: code 1 accepted
+// (version = the new one, depth = queue + processing after the whole call,
+// pushed = 1 when the id joined the queue, 0 when it was already waiting
+// there: coalesced), 0 not cached and db_version unknown, or (pushed = 1)
+// what it sees is older than a version another writer was given (ask SQLite,
+// call again), -1 no such product, -2 conflict (version = current), -3
+// create of an id that exists; or an error reply when the write's hash is
+// not a hash. Only an accepted write changes anything.
 //
 // The new version is one above everything any writer was ever given for
 // this id: the cached hash, SQLite's answer and the versions hash, which
@@ -114,65 +123,135 @@ return 0
 const RedisScript &wbWrite()
 {
     static const RedisScript s(QStringLiteral("wb-write"), QByteArrayLiteral(R"lua(
-local cur = redis.call('HMGET', KEYS[1], 'version', 'absent', 'dirty')
-local current, exists
--- A queued write (dirty) is newer than SQLite; a clean copy is not, so
--- SQLite's answer, when the caller has one, goes before it.
-if cur[1] and (cur[3] or ARGV[3] == '') then
-  current = tonumber(cur[1]) or 0
-  exists = not cur[2]
-elseif ARGV[3] ~= '' then
-  current = tonumber(ARGV[3]) or 0
-  if ARGV[8] == '1' then exists = true
-  elseif ARGV[8] == '0' then exists = false
-  else exists = current > 0 end
-else
-  return {0, 0, 0, 0}
+local queue, processing, queued, versions, counter = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local n = #KEYS - 5
+-- What the versions hash holds for each id, read once for the whole call;
+-- `tops` then follows the writes of this call (a later write of the same id
+-- sees the version an earlier one took), and the raised entries are written
+-- back in one HSET at the end.
+local ids = {}
+for i = 1, n do ids[i] = ARGV[(i - 1) * 9 + 1] end
+local tops, entry, raised = {}, {}, {}
+local known = redis.call('HMGET', versions, unpack(ids))
+for i = 1, n do
+  local id = ids[i]
+  if tops[id] == nil then
+    tops[id] = tonumber(known[i] or '0') or 0
+    entry[id] = known[i] ~= false
+  end
 end
-local mode = ARGV[4]
-local top = tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or '0') or 0
--- An update or delete decides on "the product exists". When another writer
--- was given a newer version than the one seen here (an SQL delete between
--- its reservation and its commit, or committed a moment ago), that is old
--- news: a delete must not be answered by a write that brings the row back.
-if (mode == '0' or mode == '1') and top > current and ARGV[9] ~= '1' then return {0, current, 0, 1} end
--- A create under a fresh id from the counter: an id any writer ever used
--- (the versions hash knows it) is not fresh after all.
-if mode == '2' and (exists or redis.call('HEXISTS', KEYS[5], ARGV[1]) == 1) then return {-3, current, 0, 0} end
-if (mode == '0' or mode == '1') and not exists then return {-1, current, 0, 0} end
-local expected = tonumber(ARGV[2]) or 0
-if expected > 0 and expected ~= current then return {-2, current, 0, 0} end
-if current > top then top = current end
-local v = string.format('%d', top + 1)
-redis.call('HSET', KEYS[5], ARGV[1], v)
-if mode == '3' then
-  -- An id the caller chose: the shared id counter must never hand it out.
-  local c = tonumber(redis.call('GET', KEYS[6]) or '0') or 0
-  if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[6], ARGV[1]) end
+local function one(key, a)
+  local id, mode = ARGV[a + 1], ARGV[a + 4]
+  local cur = redis.pcall('HMGET', key, 'version', 'absent', 'dirty', 'delta', 'expires_at')
+  if cur.err then return cur end
+  local current, exists
+  -- A queued write (dirty) is newer than SQLite; a clean copy is not, so
+  -- SQLite's answer, when the caller has one, goes before it.
+  local dbVersion = ARGV[a + 3]
+  if cur[1] and (cur[3] or dbVersion == '') then
+    current = tonumber(cur[1]) or 0
+    exists = not cur[2]
+  elseif dbVersion ~= '' then
+    current = tonumber(dbVersion) or 0
+    local dbExists = ARGV[a + 8]
+    if dbExists == '1' then exists = true
+    elseif dbExists == '0' then exists = false
+    else exists = current > 0 end
+  else
+    return {0, 0, 0, 0}
+  end
+  local top = tops[id]
+  -- An update or delete decides on "the product exists". When another writer
+  -- was given a newer version than the one seen here (an SQL delete between
+  -- its reservation and its commit, or committed a moment ago), that is old
+  -- news: a delete must not be answered by a write that brings the row back.
+  local change = mode == '0' or mode == '1'
+  if change and top > current and ARGV[a + 9] ~= '1' then return {0, current, 0, 1} end
+  -- A create under a fresh id from the counter: an id any writer ever used
+  -- (the versions hash knows it) is not fresh after all.
+  if mode == '2' and (exists or entry[id]) then return {-3, current, 0, 0} end
+  if change and not exists then return {-1, current, 0, 0} end
+  local expected = tonumber(ARGV[a + 2]) or 0
+  if expected > 0 and expected ~= current then return {-2, current, 0, 0} end
+  if current > top then top = current end
+  top = top + 1
+  tops[id], entry[id], raised[id] = top, true, true
+  local v = string.format('%d', top)
+  if mode == '3' then
+    -- An id the caller chose: the shared id counter must never hand it out.
+    local c = tonumber(redis.call('GET', counter) or '0') or 0
+    if tonumber(id) > c then redis.call('SET', counter, id) end
+  end
+  if mode == '1' then
+    -- A tombstone: reads answer NotFound until the worker deletes the row.
+    redis.call('HSET', key, 'id', id, 'absent', '1', 'version', v, 'updated_at', ARGV[a + 7], 'dirty', '1')
+    redis.call('HDEL', key, 'name', 'price', 'delta', 'expires_at')
+  else
+    redis.call('HSET', key, 'id', id, 'name', ARGV[a + 5], 'price', ARGV[a + 6], 'version', v,
+               'updated_at', ARGV[a + 7], 'dirty', '1')
+    if cur[2] or cur[4] or cur[5] then redis.call('HDEL', key, 'absent', 'delta', 'expires_at') end
+  end
+  -- No TTL while unflushed: a queued item must never expire.
+  redis.call('PERSIST', key)
+  return {1, top, 0, 0}
 end
-if mode == '1' then
-  -- A tombstone: reads answer NotFound until the worker deletes the row.
-  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'absent', '1', 'version', v, 'updated_at', ARGV[7], 'dirty', '1')
-  redis.call('HDEL', KEYS[1], 'name', 'price', 'delta', 'expires_at')
-else
-  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[5], 'price', ARGV[6], 'version', v,
-             'updated_at', ARGV[7], 'dirty', '1')
-  redis.call('HDEL', KEYS[1], 'absent', 'delta', 'expires_at')
+local out, accepted = {}, {}
+for i = 1, n do
+  local r = one(KEYS[5 + i], (i - 1) * 9)
+  out[i] = r
+  if r[1] == 1 then accepted[#accepted + 1] = i end
 end
--- No TTL while unflushed: a queued item must never expire.
-redis.call('PERSIST', KEYS[1])
+if #accepted == 0 then return out end
+-- Every raised entry, once, with the last version this call gave it.
+local flat = {}
+for id in next, raised do
+  flat[#flat + 1] = id
+  flat[#flat + 1] = string.format('%d', tops[id])
+end
+redis.call('HSET', versions, unpack(flat))
 -- An id already waiting in the queue is not pushed again: the worker reads
--- the hash when it flushes, so it writes this newest state anyway.
-local pushed = redis.call('SADD', KEYS[4], ARGV[1])
-local depth
-if pushed == 1 then
-  depth = redis.call('RPUSH', KEYS[2], ARGV[1]) + redis.call('LLEN', KEYS[3])
-else
-  depth = redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3])
+-- the hash when it flushes, so it writes the newest state anyway. Of the
+-- writes to an id that was not waiting, the first pushes it (pushed = 1),
+-- the others coalesce.
+local firstOf, candidates = {}, {}
+for _, i in ipairs(accepted) do
+  local id = ids[i]
+  if firstOf[id] == nil then
+    firstOf[id] = i
+    candidates[#candidates + 1] = id
+  end
 end
-return {1, top + 1, depth, pushed}
+local member = redis.pcall('SMISMEMBER', queued, unpack(candidates))
+local push = {}
+for k, id in ipairs(candidates) do
+  local waiting
+  if member.err then waiting = redis.call('SISMEMBER', queued, id) == 1 -- before Redis 6.2
+  else waiting = member[k] == 1 end
+  if not waiting then
+    push[#push + 1] = id
+    out[firstOf[id]][4] = 1
+  end
+end
+if #push > 0 then
+  redis.call('SADD', queued, unpack(push))
+  redis.call('RPUSH', queue, unpack(push))
+end
+local depth = redis.call('LLEN', queue) + redis.call('LLEN', processing)
+for _, i in ipairs(accepted) do out[i][3] = depth end
+return out
 )lua"));
     return s;
+}
+
+WbWriteCall::WbWriteCall(const CacheKeys &keys)
+    : m_keys { keys.queue(), keys.processing(), keys.queued(), keys.versions(), keys.nextId() }
+{ }
+
+void WbWriteCall::add(const QByteArray &hashKey, const QList<QByteArray> &args)
+{
+    Q_ASSERT(args.size() == ArgsPerWrite);
+    m_keys.append(hashKey);
+    m_args.append(args);
 }
 
 // KEYS: versions, hash, mark, id counter. ARGV: id, ready_mark. Before a

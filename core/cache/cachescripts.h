@@ -10,10 +10,11 @@
 //  unlock      compare-and-delete of the stampede lock (only the owner's token).
 //  wbClean     after a write-behind flush: drop the dirty mark and set the TTL,
 //              only if no newer write arrived meanwhile.
-//  wbWrite     accept one write-behind update or delete: version check
+//  wbWrite     accept write-behind writes (one, or the batch that arrived
+//              while a call was in flight), each on its own: version check
 //              (compare-and-set), HSET with the dirty mark, PERSIST, RPUSH
 //              to the queue unless the id already waits there (coalescing) -
-//              what WATCH + MULTI did, in one round trip.
+//              what WATCH + MULTI did, in one round trip for all of them.
 //  versionReserve  before a SQL write: reserve its version (and say whether
 //              a write-behind write of the id is still queued).
 //  versionClaim  after a SQL write: claim its version in the versions hash,
@@ -27,6 +28,10 @@
 
 #include "redisscript.h"
 
+#include <QList>
+
+class CacheKeys;
+
 namespace CacheScripts {
 
 /// The guard value a delete leaves: larger than any real version.
@@ -37,6 +42,23 @@ const RedisScript &negative();
 const RedisScript &invalidate();
 const RedisScript &unlock();
 const RedisScript &wbWrite();
+/// Builds one wbWrite call: the shared keys once, then per write its hash
+/// key and its WbWriteArgs arguments.
+class WbWriteCall
+{
+public:
+    static constexpr int ArgsPerWrite = 9;
+    explicit WbWriteCall(const CacheKeys &keys);
+    /// `args` must hold ArgsPerWrite values (see wbWrite).
+    void add(const QByteArray &hashKey, const QList<QByteArray> &args);
+    int size() const { return int(m_keys.size()) - 5; }
+    const QList<QByteArray> &keys() const { return m_keys; }
+    const QList<QByteArray> &args() const { return m_args; }
+
+private:
+    QList<QByteArray> m_keys;
+    QList<QByteArray> m_args;
+};
 const RedisScript &versionReserve();
 const RedisScript &versionRelease();
 const RedisScript &versionClaim();

@@ -31,8 +31,8 @@ void TestBenchSmoke::listNamesEveryScenario()
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 0);
     const QByteArray out = p.readAllStandardOutput();
-    for (const char *name : { "hit-seq", "hit-concurrent", "miss-fill", "keys-1m", "expire-burst", "wb-drain",
-             "write-latency", "redis-benchmark" })
+    for (const char *name : { "hit-seq", "hit-concurrent", "miss-fill", "keys-1m", "expire-burst", "wb-accept",
+             "wb-drain", "write-latency", "redis-benchmark" })
         QVERIFY2(out.contains(name), name);
 }
 

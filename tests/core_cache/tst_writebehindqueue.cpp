@@ -408,10 +408,43 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(svc().queueDepth(), 2, WaitMs);
     }
 
-    // Writes pipeline (each is sent at once, nothing is held back on the
-    // connection) and stay atomic: concurrent writes get consecutive
-    // versions, and of concurrent compare-and-set writes exactly one wins.
-    void concurrentWritesPipelineAndStayAtomic()
+    // A write that fails inside a batch fails alone: the others in the same
+    // script call are decided and answered as if each had its own call.
+    void failingWriteInABatchFailsAlone()
+    {
+        seed(repo(), 7);
+        queue().setPaused(true);
+        EXPECT_OK(await([&](QObject *c, ServiceCallback cb) { svc().get(1, c, cb); }));
+        // Someone else's string where product 7's hash would be.
+        QCOMPARE(m_server->syncString({ "SET", "product:7", "not a hash" }), QByteArray("OK"));
+        QObject context;
+        QList<std::optional<ServiceResult>> results(4);
+        const QList<qint64> ids { 1, 1, 7, 1 };
+        for (int i = 0; i < ids.size(); ++i)
+            svc().update(ids.at(i), QStringLiteral("b%1").arg(i), i, 0, &context,
+                [&results, i](const ServiceResult &r) { results[i] = r; });
+        QVERIFY(QTest::qWaitFor(
+            [&] { return std::all_of(results.begin(), results.end(), [](const auto &r) { return r.has_value(); }); },
+            WaitMs));
+        EXPECT_STATUS(results.at(2), ServiceStatus::Error);
+        QVERIFY2(results.at(2)->error.contains(QLatin1String("WRONGTYPE")), qPrintable(results.at(2)->error));
+        QVERIFY2(results.at(3)->trace.toText().contains(QStringLiteral("sent with 2 other writes")),
+            qPrintable(results.at(3)->trace.toText()));
+        EXPECT_OK(results.at(0));
+        EXPECT_OK(results.at(1));
+        EXPECT_OK(results.at(3));
+        QCOMPARE(results.at(1)->product->version, results.at(0)->product->version + 1);
+        QCOMPARE(results.at(3)->product->version, results.at(1)->product->version + 1);
+        QCOMPARE(m_server->syncString({ "HGET", "product:1", "name" }), QByteArray("b3"));
+        QCOMPARE(m_server->syncString({ "GET", "product:7" }), QByteArray("not a hash"));
+        queue().setPaused(false);
+    }
+
+    // Writes batch and stay atomic: the first goes at once, alone; those
+    // that arrive while it is in flight go together in the next script call;
+    // concurrent writes get consecutive versions, and of concurrent
+    // compare-and-set writes exactly one wins.
+    void concurrentWritesBatchAndStayAtomic()
     {
         seed(repo(), 1);
         queue().setPaused(true);
@@ -424,15 +457,22 @@ private slots:
             svc().update(1, QStringLiteral("w%1").arg(i), i, 0, &context,
                 [&results, i](const ServiceResult &r) { results[i] = r; });
         }
-        // Without returning to the event loop: every write is already on the wire.
-        QCOMPARE(m_env->client->commandsSent() - sentBefore, quint64(N));
+        // Without returning to the event loop: the first write is on the
+        // wire (no waiting when nothing is in flight), the others wait for it.
+        QCOMPARE(m_env->client->commandsSent() - sentBefore, quint64(1));
         QVERIFY(QTest::qWaitFor(
             [&] { return std::all_of(results.begin(), results.end(), [](const auto &r) { return r.has_value(); }); },
             WaitMs));
         QList<qint64> versions;
-        for (const auto &r : std::as_const(results)) {
+        for (int i = 0; i < N; ++i) {
+            const auto &r = results.at(i);
             EXPECT_OK(r);
             versions << r->product->version;
+            // The other 39 went together, in the order they were made.
+            const QString sharedWith = QStringLiteral("sent with %1 other writes in one script call").arg(N - 2);
+            QVERIFY2(r->trace.toText().contains(sharedWith) == (i > 0), qPrintable(r->trace.toText()));
+            if (i > 0)
+                QCOMPARE(r->product->version, results.at(i - 1)->product->version + 1);
         }
         std::sort(versions.begin(), versions.end());
         for (int i = 0; i < N; ++i)

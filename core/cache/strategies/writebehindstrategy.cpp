@@ -7,6 +7,7 @@
 #include "productrepository.h"
 #include "timestamp.h"
 #include "writebehindqueue.h"
+#include "redisreply.h"
 
 #include <map>
 #include <QDateTime>
@@ -20,6 +21,7 @@ WriteBehindStrategy::WriteBehindStrategy(CacheBackend &backend, WriteBehindQueue
     : CacheStrategy(backend)
     , m_queue(queue)
     , m_cache(backend, backend.dbLoader())
+    , m_batcher(backend)
 { }
 
 void WriteBehindStrategy::whenAccepting(const OperationPtr &op, std::function<void()> next)
@@ -164,27 +166,27 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
         QByteArrayLiteral("3") };
     const CacheKeys &k = m_backend.keys();
     const QByteArray key = k.product(w.id);
-    const QByteArray queue = k.queue();
     const QDateTime updatedAt = QDateTime::currentDateTimeUtc();
 
     // One script does the read, the decision and the write (see
     // CacheScripts::wbWrite): Redis runs it atomically, so no other writer can
     // slip in between the version check and the HSET, and nothing on the
     // connection has to wait for it, unlike WATCH + MULTI (two round trips).
-    const QList<QByteArray> keys { key, queue, k.processing(), k.queued(), k.versions(), k.nextId() };
+    // The batcher sends it at once, or together with the other writes that
+    // arrive while a call is in flight.
     Product row;
     row.id = w.id;
     row.name = isDelete ? QString() : w.name;
     row.price = isDelete ? 0 : w.price;
     row.updatedAt = updatedAt;
     const ProductHash::Encoded e = ProductHash::encode(row);
-    const QList<QByteArray> args { e.id, QByteArray::number(w.expectedVersion),
+    QList<QByteArray> args { e.id, QByteArray::number(w.expectedVersion),
         db ? QByteArray::number(db->lastVersion) : QByteArray(), modes[int(w.mode)], e.name, e.price, e.updatedAt,
         db ? (db->exists ? QByteArrayLiteral("1") : QByteArrayLiteral("0")) : QByteArray(),
         w.staleReads >= MaxStaleReads ? QByteArrayLiteral("1") : QByteArrayLiteral("0") };
 
-    m_backend.tracedRedis().runScript(op, CacheScripts::wbWrite(), keys, args,
-        [this, op, w, db, isDelete, updatedAt](const RedisReply &r, qint64 us) {
+    m_batcher.submit(op, key, std::move(args),
+        [this, op, w, db, isDelete, updatedAt](const RedisReply &r, qint64 us, int others) {
             // The writes that waited behind this one go once it has its answer.
             const auto release = qScopeGuard([this, id = w.id, db] {
                 if (db)
@@ -294,6 +296,10 @@ void WriteBehindStrategy::queueWrite(const OperationPtr &op, const Write &w, std
             QString detail = w.expectedVersion > 0
                 ? QStringLiteral("expected version %1 matched").arg(w.expectedVersion)
                 : QStringLiteral("no expected version");
+            if (others > 0)
+                detail += QStringLiteral("; sent with %1 other write%2 in one script call")
+                              .arg(others)
+                              .arg(others == 1 ? QString() : QStringLiteral("s"));
             if (db)
                 detail += QStringLiteral("; version from SQLite");
             if (w.mode == Mode::Create || (w.mode == Mode::Upsert && version == 1))

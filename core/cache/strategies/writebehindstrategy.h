@@ -10,13 +10,16 @@
 // An update or delete is one Lua script (CacheScripts::wbWrite): it checks
 // the version Redis holds (compare-and-set against expectedVersion), HSETs
 // the hash with no TTL and a dirty mark and RPUSHes the id to the queue, all
-// atomically and in one round trip, so writes pipeline. When Redis is
+// atomically and in one round trip. Writes that arrive while such a call is
+// in flight go together in the next one (WriteBehindBatcher), each still
+// decided and answered on its own. When Redis is
 // unreachable the write is refused: it must never look accepted while in
 // neither store.
 #pragma once
 
 #include "cachestrategy.h"
 #include "readthroughcache.h"
+#include "writebehindbatcher.h"
 
 #include <functional>
 #include <optional>
@@ -81,4 +84,5 @@ private:
 
     WriteBehindQueue &m_queue;
     ReadThroughCache m_cache;
+    WriteBehindBatcher m_batcher;
 };
