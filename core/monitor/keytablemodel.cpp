@@ -63,20 +63,52 @@ qint64 KeyTableModel::now() const
 
 QByteArrayView KeyTableModel::keyView(const Entry &e) const
 {
-    return QByteArrayView(m_arena.data() + e.keyOffset, qsizetype(e.keyLength));
+    const char *at = m_arena.data() + e.keyOffset;
+    if (e.keyLength != LongKey)
+        return QByteArrayView(at, qsizetype(e.keyLength));
+    quint32 length;
+    std::memcpy(&length, at, sizeof length);
+    return QByteArrayView(at + sizeof length, qsizetype(length));
+}
+
+size_t KeyTableModel::storedKeyBytes(const Entry &e) const
+{
+    return e.keyLength != LongKey ? e.keyLength : sizeof(quint32) + size_t(keyView(e).size());
+}
+
+const KeyTableModel::Details &KeyTableModel::detailsOf(quint32 entry) const
+{
+    const size_t chunk = entry >> DetailsChunkBits;
+    if (chunk < m_details.size() && m_details[chunk])
+        return m_details[chunk][entry & ((1u << DetailsChunkBits) - 1)];
+    return NoDetails;
+}
+
+KeyTableModel::Details &KeyTableModel::writableDetails(quint32 entry)
+{
+    const size_t chunk = entry >> DetailsChunkBits;
+    if (chunk >= m_details.size())
+        m_details.resize(chunk + 1);
+    if (!m_details[chunk]) {
+        m_details[chunk].reset(new Details[size_t(1) << DetailsChunkBits]);
+        std::fill_n(m_details[chunk].get(), size_t(1) << DetailsChunkBits, NoDetails);
+        ++m_detailChunks;
+    }
+    return m_details[chunk][entry & ((1u << DetailsChunkBits) - 1)];
 }
 
 quint32 KeyTableModel::findEntry(QByteArrayView key) const
 {
     const size_t hash = hashKey(key);
-    const auto probe = [this, hash, key](const std::vector<quint32> &table) -> quint32 {
+    const quint32 tag = slotTag(hash) << EntryBits;
+    const auto probe = [this, hash, tag, key](const PodArray<quint32> &table) -> quint32 {
         const size_t mask = table.size() - 1;
         for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
             const quint32 v = table[slot];
             if (v == 0)
                 return NoEntry;
-            if (v != Tomb && keyView(m_entries[v - 1]) == key)
-                return v - 1;
+            if (v != Tomb && (v & ~EntryMask) == tag && keyView(m_entries[(v & EntryMask) - 1]) == key)
+                return (v & EntryMask) - 1;
         }
     };
     const quint32 found = probe(m_index);
@@ -85,35 +117,69 @@ quint32 KeyTableModel::findEntry(QByteArrayView key) const
     return probe(m_oldIndex);
 }
 
+// The index grows (or, when tombs fill it, is rebuilt at its size) before
+// three quarters of its slots are taken: the tags in the slots keep the
+// longer probe chains of that load cheap (a chain is walked without
+// touching the keys).
 void KeyTableModel::indexInsert(quint32 entry)
 {
     const size_t live = m_indexUsed + m_oldUsed;
-    if ((live + m_indexTombs + 1) * 2 > m_index.size())
-        startRehash(live * 4 > m_index.size() ? m_index.size() * 2 : m_index.size());
+    if ((live + m_indexTombs + 1) * 4 > m_index.size() * 3)
+        startRehash(live * 2 > m_index.size() ? m_index.size() * 2 : m_index.size());
+    const size_t hash = hashKey(keyView(m_entries[entry]));
     const size_t mask = m_index.size() - 1;
-    for (size_t slot = hashKey(keyView(m_entries[entry])) & mask;; slot = (slot + 1) & mask) {
+    for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
         quint32 &v = m_index[slot];
         if (v == 0 || v == Tomb) {
             if (v == Tomb)
                 --m_indexTombs;
-            v = entry + 1;
+            v = (slotTag(hash) << EntryBits) | (entry + 1);
             ++m_indexUsed;
             break;
         }
     }
     migrateStep(MigrateSlotsPerInsert);
+    prefaultNextIndex();
+}
+
+// Growth doubles the index into fresh zero pages, and the inserts and drain
+// steps right after it land all over them: nearly each one a page fault
+// (keys-10m: 20-50 ms per batch of 1,000 keys for a while after the growth
+// at 6.3 million, on a virtual machine where a fault costs tens of µs). So
+// the next table is allocated early and its pages written a few per insert
+// from 3/5 load on, all of them by 18/25, just before the growth at 3/4
+// takes it. Small tables skip this: their faults are few.
+void KeyTableModel::prefaultNextIndex()
+{
+    const size_t size = m_index.size();
+    if (!m_oldIndex.empty() || size * sizeof(quint32) < PodArray<quint32>::MappedBytes)
+        return;
+    const size_t live = m_indexUsed + m_oldUsed;
+    const size_t start = size * 3 / 5;
+    const size_t end = size * 18 / 25;
+    if (live < start)
+        return;
+    if (m_nextIndex.size() != size * 2) {
+        m_nextIndex = PodArray<quint32>::zeroed(size * 2);
+        m_nextTouched = 0;
+    }
+    const size_t target = live >= end ? m_nextIndex.size() : m_nextIndex.size() / (end - start) * (live - start);
+    constexpr size_t SlotsPerPage = 4096 / sizeof(quint32);
+    volatile quint32 *next = m_nextIndex.data();
+    for (; m_nextTouched < target; m_nextTouched += SlotsPerPage)
+        next[m_nextTouched] = 0; // a write: a read would map the shared zero page
 }
 
 void KeyTableModel::indexRemove(quint32 entry)
 {
     const size_t hash = hashKey(keyView(m_entries[entry]));
-    const auto erase = [hash, entry](std::vector<quint32> &table) {
+    const auto erase = [hash, entry](PodArray<quint32> &table) {
         const size_t mask = table.size() - 1;
         for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
             quint32 &v = table[slot];
             if (v == 0)
                 return false;
-            if (v == entry + 1) {
+            if (v != Tomb && (v & EntryMask) == entry + 1) {
                 v = Tomb;
                 return true;
             }
@@ -127,29 +193,38 @@ void KeyTableModel::indexRemove(quint32 entry)
     }
 }
 
+// Puts a slot value (tag and entry) into m_index, which has room.
+void KeyTableModel::placeSlot(quint32 value)
+{
+    const size_t mask = m_index.size() - 1;
+    for (size_t slot = hashKey(keyView(m_entries[(value & EntryMask) - 1])) & mask;; slot = (slot + 1) & mask) {
+        quint32 &v = m_index[slot];
+        if (v == 0 || v == Tomb) {
+            if (v == Tomb)
+                --m_indexTombs;
+            v = value;
+            ++m_indexUsed;
+            return;
+        }
+    }
+}
+
 // Builds the index at this capacity in one pass. Only for an empty or small
 // table (construction, reserve() at the start of a scan): growth on the way
 // goes through startRehash().
 void KeyTableModel::rehash(size_t capacity)
 {
     finishRehash();
-    std::vector<quint32> old;
-    old.swap(m_index);
-    m_index.assign(std::max<size_t>(capacity, 1024), 0);
+    PodArray<quint32> old = std::move(m_index);
+    m_index = PodArray<quint32>::zeroed(std::max<size_t>(capacity, 1024));
+    m_nextIndex.release();
+    m_nextTouched = 0;
     m_indexUsed = 0;
     m_indexTombs = 0;
-    const size_t mask = m_index.size() - 1;
-    for (quint32 v : old) {
+    for (size_t i = 0; i < old.size(); ++i) {
         ++m_rehashWork;
-        if (v == 0 || v == Tomb)
-            continue;
-        for (size_t slot = hashKey(keyView(m_entries[v - 1])) & mask;; slot = (slot + 1) & mask) {
-            if (m_index[slot] == 0) {
-                m_index[slot] = v;
-                ++m_indexUsed;
-                break;
-            }
-        }
+        if (old[i] != 0 && old[i] != Tomb)
+            placeSlot(old[i]);
     }
 }
 
@@ -161,10 +236,13 @@ void KeyTableModel::rehash(size_t capacity)
 void KeyTableModel::startRehash(size_t capacity)
 {
     finishRehash(); // only if growth outran the drain; never in practice
-    m_oldIndex.swap(m_index);
+    m_oldIndex = std::move(m_index);
     m_oldPos = 0;
     m_oldUsed = m_indexUsed;
-    m_index.assign(std::max<size_t>(capacity, 1024), 0);
+    capacity = std::max<size_t>(capacity, 1024);
+    m_index = m_nextIndex.size() == capacity ? std::move(m_nextIndex) : PodArray<quint32>::zeroed(capacity);
+    m_nextIndex.release();
+    m_nextTouched = 0;
     m_indexUsed = 0;
     m_indexTombs = 0;
 }
@@ -173,28 +251,18 @@ void KeyTableModel::migrateStep(size_t maxSlots)
 {
     if (m_oldIndex.empty())
         return;
-    const size_t mask = m_index.size() - 1;
     const size_t end = std::min(m_oldIndex.size(), m_oldPos + maxSlots);
     for (; m_oldPos < end; ++m_oldPos) {
         ++m_rehashWork;
         quint32 &old = m_oldIndex[m_oldPos];
         if (old == 0 || old == Tomb)
             continue;
-        for (size_t slot = hashKey(keyView(m_entries[old - 1])) & mask;; slot = (slot + 1) & mask) {
-            quint32 &v = m_index[slot];
-            if (v == 0 || v == Tomb) {
-                if (v == Tomb)
-                    --m_indexTombs;
-                v = old;
-                ++m_indexUsed;
-                break;
-            }
-        }
+        placeSlot(old);
         old = Tomb; // not 0: probe chains through this slot must stay intact
         --m_oldUsed;
     }
     if (m_oldPos >= m_oldIndex.size())
-        std::vector<quint32>().swap(m_oldIndex);
+        m_oldIndex.release();
 }
 
 void KeyTableModel::finishRehash()
@@ -222,19 +290,32 @@ int KeyTableModel::rowOfEntry(quint32 entry) const
     return lo < m_order.size() && order[lo] == entry ? int(lo) : -1;
 }
 
+// Appends the key to the arena and takes an entry for it (a free one first).
+// NoEntry when the table is full (MaxEntries, or an arena past 4 GiB).
 quint32 KeyTableModel::newEntry(QByteArrayView key)
 {
+    const size_t length = size_t(key.size());
+    const size_t stored = length < LongKey ? length : length + sizeof(quint32);
+    if (m_arena.size() + stored > std::numeric_limits<quint32>::max()
+        || (m_free.empty() && m_entries.size() >= MaxEntries))
+        return NoEntry;
     Entry e {};
-    e.deadlineMs = -2;
-    e.sizeBytes = -1;
     e.keyOffset = quint32(m_arena.size());
-    e.keyLength = quint32(key.size());
-    m_arena.insert(m_arena.end(), key.data(), key.data() + key.size());
+    if (length < LongKey) {
+        e.keyLength = quint16(length);
+    } else {
+        e.keyLength = LongKey;
+        const quint32 prefix = quint32(length);
+        m_arena.append(reinterpret_cast<const char *>(&prefix), sizeof prefix);
+    }
+    m_arena.append(key.data(), length);
     quint32 index;
     if (!m_free.empty()) {
         index = m_free.back();
         m_free.pop_back();
         m_entries[index] = e;
+        if (&detailsOf(index) != &NoDetails)
+            writableDetails(index) = NoDetails;
     } else {
         index = quint32(m_entries.size());
         m_entries.push_back(e);
@@ -245,16 +326,17 @@ quint32 KeyTableModel::newEntry(QByteArrayView key)
 
 void KeyTableModel::compactArena()
 {
-    std::vector<char> arena;
+    PodArray<char> arena;
     arena.reserve(m_arena.size() - m_arenaGarbage + 1024);
-    for (Entry &e : m_entries) {
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        Entry &e = m_entries[i];
         if (e.flags & Free)
             continue;
         const quint32 offset = quint32(arena.size());
-        arena.insert(arena.end(), m_arena.data() + e.keyOffset, m_arena.data() + e.keyOffset + e.keyLength);
+        arena.append(m_arena.data() + e.keyOffset, storedKeyBytes(e));
         e.keyOffset = offset;
     }
-    m_arena.swap(arena);
+    m_arena = std::move(arena);
     m_arenaGarbage = 0;
 }
 
@@ -287,7 +369,7 @@ void KeyTableModel::removeEntries(std::vector<quint32> entries)
         indexRemove(e);
         if (entry.flags & Fading)
             --m_fadingCount;
-        m_arenaGarbage += entry.keyLength;
+        m_arenaGarbage += storedKeyBytes(entry);
         entry.flags = Free;
         m_free.push_back(e);
         ++m_removalWork;
@@ -310,7 +392,7 @@ void KeyTableModel::removeEntries(std::vector<quint32> entries)
             out += to - from;
             ++m_removalWork;
         }
-        m_order.resize(out);
+        m_order.truncate(out);
         endResetModel();
     } else {
         // Bottom-up, so earlier row numbers stay valid.
@@ -318,7 +400,7 @@ void KeyTableModel::removeEntries(std::vector<quint32> entries)
             beginRemoveRows({}, it->first, it->second);
             for (int row = it->first; row <= it->second; ++row)
                 release(m_order[size_t(row)]);
-            m_order.erase(m_order.begin() + it->first, m_order.begin() + it->second + 1);
+            m_order.erase(size_t(it->first), size_t(it->second) + 1);
             ++m_removalWork;
             endRemoveRows();
         }
@@ -328,7 +410,7 @@ void KeyTableModel::removeEntries(std::vector<quint32> entries)
         compactArena();
     migrateStep(MigrateSlotsPerInsert * rows.size());
     if (m_oldIndex.empty() && m_indexTombs > m_index.size() / 4)
-        startRehash(m_indexUsed * 4 > m_index.size() ? m_index.size() * 2 : m_index.size());
+        startRehash(m_indexUsed * 2 > m_index.size() ? m_index.size() * 2 : m_index.size());
     emit keysRemoved(int(rows.size()));
 }
 
@@ -337,19 +419,23 @@ void KeyTableModel::removeEntries(std::vector<quint32> entries)
 void KeyTableModel::clear()
 {
     beginResetModel();
-    m_entries.clear();
+    m_entries.release();
     m_free.clear();
-    m_order.clear();
-    m_arena.clear();
+    m_order.release();
+    m_arena.release();
     m_arenaGarbage = 0;
+    m_details.clear();
+    m_detailChunks = 0;
     m_fadingCount = 0;
     m_fading.clear();
-    m_index.assign(1024, 0); // not rehash(): the old slots point at entries that are gone
+    m_index = PodArray<quint32>::zeroed(1024); // not rehash(): the old slots point at entries that are gone
     m_indexUsed = 0;
     m_indexTombs = 0;
-    std::vector<quint32>().swap(m_oldIndex);
+    m_oldIndex.release();
     m_oldPos = 0;
     m_oldUsed = 0;
+    m_nextIndex.release();
+    m_nextTouched = 0;
     endResetModel();
 }
 
@@ -358,12 +444,13 @@ void KeyTableModel::reserve(qint64 keys)
     const size_t n = size_t(std::clamp<qint64>(keys, 0, 50000000));
     if (n <= m_entries.size())
         return;
+    // Untouched capacity costs address space, not memory.
     m_entries.reserve(n);
     m_order.reserve(n);
     m_arena.reserve(n * 24);
     finishRehash();
     size_t capacity = m_index.size();
-    while (capacity < n * 2 + 2)
+    while (capacity * 3 < (n + 1) * 4)
         capacity *= 2;
     if (capacity != m_index.size())
         rehash(capacity);
@@ -376,7 +463,10 @@ int KeyTableModel::addKeys(const QList<QByteArray> &keys)
     for (const QByteArray &key : keys) {
         if (findEntry(key) != NoEntry)
             continue;
-        added.push_back(newEntry(key));
+        const quint32 e = newEntry(key);
+        if (e == NoEntry)
+            break; // full: the rest of the scan is not shown
+        added.push_back(e);
     }
     if (added.empty())
         return 0;
@@ -413,9 +503,10 @@ void KeyTableModel::applyDetails(const QList<KeyDetails> &details)
             startFade(e, t);
         } else {
             entry.type = typeCode(d.type);
-            entry.sizeBytes = qint32(std::clamp<qint64>(d.sizeBytes, -1, std::numeric_limits<qint32>::max()));
-            entry.deadlineMs = d.pttlMs >= 0 ? t + d.pttlMs : -1;
-            entry.ttlSpanMs = qint32(std::clamp<qint64>(d.pttlMs, 0, std::numeric_limits<qint32>::max()));
+            Details &details = writableDetails(e);
+            details.sizeBytes = qint32(std::clamp<qint64>(d.sizeBytes, -1, std::numeric_limits<qint32>::max()));
+            details.deadlineMs = d.pttlMs >= 0 ? t + d.pttlMs : -1;
+            details.ttlSpanMs = qint32(std::clamp<qint64>(d.pttlMs, 0, std::numeric_limits<qint32>::max()));
             entry.flags = quint8((entry.flags | DetailsKnown) & ~DetailsRequested);
         }
         const int row = rowOfEntry(e);
@@ -438,8 +529,9 @@ bool KeyTableModel::applyTtl(const QByteArray &key, qint64 pttlMs)
     if (pttlMs == -2) {
         startFade(e, t);
     } else if (!(entry.flags & Fading)) {
-        entry.deadlineMs = pttlMs >= 0 ? t + pttlMs : -1;
-        entry.ttlSpanMs = qint32(std::clamp<qint64>(pttlMs, 0, std::numeric_limits<qint32>::max()));
+        Details &details = writableDetails(e);
+        details.deadlineMs = pttlMs >= 0 ? t + pttlMs : -1;
+        details.ttlSpanMs = qint32(std::clamp<qint64>(pttlMs, 0, std::numeric_limits<qint32>::max()));
     }
     const int row = rowOfEntry(e);
     emitRowChanged(row, row);
@@ -452,7 +544,7 @@ void KeyTableModel::startFade(quint32 e, qint64 now)
     if (entry.flags & Fading)
         return;
     entry.flags |= Fading;
-    entry.deadlineMs = now;
+    writableDetails(e).deadlineMs = now;
     ++m_fadingCount;
     m_fading.push_back(e);
 }
@@ -495,7 +587,7 @@ void KeyTableModel::applyEvents(const QList<KeyspaceEvent> &events)
             if (entry.flags & Fading) { // the key came back (set after expiry)
                 entry.flags = quint8(entry.flags & ~Fading);
                 --m_fadingCount;
-                entry.deadlineMs = -2;
+                writableDetails(e).deadlineMs = -2;
             }
             // Details are stale now; the old figures stay on screen until
             // the fresh ones arrive, so nothing flickers.
@@ -539,7 +631,7 @@ void KeyTableModel::tick()
         const Entry &entry = m_entries[e];
         if (!(entry.flags & Fading) || (entry.flags & Free))
             continue; // came back, or already removed
-        if (t - entry.deadlineMs >= FadeMs) {
+        if (t - detailsOf(e).deadlineMs >= FadeMs) {
             done.push_back(e);
         } else {
             still.push_back(e);
@@ -611,12 +703,13 @@ qint64 KeyTableModel::remainingMs(int row) const
 {
     if (row < 0 || row >= rowCount())
         return -2;
-    const Entry &e = m_entries[m_order[size_t(row)]];
-    if (e.flags & Fading)
+    const quint32 entry = m_order[size_t(row)];
+    if (m_entries[entry].flags & Fading)
         return 0;
-    if (e.deadlineMs < 0)
-        return e.deadlineMs;
-    return std::max<qint64>(0, e.deadlineMs - now());
+    const qint64 deadline = detailsOf(entry).deadlineMs;
+    if (deadline < 0)
+        return deadline;
+    return std::max<qint64>(0, deadline - now());
 }
 
 bool KeyTableModel::isFading(int row) const
@@ -626,9 +719,12 @@ bool KeyTableModel::isFading(int row) const
 
 qint64 KeyTableModel::memoryFootprint() const
 {
+    // Capacities: an upper bound of what is resident (untouched capacity of a
+    // big block is address space that no page backs yet).
     return qint64(m_entries.capacity() * sizeof(Entry) + m_free.capacity() * sizeof(quint32)
         + m_order.capacity() * sizeof(quint32) + m_arena.capacity()
-        + (m_index.capacity() + m_oldIndex.capacity()) * sizeof(quint32));
+        + m_details.capacity() * sizeof(m_details[0]) + m_detailChunks * (sizeof(Details) << DetailsChunkBits)
+        + (m_index.size() + m_oldIndex.size() + std::min(m_nextTouched, m_nextIndex.size())) * sizeof(quint32));
 }
 
 int KeyTableModel::rowCount(const QModelIndex &parent) const
@@ -672,7 +768,9 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Entry &e = m_entries[m_order[size_t(index.row())]];
+    const quint32 entry = m_order[size_t(index.row())];
+    const Entry &e = m_entries[entry];
+    const Details &details = detailsOf(entry);
     const bool fading = e.flags & Fading;
     const qint64 remaining = remainingMs(index.row());
 
@@ -681,7 +779,7 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
         // The whole key, and what a narrow table may not show beside it.
         if (index.column() == KeyColumn && (e.flags & DetailsKnown))
             return QStringLiteral("%1\n%2 · %3")
-                .arg(QString::fromUtf8(keyView(e)), QString::fromLatin1(kTypeNames[e.type]), formatBytes(e.sizeBytes));
+                .arg(QString::fromUtf8(keyView(e)), QString::fromLatin1(kTypeNames[e.type]), formatBytes(details.sizeBytes));
         [[fallthrough]];
     case Qt::DisplayRole:
         switch (index.column()) {
@@ -690,7 +788,7 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
         case TypeColumn:
             return QString::fromLatin1(kTypeNames[e.type]);
         case SizeColumn:
-            return formatBytes(e.sizeBytes);
+            return formatBytes(details.sizeBytes);
         case TtlColumn:
             if (fading)
                 return tr("gone");
@@ -719,13 +817,13 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
             return 0.0;
         if (remaining < 0)
             return -1.0;
-        return e.ttlSpanMs > 0 ? std::clamp(double(remaining) / double(e.ttlSpanMs), 0.0, 1.0) : 0.0;
+        return details.ttlSpanMs > 0 ? std::clamp(double(remaining) / double(details.ttlSpanMs), 0.0, 1.0) : 0.0;
     case OpacityRole:
         if (!fading)
             return 1.0;
-        return std::clamp(1.0 - double(now() - e.deadlineMs) / double(FadeMs), 0.0, 1.0);
+        return std::clamp(1.0 - double(now() - details.deadlineMs) / double(FadeMs), 0.0, 1.0);
     case SizeBytesRole:
-        return qint64(e.sizeBytes);
+        return qint64(details.sizeBytes);
     default:
         return {};
     }

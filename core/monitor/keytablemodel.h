@@ -1,9 +1,11 @@
-// KeyTableModel: the Redis keys the browser shows, compact enough for millions.
+// KeyTableModel: the Redis keys the browser shows, compact enough for tens of millions.
 //
-// Rows are stored in flat arrays, not one QObject/QString per key: a 32-byte
+// Rows are stored in flat arrays, not one QObject/QString per key: a 12-byte
 // record per key, the key bytes in one shared arena and an open-addressing
-// index of 32-bit slots for key -> row lookups. One million keys of ~20 bytes
-// take about 70 MB (see memoryFootprint()).
+// index of 32-bit slots for key -> row lookups. Details (TTL, size) live in
+// a side table of 1024-entry chunks, allocated for the chunks that have any:
+// a browser fetches them for the rows on screen, so ten million keys take
+// about 40 bytes each, names included (see memoryFootprint()).
 //
 // TTLs are never polled: a PTTL snapshot (from KeyScanner) becomes a deadline
 // on a monotonic clock, and the countdown is computed locally whenever a view
@@ -23,9 +25,12 @@
 // not sort a million rows per batch.
 //
 // No GUI handler does work proportional to the whole table:
+// - the arrays grow without copying (PodArray: page mappings move) and a
+//   new index starts as untouched zero pages;
 // - the index grows incrementally (as Redis' dict does): a bigger table is
 //   allocated and the old one is drained a few slots per inserted key, with
-//   lookups consulting both until it is empty;
+//   lookups consulting both until it is empty; the bigger table's pages are
+//   faulted in a few per insert before it is needed;
 // - rows carry an insertion sequence number instead of a row number, so
 //   removing rows never renumbers the rows below them; a key's row is found
 //   by binary search of the row order (which is sorted by sequence, since
@@ -34,8 +39,10 @@
 
 #include "keydetails.h"
 #include "keyspaceevent.h"
+#include "podarray.h"
 
 #include <functional>
+#include <memory>
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
 #include <type_traits>
@@ -146,28 +153,40 @@ private:
         Fading = 4,
         Free = 8,
     };
-    // Trivial (no member initialisers), so growing m_entries past its
-    // reserve is one memmove, not a per-element copy; newEntry() fills it.
+    // Trivial (no member initialisers), so the arrays can move it as bytes.
     struct Entry
     {
-        quint32 keyOffset;
-        quint32 keyLength;
-        qint64 deadlineMs; ///< TTL deadline (-1 none, -2 unknown); fade start while Fading
-        qint32 ttlSpanMs; ///< PTTL at the snapshot (for the bar), clamped
-        qint32 sizeBytes; ///< -1 unknown
+        quint32 keyOffset; ///< in m_arena
         quint32 seq; ///< insertion order; m_order is sorted by it
+        quint16 keyLength; ///< LongKey: a quint32 length precedes the key in the arena
         quint8 type;
         quint8 flags;
     };
-    static_assert(std::is_trivial_v<Entry> && sizeof(Entry) == 32);
+    static_assert(std::is_trivial_v<Entry> && sizeof(Entry) == 12);
+    // What TYPE/PTTL/MEMORY USAGE said, kept apart from Entry because most
+    // keys of a big table never have it.
+    struct Details
+    {
+        qint64 deadlineMs; ///< TTL deadline (-1 none, -2 unknown); fade start while Fading
+        qint32 ttlSpanMs; ///< PTTL at the snapshot (for the bar), clamped
+        qint32 sizeBytes; ///< -1 unknown
+    };
+    static constexpr Details NoDetails { -2, 0, -1 };
+    static constexpr unsigned DetailsChunkBits = 10;
+    static constexpr quint16 LongKey = 0xFFFF;
 
     QByteArrayView keyView(const Entry &e) const;
+    size_t storedKeyBytes(const Entry &e) const; ///< arena bytes of the key, length prefix included
+    const Details &detailsOf(quint32 entry) const;
+    Details &writableDetails(quint32 entry); ///< allocates the entry's chunk if needed
     quint32 findEntry(QByteArrayView key) const; ///< entry index, or NoEntry
     quint32 newEntry(QByteArrayView key);
     void indexInsert(quint32 entry);
     void indexRemove(quint32 entry);
+    void placeSlot(quint32 value);
     void rehash(size_t capacity);
     void startRehash(size_t capacity);
+    void prefaultNextIndex();
     void migrateStep(size_t maxSlots);
     void finishRehash();
     int rowOfEntry(quint32 entry) const;
@@ -178,19 +197,31 @@ private:
     void resortIfSmall(bool detailsChanged);
 
     static constexpr quint32 NoEntry = 0xFFFFFFFFu;
-    static constexpr quint32 Tomb = 0xFFFFFFFFu; ///< index slot of a removed entry (slots hold entry+1)
+    // An index slot holds 0 (empty), Tomb (removed) or the entry + 1 in its
+    // low EntryBits bits with the top bits of the key's hash above them, so
+    // a probe compares a key only when those bits match.
+    static constexpr unsigned EntryBits = 27;
+    static constexpr quint32 EntryMask = (1u << EntryBits) - 1;
+    static constexpr quint32 Tomb = 0xFFFFFFFFu;
+    /// Entries the index can name (Tomb stays distinct from every slot value).
+    static constexpr quint32 MaxEntries = EntryMask - 1;
+    static quint32 slotTag(size_t hash) { return quint32(hash >> (sizeof(size_t) * 8 - (32 - EntryBits))); }
 
-    std::vector<Entry> m_entries; ///< slots, reused through m_free
+    PodArray<Entry> m_entries; ///< slots, reused through m_free
     std::vector<quint32> m_free;
-    std::vector<quint32> m_order; ///< row -> entry
-    std::vector<char> m_arena; ///< key bytes
+    PodArray<quint32> m_order; ///< row -> entry
+    PodArray<char> m_arena; ///< key bytes
     size_t m_arenaGarbage = 0;
-    std::vector<quint32> m_index; ///< open addressing, 0 empty, Tomb removed, else entry + 1
+    std::vector<std::unique_ptr<Details[]>> m_details; ///< per 1 << DetailsChunkBits entries, null when none has any
+    size_t m_detailChunks = 0;
+    PodArray<quint32> m_index; ///< open addressing, see slotTag()
     size_t m_indexUsed = 0;
     size_t m_indexTombs = 0;
-    std::vector<quint32> m_oldIndex; ///< being drained into m_index; empty when no rehash runs
+    PodArray<quint32> m_oldIndex; ///< being drained into m_index; empty when no rehash runs
     size_t m_oldPos = 0; ///< next m_oldIndex slot to drain
     size_t m_oldUsed = 0; ///< live entries still in m_oldIndex
+    PodArray<quint32> m_nextIndex; ///< the table the next growth takes, paged in ahead of it
+    size_t m_nextTouched = 0; ///< slots of m_nextIndex paged in so far
     quint32 m_nextSeq = 0;
     quint64 m_rehashWork = 0;
     quint64 m_removalWork = 0;

@@ -39,37 +39,37 @@ void KeyTableModel::sort(int column, Qt::SortOrder order)
     const bool descending = order == Qt::DescendingOrder;
     const qint64 t = now();
     // (known, value): rows whose value is not known yet go last either way.
-    const auto valueOf = [this, t](const Entry &e) -> std::pair<bool, qint64> {
+    const auto valueOf = [this, t](quint32 entry) -> std::pair<bool, qint64> {
+        const Entry &e = m_entries[entry];
+        const Details &d = detailsOf(entry);
         const bool details = e.flags & DetailsKnown;
         switch (m_sortColumn) {
         case TypeColumn:
             return { details && e.type != 0, TypeRank[e.type] };
         case SizeColumn:
-            return { details && e.sizeBytes >= 0, e.sizeBytes };
+            return { details && d.sizeBytes >= 0, d.sizeBytes };
         case TtlColumn:
             if (e.flags & Fading)
                 return { true, 0 };
-            if (!details || e.deadlineMs == -2)
+            if (!details || d.deadlineMs == -2)
                 return { false, 0 };
             // No TTL sorts after every key that has one.
             return { true,
-                e.deadlineMs == -1 ? std::numeric_limits<qint64>::max() : std::max<qint64>(0, e.deadlineMs - t) };
+                d.deadlineMs == -1 ? std::numeric_limits<qint64>::max() : std::max<qint64>(0, d.deadlineMs - t) };
         default:
             return { true, 0 };
         }
     };
     const auto less = [&](quint32 a, quint32 b) {
-        const Entry &ea = m_entries[a];
-        const Entry &eb = m_entries[b];
         if (m_sortColumn != KeyColumn) {
-            const auto [knownA, va] = valueOf(ea);
-            const auto [knownB, vb] = valueOf(eb);
+            const auto [knownA, va] = valueOf(a);
+            const auto [knownB, vb] = valueOf(b);
             if (knownA != knownB)
                 return knownA;
             if (va != vb)
                 return descending ? va > vb : va < vb;
         }
-        const int byName = keyView(ea).compare(keyView(eb));
+        const int byName = keyView(m_entries[a]).compare(keyView(m_entries[b]));
         return m_sortColumn == KeyColumn && descending ? byName > 0 : byName < 0;
     };
 

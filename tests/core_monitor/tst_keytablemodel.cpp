@@ -56,6 +56,8 @@ private slots:
     void lastEventInBatchWins();
     void growthRehashesIncrementally();
     void scatteredRemovalsDoNotRenumber();
+    void reusedEntryForgetsOldDetails();
+    void longKeysSurviveArenaCompaction();
     void writeEventsRequestFreshDetails();
     void keyGoneInDetailsFades();
     void clearForgetsEveryKey();
@@ -189,6 +191,72 @@ void TestKeyTableModel::removalKeepsLookupsConsistent()
     // Re-adding a removed key reuses storage and is found again.
     QCOMPARE(model.addKeys({ "product:10" }), 1);
     QCOMPARE(model.rowOfKey("product:10"), 90);
+}
+
+// Details live apart from the row records: a new key in a removed key's
+// storage must not show that key's TTL or size.
+void TestKeyTableModel::reusedEntryForgetsOldDetails()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    model.addKeys({ "old", "kept" });
+    model.applyDetails({ details("old", 5000), details("kept", 9000) });
+    QCOMPARE(model.remainingMs(0), 5000);
+    model.applyEvents({ keyEvent("del", "old") });
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.addKeys({ "new" }), 1);
+    const int row = model.rowOfKey("new");
+    QCOMPARE(row, 1);
+    QCOMPARE(model.remainingMs(row), -2); // unknown, not the old key's countdown
+    QCOMPARE(model.index(row, KeyTableModel::SizeColumn).data(KeyTableModel::SizeBytesRole).toLongLong(), -1);
+    QCOMPARE(model.index(row, KeyTableModel::TypeColumn).data().toString(), QString());
+    QCOMPARE(model.remainingMs(model.rowOfKey("kept")), 9000 - KeyTableModel::FadeMs);
+}
+
+// Keys of 64 KiB and more keep their length in the arena, not in the row
+// record: they must read back whole, and still after removals compact the
+// arena around them.
+void TestKeyTableModel::longKeysSurviveArenaCompaction()
+{
+    KeyTableModel model;
+    QAbstractItemModelTester tester(&model);
+    qint64 now = 0;
+    model.setClock([&now] { return now; });
+    const auto longKey = [](char fill, int length) -> QByteArray {
+        return QByteArray(length, fill) + QByteArray::number(length);
+    };
+    QList<QByteArray> doomed;
+    for (int i = 0; i < 24; ++i)
+        doomed << longKey(char('a' + i), 70000 + i);
+    const QByteArray kept = longKey('Z', 65535);
+    const QByteArray edge = QByteArray(65534, 'y'); // the longest key stored without a prefix
+    model.addKeys(doomed);
+    model.addKeys({ kept, "short", edge });
+    QCOMPARE(model.rowCount(), 27);
+    QCOMPARE(model.keyAt(0), doomed.first());
+    QCOMPARE(model.rowOfKey(kept), 24);
+    const qint64 before = model.memoryFootprint();
+
+    QList<KeyspaceEvent> events;
+    for (const QByteArray &key : doomed)
+        events << keyEvent("expired", key);
+    model.applyEvents(events);
+    now += KeyTableModel::FadeMs;
+    model.tick();
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY2(model.memoryFootprint() < before - 1000000, "removing 1.6 MB of keys did not compact the arena");
+    QCOMPARE(model.keyAt(0), kept);
+    QCOMPARE(model.keyAt(1), QByteArray("short"));
+    QCOMPARE(model.keyAt(2), edge);
+    QCOMPARE(model.rowOfKey(kept), 0);
+    QCOMPARE(model.rowOfKey(edge), 2);
+    QCOMPARE(model.rowOfKey(doomed.at(3)), -1);
+    QCOMPARE(model.addKeys({ doomed.at(3) }), 1);
+    QCOMPARE(model.keyAt(3), doomed.at(3));
 }
 
 void TestKeyTableModel::manyScatteredRemovals()
