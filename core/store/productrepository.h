@@ -31,7 +31,7 @@ class ProductRepository final : public QObject
 
 public:
     /// PRAGMA user_version of the schema open() creates or migrates to.
-    static constexpr int SchemaVersion = 4;
+    static constexpr int SchemaVersion = 5;
     static constexpr int MaxArtificialLatencyMs = 2000;
     static constexpr int DefaultChangePollIntervalMs = 250;
 

@@ -33,6 +33,22 @@ const QStringList &ftsStatements()
     return statements;
 }
 
+// Step 5's replacement of products_fts_update: "UPDATE OF name" fires for
+// every statement that assigns name, and CacheLab's own saves assign it each
+// time (a price change too), so every save rewrote the index entry. The
+// WHEN clause makes it fire only when the name (or the id) really changed.
+const QStringList &ftsUpdateOnlyOnRename()
+{
+    static const QStringList statements = {
+        QStringLiteral("DROP TRIGGER IF EXISTS products_fts_update"),
+        QStringLiteral("CREATE TRIGGER products_fts_update AFTER UPDATE OF id, name ON products "
+                       "WHEN OLD.name IS NOT NEW.name OR OLD.id IS NOT NEW.id "
+                       "BEGIN DELETE FROM products_fts WHERE rowid = OLD.id; "
+                       "INSERT INTO products_fts (rowid, name) VALUES (NEW.id, NEW.name); END"),
+    };
+    return statements;
+}
+
 // Schema steps: index i upgrades user_version i to i + 1. Append only;
 // never edit a step that has shipped. fts5: whether this SQLite has FTS5
 // (without it step 3 leaves the index out and search uses LIKE).
@@ -120,9 +136,14 @@ QList<QStringList> migrationSteps(bool fts5)
                            "BEGIN INSERT INTO product_versions (id, version) VALUES (OLD.id, OLD.version + 1) "
                            "ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version); END"),
         },
+        // 5: the full-text index is rewritten only when a name changes (see
+        // ftsUpdateOnlyOnRename()). Nothing to do without FTS5.
+        {},
     };
-    if (fts5)
+    if (fts5) {
         steps[2] += ftsStatements();
+        steps[4] += ftsUpdateOnlyOnRename();
+    }
     return steps;
 }
 
@@ -210,7 +231,7 @@ bool ensureFullTextIndex(SqlSession &sql, bool fts5, bool *exists, StoreResult &
     // one with FTS5 opens it for writing.
     if (*exists || !fts5 || sql.isReadOnly())
         return true;
-    if (!runInTransaction(sql, ftsStatements(), r, action))
+    if (!runInTransaction(sql, ftsStatements() + ftsUpdateOnlyOnRename(), r, action))
         return false;
     *exists = true;
     return true;

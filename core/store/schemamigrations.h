@@ -14,7 +14,7 @@ class SqlSession;
 namespace SchemaMigrations {
 
 /// The version open() creates or migrates to (PRAGMA user_version).
-constexpr int LatestVersion = 4;
+constexpr int LatestVersion = 5;
 
 /// Asks this SQLite whether it was built with FTS5 (*fts5). False (r Error)
 /// when the question itself failed.

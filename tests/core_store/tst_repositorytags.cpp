@@ -102,6 +102,7 @@ private slots:
     void deletingAProductDropsItsTags();
     void searchMatchesWordsAndPrefix();
     void searchFollowsRenamesByAnyWriter();
+    void priceOnlySavesLeaveTheIndexAlone();
     void hostileSearchTextIsNeverAnError_data();
     void hostileSearchTextIsNeverAnError();
     void overlongSearchIsInvalid();
@@ -168,6 +169,10 @@ void TestRepositoryTags::migratesVersion2Schema()
         SideConnection side(dbPath());
         QCOMPARE(side.scalar(QStringLiteral("PRAGMA user_version")).toInt(), ProductRepository::SchemaVersion);
         QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM product_tags")).toInt(), 0);
+        // Step 3 created the index's triggers, step 5 replaced the update one.
+        QVERIFY(side.scalar(QStringLiteral("SELECT sql FROM sqlite_master WHERE name = 'products_fts_update'"))
+                    .toString()
+                    .contains(QLatin1String("WHEN OLD.name IS NOT NEW.name")));
     }
     // Rows from before the migration are in the new index.
     const auto found = await([&](QObject *c, StoreCallback cb) { repo->search(QStringLiteral("mug"), 10, c, cb); });
@@ -376,6 +381,42 @@ void TestRepositoryTags::searchFollowsRenamesByAnyWriter()
     QVERIFY(side.exec(QStringLiteral("DELETE FROM products WHERE id = %1").arg(p.id)));
     QVERIFY(search(QStringLiteral("copper"))->products.isEmpty());
     QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM products_fts")).toInt(), 0);
+}
+
+// Schema step 5: CacheLab's save assigns the name every time; the index is
+// rewritten only when the name really changes. FTS5 stores its segments in
+// products_fts_data, which every rewrite of an entry adds to.
+void TestRepositoryTags::priceOnlySavesLeaveTheIndexAlone()
+{
+    auto repo = openRepo();
+    QVERIFY(repo);
+    const Product p = create(*repo, QStringLiteral("Blue Mug"));
+    SideConnection side(dbPath());
+    const auto segments = [&] {
+        return side.scalar(QStringLiteral("SELECT COUNT(*) || ':' || total(length(block)) FROM products_fts_data"))
+            .toString();
+    };
+    const QString before = segments();
+    QVERIFY(!before.isEmpty());
+    for (int price = 101; price <= 105; ++price) {
+        EXPECT_STATUS(await([&](QObject *c, StoreCallback cb) {
+            repo->update(p.id, QStringLiteral("Blue Mug"), price, 0, c, cb);
+        }),
+            StoreStatus::Ok);
+    }
+    QVERIFY(side.exec(QStringLiteral("UPDATE products SET name = name, price = 9 WHERE id = %1").arg(p.id)));
+    QCOMPARE(segments(), before);
+    QCOMPARE(side.scalar(QStringLiteral("SELECT price FROM products WHERE id = %1").arg(p.id)).toInt(), 9);
+
+    EXPECT_STATUS(await([&](QObject *c, StoreCallback cb) {
+        repo->update(p.id, QStringLiteral("Red Mug"), 9, 0, c, cb);
+    }),
+        StoreStatus::Ok);
+    QVERIFY(segments() != before);
+    const auto found = await([&](QObject *c, StoreCallback cb) { repo->search(QStringLiteral("red"), 10, c, cb); });
+    QCOMPARE(names(found->products), QStringList { QStringLiteral("Red Mug") });
+    const auto gone = await([&](QObject *c, StoreCallback cb) { repo->search(QStringLiteral("blue"), 10, c, cb); });
+    QVERIFY(gone->products.isEmpty());
 }
 
 void TestRepositoryTags::hostileSearchTextIsNeverAnError_data()
