@@ -1,4 +1,4 @@
-// The scenario list (see scenarios.h). Order: cheap first, keys-1m last.
+// The scenario list (see scenarios.h). Order: cheap first, the key browser loads last.
 #include "scenarios.h"
 
 #include "expireburst.h"
@@ -7,6 +7,7 @@
 #include "keys1m.h"
 #include "missfill.h"
 #include "redisbenchmark.h"
+#include "startup.h"
 #include "wbaccept.h"
 #include "wbdrain.h"
 #include "writelatency.h"
@@ -29,6 +30,8 @@ QList<ScenarioEntry> allScenarios()
         entry<WriteLatencyScenario>(),
         entry<ExpireBurstScenario>(),
         entry<RedisBenchmarkScenario>(),
+        entry<StartupScenario>(),
         entry<Keys1mScenario>(),
+        entry<Keys10mScenario>(),
     };
 }

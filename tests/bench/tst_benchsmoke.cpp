@@ -31,8 +31,8 @@ void TestBenchSmoke::listNamesEveryScenario()
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 0);
     const QByteArray out = p.readAllStandardOutput();
-    for (const char *name : { "hit-seq", "hit-concurrent", "miss-fill", "keys-1m", "expire-burst", "wb-accept",
-             "wb-drain", "write-latency", "redis-benchmark" })
+    for (const char *name : { "hit-seq", "hit-concurrent", "miss-fill", "keys-1m", "keys-10m", "expire-burst",
+             "wb-accept", "wb-drain", "write-latency", "redis-benchmark", "startup" })
         QVERIFY2(out.contains(name), name);
 }
 
@@ -77,6 +77,14 @@ void TestBenchSmoke::scenario()
         QVERIFY2(std::isfinite(v.toDouble()), field);
     }
     QVERIFY(o.value(QStringLiteral("met")).isBool());
+    if (name.startsWith(QLatin1String("keys-"))) {
+        // The key browser's figures beside the time: memory per key, stalls, a view's work while loading.
+        for (const char *field : { "memory_mib", "bytes_per_key", "max_stall_ms", "longest_add_keys_ms",
+                 "longest_view_ms" }) {
+            const QJsonValue v = o.value(QLatin1String(field));
+            QVERIFY2(v.isDouble() && std::isfinite(v.toDouble()), field);
+        }
+    }
     QCOMPARE(o.value(QStringLiteral("n")).toInteger(), 200);
     QVERIFY(o.value(QStringLiteral("rounds")).toInteger() >= 3);
     QVERIFY(o.value(QStringLiteral("cores")).toInteger() >= 1);
