@@ -114,7 +114,8 @@ void KeyspaceWatcher::stop()
         return;
     m_running = false;
     m_batchTimer.stop();
-    flushBatch();
+    while (!m_batch.isEmpty())
+        flushBatch();
     if (m_subscriber) {
         m_subscriber->punsubscribe(channelPattern());
         m_subscriber->disconnectFromServer();
@@ -146,15 +147,30 @@ void KeyspaceWatcher::onMessage(const QByteArray &, const QByteArray &channel, c
     e.timestamp = m_readStamp;
     ++m_seen;
     emit eventReceived(e);
-    if (m_batchTimer.interval() > 0)
+    if (m_batchTimer.interval() > 0) {
         m_batch << e;
+        if (m_batch.size() >= MaxBatchEvents && !m_sliceQueued) {
+            m_sliceQueued = true;
+            QMetaObject::invokeMethod(this, &KeyspaceWatcher::flushBatch, Qt::QueuedConnection);
+        }
+    }
 }
 
+// At most MaxBatchEvents at a time; the rest in a later turn.
 void KeyspaceWatcher::flushBatch()
 {
+    m_sliceQueued = false;
     if (m_batch.isEmpty())
         return;
-    emit eventsBatched(std::exchange(m_batch, {}));
+    if (m_batch.size() <= MaxBatchEvents) {
+        emit eventsBatched(std::exchange(m_batch, {}));
+        return;
+    }
+    const QList<KeyspaceEvent> slice = m_batch.first(MaxBatchEvents);
+    m_batch.remove(0, MaxBatchEvents);
+    m_sliceQueued = true;
+    QMetaObject::invokeMethod(this, &KeyspaceWatcher::flushBatch, Qt::QueuedConnection);
+    emit eventsBatched(slice);
 }
 
 void KeyspaceWatcher::enableNotifications(

@@ -4,7 +4,10 @@
 // "__keyspace@N__:<prefix>*" or "__keyevent@N__:*" and turns every message
 // into a KeyspaceEvent with timestamp, db, event and key. For a live panel
 // that may see thousands of events a second, eventsBatched() delivers them
-// as one list per tick (default 100 ms); eventReceived() fires per event.
+// as one list per tick (default 100 ms), and never more than MaxBatchEvents
+// in one event-loop turn: a burst is handed over in slices, each in a turn
+// of its own, so the views' handlers never hold the GUI thread for a whole
+// burst; eventReceived() fires per event.
 // enableNotifications() switches the server's notify-keyspace-events on
 // (CONFIG SET) when the app is allowed to; an embedded server has it on.
 #pragma once
@@ -44,6 +47,10 @@ public:
     void setEventFilter(const QStringList &events) { m_filter = events; }
     /// Interval of eventsBatched(). 0 disables batching. Default 100 ms.
     void setBatchInterval(int ms);
+    /// The most events one eventsBatched() carries. As soon as this many
+    /// wait, a slice goes in the next event-loop turn, without waiting for
+    /// the tick; what is left goes in the turns after it.
+    static constexpr qsizetype MaxBatchEvents = 2048;
 
     /// Connects the subscriber and psubscribes; returns at once.
     void start();
@@ -86,6 +93,7 @@ private:
     bool m_running = false;
     quint64 m_seen = 0;
     QList<KeyspaceEvent> m_batch;
+    bool m_sliceQueued = false; ///< a queued flushBatch() is on its way
     /// One receive time per socket read: every message parsed in the same
     /// event-loop pass shares it (reset by a queued call when the pass ends).
     QDateTime m_readStamp;

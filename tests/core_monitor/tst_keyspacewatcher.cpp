@@ -93,6 +93,39 @@ private slots:
         w.stop();
     }
 
+    // A burst goes out in slices of at most MaxBatchEvents, each in its own
+    // event-loop turn, without waiting for the tick (here a minute away).
+    void burstIsHandedOverInSlices()
+    {
+        KeyspaceWatcher w(m_server->url());
+        w.setMode(KeyspaceWatcher::Mode::Keyevent);
+        w.setEventFilter({ QStringLiteral("set") });
+        w.setBatchInterval(60000);
+        QSignalSpy subscribed(&w, &KeyspaceWatcher::subscribed);
+        QSignalSpy batches(&w, &KeyspaceWatcher::eventsBatched);
+        w.start();
+        QVERIFY(subscribed.wait(WaitMs));
+        const int total = int(KeyspaceWatcher::MaxBatchEvents) * 3 + 100;
+        // One blocking call that sets them all: the watcher's socket fills
+        // while this thread does not run the event loop, so one turn can read it all.
+        m_server->syncString({ "EVAL", "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'burst:' .. i, 'v') end",
+            "0", QByteArray::number(total) });
+        const auto delivered = [&] {
+            qsizetype n = 0;
+            for (const auto &args : std::as_const(batches))
+                n += args.first().value<QList<KeyspaceEvent>>().size();
+            return n;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(delivered() >= qsizetype(KeyspaceWatcher::MaxBatchEvents) * 3, WaitMs);
+        QVERIFY(batches.count() >= 3);
+        for (const auto &args : std::as_const(batches))
+            QVERIFY(args.first().value<QList<KeyspaceEvent>>().size() <= KeyspaceWatcher::MaxBatchEvents);
+        // The remainder (under a slice) waits for the tick, or for stop().
+        w.stop();
+        QCOMPARE(delivered(), qsizetype(total));
+        QCOMPARE(batches.first().first().value<QList<KeyspaceEvent>>().first().key, QByteArray("burst:1"));
+    }
+
     void keyeventModeAndFilter()
     {
         KeyspaceWatcher w(m_server->url());
