@@ -8,8 +8,10 @@
 #include "writebehindqueue.h"
 #include "wbscript.h"
 
+#include <algorithm>
 #include <QDir>
 #include <QElapsedTimer>
+#include <vector>
 
 QString WbAcceptScenario::description() const
 {
@@ -37,6 +39,23 @@ bool WbAcceptScenario::setUp(const BenchContext &ctx, QString *error)
             return false;
     }
     return true;
+}
+
+Evaluation WbAcceptScenario::evaluate(const QList<Sample> &baseline, const QList<Sample> &cachelab) const
+{
+    Evaluation e = Scenario::evaluate(baseline, cachelab);
+    for (const QString &key : { QStringLiteral("save_p50_us"), QStringLiteral("save_p99_us") }) {
+        QList<double> values;
+        for (const Sample &s : cachelab) {
+            if (s.ok && s.extra.contains(key))
+                values << s.extra.value(key).toDouble();
+        }
+        e.fields.insert(key, medianOf(values));
+    }
+    e.notes << QStringLiteral("save p50 %1 us with %2 in flight")
+                   .arg(e.fields.value(QStringLiteral("save_p50_us")).toDouble(), 0, 'f', 0)
+                   .arg(Window);
+    return e;
 }
 
 void WbAcceptScenario::tearDown()
@@ -69,12 +88,18 @@ Sample WbAcceptScenario::runCacheLab(int)
     qint64 issued = 0;
     qint64 acknowledged = 0;
     QString failure;
+    QElapsedTimer since;
+    since.start();
+    std::vector<qint64> latencyNs;
+    latencyNs.reserve(size_t(n));
     std::function<void()> issue = [&] {
         const qint64 k = issued++;
+        const qint64 sentNs = since.nsecsElapsed();
         service->update(1 + k % idCount, QStringLiteral("r%1-%2").arg(round).arg(k), k, 0, nullptr,
-            [&](const ServiceResult &r) {
+            [&, sentNs](const ServiceResult &r) {
                 if (!r.ok() && failure.isEmpty())
                     failure = QStringLiteral("update: %1 %2").arg(serviceStatusName(r.status), r.error);
+                latencyNs.push_back(since.nsecsElapsed() - sentNs);
                 ++acknowledged;
                 if (issued < n && failure.isEmpty())
                     issue();
@@ -100,6 +125,11 @@ Sample WbAcceptScenario::runCacheLab(int)
     s.extra.insert(QStringLiteral("redis_commands"), qint64(after.redisCommands - before.redisCommands));
     s.extra.insert(QStringLiteral("writes_per_script_call"),
         double(n) / double(std::max<quint64>(1, after.redisCommands - before.redisCommands)));
+    std::sort(latencyNs.begin(), latencyNs.end());
+    if (!latencyNs.empty()) {
+        s.extra.insert(QStringLiteral("save_p50_us"), double(latencyNs[latencyNs.size() / 2]) / 1000.0);
+        s.extra.insert(QStringLiteral("save_p99_us"), double(latencyNs[latencyNs.size() * 99 / 100]) / 1000.0);
+    }
     // Drained between rounds, untimed: the next round starts from an empty queue.
     QString error;
     if (!m_fixture.drainWriteBehind(600000, &error))
