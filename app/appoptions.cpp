@@ -3,6 +3,8 @@
 // --help, which the tests and --screenshot flows do not want).
 #include "appoptions.h"
 
+#include "redisurl.h"
+
 #include <QCoreApplication>
 #include <QHostAddress>
 
@@ -95,6 +97,13 @@ std::optional<AppOptions> AppOptions::parse(const QStringList &arguments, QStrin
         } else if (matches(arg, QStringLiteral("--redis"))) {
             if (!takeValue(arguments, i, QStringLiteral("--redis"), &o.redisUrl, error))
                 return std::nullopt;
+            // Checked here, so a bad URL ends the program with status 2 like
+            // every other bad option, instead of a window with nothing to show.
+            QString why;
+            if (!RedisUrl::parse(o.redisUrl, &why)) {
+                *error = QStringLiteral("--redis: %1").arg(why);
+                return std::nullopt;
+            }
         } else if (matches(arg, QStringLiteral("--db"))) {
             if (!takeValue(arguments, i, QStringLiteral("--db"), &o.dbPath, error))
                 return std::nullopt;

@@ -93,6 +93,10 @@ private slots:
         QTest::addColumn<QString>("mentions");
         QTest::newRow("unknown option") << QStringList{QStringLiteral("--bogus")} << QStringLiteral("--bogus");
         QTest::newRow("missing value") << QStringList{QStringLiteral("--redis")} << QStringLiteral("--redis");
+        QTest::newRow("redis scheme") << QStringList{QStringLiteral("--redis"), QStringLiteral("http://127.0.0.1:6379")}
+                                      << QStringLiteral("--redis");
+        QTest::newRow("redis port") << QStringList{QStringLiteral("--redis=redis://127.0.0.1:99999")}
+                                    << QStringLiteral("--redis");
         QTest::newRow("empty value") << QStringList{QStringLiteral("--db=")} << QStringLiteral("--db");
         QTest::newRow("bad strategy") << QStringList{QStringLiteral("--strategy"), QStringLiteral("write-around")}
                                       << QStringLiteral("write-around");
