@@ -722,8 +722,8 @@ qint64 KeyTableModel::memoryFootprint() const
     // Capacities: an upper bound of what is resident (untouched capacity of a
     // big block is address space that no page backs yet).
     return qint64(m_entries.capacity() * sizeof(Entry) + m_free.capacity() * sizeof(quint32)
-        + m_order.capacity() * sizeof(quint32) + m_arena.capacity()
-        + m_details.capacity() * sizeof(m_details[0]) + m_detailChunks * (sizeof(Details) << DetailsChunkBits)
+        + m_order.capacity() * sizeof(quint32) + m_arena.capacity() + m_details.capacity() * sizeof(m_details[0])
+        + m_detailChunks * (sizeof(Details) << DetailsChunkBits)
         + (m_index.size() + m_oldIndex.size() + std::min(m_nextTouched, m_nextIndex.size())) * sizeof(quint32));
 }
 
@@ -779,7 +779,8 @@ QVariant KeyTableModel::data(const QModelIndex &index, int role) const
         // The whole key, and what a narrow table may not show beside it.
         if (index.column() == KeyColumn && (e.flags & DetailsKnown))
             return QStringLiteral("%1\n%2 · %3")
-                .arg(QString::fromUtf8(keyView(e)), QString::fromLatin1(kTypeNames[e.type]), formatBytes(details.sizeBytes));
+                .arg(QString::fromUtf8(keyView(e)), QString::fromLatin1(kTypeNames[e.type]),
+                    formatBytes(details.sizeBytes));
         [[fallthrough]];
     case Qt::DisplayRole:
         switch (index.column()) {

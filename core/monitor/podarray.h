@@ -26,8 +26,7 @@
 #include <sys/mman.h>
 #endif
 
-template<typename T>
-class PodArray
+template<typename T> class PodArray
 {
     static_assert(std::is_trivially_copyable_v<T>);
 
@@ -52,7 +51,7 @@ public:
 #ifdef CACHELAB_PODARRAY_MREMAP
         if (n * sizeof(T) >= MappedBytes) {
             a.m_data = static_cast<T *>(mapBlock(n * sizeof(T)));
-            a.m_mapped = true;
+            a.m_mapped = a.m_data != nullptr; // else calloc() below
         }
 #endif
         if (!a.m_data)
@@ -63,16 +62,46 @@ public:
         return a;
     }
 
-    size_t size() const { return m_size; }
-    size_t capacity() const { return m_capacity; }
-    bool empty() const { return m_size == 0; }
-    T *data() { return m_data; }
-    const T *data() const { return m_data; }
-    T *begin() { return m_data; }
-    T *end() { return m_data + m_size; }
-    T &operator[](size_t i) { return m_data[i]; }
-    const T &operator[](size_t i) const { return m_data[i]; }
-    T &back() { return m_data[m_size - 1]; }
+    size_t size() const
+    {
+        return m_size;
+    }
+    size_t capacity() const
+    {
+        return m_capacity;
+    }
+    bool empty() const
+    {
+        return m_size == 0;
+    }
+    T *data()
+    {
+        return m_data;
+    }
+    const T *data() const
+    {
+        return m_data;
+    }
+    T *begin()
+    {
+        return m_data;
+    }
+    T *end()
+    {
+        return m_data + m_size;
+    }
+    T &operator[](size_t i)
+    {
+        return m_data[i];
+    }
+    const T &operator[](size_t i) const
+    {
+        return m_data[i];
+    }
+    T &back()
+    {
+        return m_data[m_size - 1];
+    }
 
     void reserve(size_t n)
     {
@@ -93,7 +122,10 @@ public:
             std::memcpy(static_cast<void *>(m_data + m_size), values, n * sizeof(T));
         m_size += n;
     }
-    void pop_back() { --m_size; }
+    void pop_back()
+    {
+        --m_size;
+    }
     /// Shrinks (never grows) the array to n elements.
     void truncate(size_t n)
     {
@@ -108,7 +140,10 @@ public:
         m_size -= last - first;
     }
     /// Empties the array and gives its memory back.
-    void release() { PodArray().swap(*this); }
+    void release()
+    {
+        PodArray().swap(*this);
+    }
     void swap(PodArray &other) noexcept
     {
         std::swap(m_data, other.m_data);

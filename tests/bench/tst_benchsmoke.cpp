@@ -79,8 +79,8 @@ void TestBenchSmoke::scenario()
     QVERIFY(o.value(QStringLiteral("met")).isBool());
     if (name.startsWith(QLatin1String("keys-"))) {
         // The key browser's figures beside the time: memory per key, stalls, a view's work while loading.
-        for (const char *field : { "memory_mib", "bytes_per_key", "max_stall_ms", "longest_add_keys_ms",
-                 "longest_view_ms" }) {
+        for (const char *field :
+            { "memory_mib", "bytes_per_key", "max_stall_ms", "longest_add_keys_ms", "longest_view_ms" }) {
             const QJsonValue v = o.value(QLatin1String(field));
             QVERIFY2(v.isDouble() && std::isfinite(v.toDouble()), field);
         }

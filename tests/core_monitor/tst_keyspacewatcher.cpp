@@ -108,8 +108,8 @@ private slots:
         const int total = int(KeyspaceWatcher::MaxBatchEvents) * 3 + 100;
         // One blocking call that sets them all: the watcher's socket fills
         // while this thread does not run the event loop, so one turn can read it all.
-        m_server->syncString({ "EVAL", "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'burst:' .. i, 'v') end",
-            "0", QByteArray::number(total) });
+        m_server->syncString({ "EVAL", "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'burst:' .. i, 'v') end", "0",
+            QByteArray::number(total) });
         const auto delivered = [&] {
             qsizetype n = 0;
             for (const auto &args : std::as_const(batches))

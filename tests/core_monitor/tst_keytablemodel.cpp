@@ -226,9 +226,8 @@ void TestKeyTableModel::longKeysSurviveArenaCompaction()
     QAbstractItemModelTester tester(&model);
     qint64 now = 0;
     model.setClock([&now] { return now; });
-    const auto longKey = [](char fill, int length) -> QByteArray {
-        return QByteArray(length, fill) + QByteArray::number(length);
-    };
+    const auto longKey
+        = [](char fill, int length) -> QByteArray { return QByteArray(length, fill) + QByteArray::number(length); };
     QList<QByteArray> doomed;
     for (int i = 0; i < 24; ++i)
         doomed << longKey(char('a' + i), 70000 + i);

@@ -408,9 +408,8 @@ void TestRepositoryTags::priceOnlySavesLeaveTheIndexAlone()
     QCOMPARE(segments(), before);
     QCOMPARE(side.scalar(QStringLiteral("SELECT price FROM products WHERE id = %1").arg(p.id)).toInt(), 9);
 
-    EXPECT_STATUS(await([&](QObject *c, StoreCallback cb) {
-        repo->update(p.id, QStringLiteral("Red Mug"), 9, 0, c, cb);
-    }),
+    EXPECT_STATUS(
+        await([&](QObject *c, StoreCallback cb) { repo->update(p.id, QStringLiteral("Red Mug"), 9, 0, c, cb); }),
         StoreStatus::Ok);
     QVERIFY(segments() != before);
     const auto found = await([&](QObject *c, StoreCallback cb) { repo->search(QStringLiteral("red"), 10, c, cb); });
