@@ -42,9 +42,9 @@ bool runLoop(const std::function<void(const std::function<void()> &quit)> &start
     return finished;
 }
 
-static qint64 statusField(const char *name)
+static qint64 statusField(const char *name, const QString &process = QStringLiteral("self"))
 {
-    QFile f(QStringLiteral("/proc/self/status"));
+    QFile f(QStringLiteral("/proc/%1/status").arg(process));
     if (!f.open(QIODevice::ReadOnly))
         return 0;
     const QByteArray key(name);
@@ -61,6 +61,11 @@ static qint64 statusField(const char *name)
 qint64 residentBytes()
 {
     return statusField("VmRSS:");
+}
+
+qint64 residentBytesOf(qint64 pid)
+{
+    return statusField("VmRSS:", QString::number(pid));
 }
 
 qint64 peakResidentBytes()

@@ -25,6 +25,8 @@ bool runLoop(const std::function<void(const std::function<void()> &quit)> &start
 
 /// Resident set size of this process in bytes (VmRSS), 0 if unknown.
 qint64 residentBytes();
+/// VmRSS of another process (a child the scenario started), 0 when unknown.
+qint64 residentBytesOf(qint64 pid);
 /// Peak resident set size (VmHWM) in bytes, 0 if unknown.
 qint64 peakResidentBytes();
 /// Returns freed heap pages to the OS (glibc malloc_trim) so RSS deltas

@@ -24,18 +24,6 @@ namespace {
 constexpr double MiB = 1024.0 * 1024.0;
 constexpr int LaunchTimeoutMs = 20000;
 
-qint64 residentBytesOf(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
-    }
-    return -1;
-}
-
 // The children of pid (the embedded redis-server), from /proc.
 QList<qint64> childrenOf(qint64 pid)
 {
@@ -186,10 +174,10 @@ Sample StartupScenario::runCacheLab(int round)
     }
     const double seconds = double(clock.nsecsElapsed()) / 1e9;
     const qint64 pid = app.processId();
-    const qint64 appRss = answered ? residentBytesOf(pid) : -1;
+    const qint64 appRss = answered ? BenchLoop::residentBytesOf(pid) : -1;
     qint64 serverRss = 0;
     for (qint64 child : childrenOf(pid))
-        serverRss += std::max<qint64>(0, residentBytesOf(child));
+        serverRss += BenchLoop::residentBytesOf(child);
     stopChild(app);
     if (!answered) {
         QFile log(QDir(home).filePath(QStringLiteral("stderr.txt")));
