@@ -127,17 +127,7 @@ void KeyTableModel::indexInsert(quint32 entry)
     if ((live + m_indexTombs + 1) * 4 > m_index.size() * 3)
         startRehash(live * 2 > m_index.size() ? m_index.size() * 2 : m_index.size());
     const size_t hash = hashKey(keyView(m_entries[entry]));
-    const size_t mask = m_index.size() - 1;
-    for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-        quint32 &v = m_index[slot];
-        if (v == 0 || v == Tomb) {
-            if (v == Tomb)
-                --m_indexTombs;
-            v = (slotTag(hash) << EntryBits) | (entry + 1);
-            ++m_indexUsed;
-            break;
-        }
-    }
+    placeSlot((slotTag(hash) << EntryBits) | (entry + 1), hash);
     migrateStep(MigrateSlotsPerInsert);
     prefaultNextIndex();
 }
@@ -193,11 +183,12 @@ void KeyTableModel::indexRemove(quint32 entry)
     }
 }
 
-// Puts a slot value (tag and entry) into m_index, which has room.
-void KeyTableModel::placeSlot(quint32 value)
+// Puts a slot value (tag and entry) into m_index, which has room. hash is
+// the entry's key hash.
+void KeyTableModel::placeSlot(quint32 value, size_t hash)
 {
     const size_t mask = m_index.size() - 1;
-    for (size_t slot = hashKey(keyView(m_entries[(value & EntryMask) - 1])) & mask;; slot = (slot + 1) & mask) {
+    for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
         quint32 &v = m_index[slot];
         if (v == 0 || v == Tomb) {
             if (v == Tomb)
@@ -224,7 +215,7 @@ void KeyTableModel::rehash(size_t capacity)
     for (size_t i = 0; i < old.size(); ++i) {
         ++m_rehashWork;
         if (old[i] != 0 && old[i] != Tomb)
-            placeSlot(old[i]);
+            placeSlot(old[i], hashKey(keyView(m_entries[(old[i] & EntryMask) - 1])));
     }
 }
 
@@ -257,7 +248,7 @@ void KeyTableModel::migrateStep(size_t maxSlots)
         quint32 &old = m_oldIndex[m_oldPos];
         if (old == 0 || old == Tomb)
             continue;
-        placeSlot(old);
+        placeSlot(old, hashKey(keyView(m_entries[(old & EntryMask) - 1])));
         old = Tomb; // not 0: probe chains through this slot must stay intact
         --m_oldUsed;
     }

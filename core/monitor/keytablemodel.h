@@ -183,7 +183,7 @@ private:
     quint32 newEntry(QByteArrayView key);
     void indexInsert(quint32 entry);
     void indexRemove(quint32 entry);
-    void placeSlot(quint32 value);
+    void placeSlot(quint32 value, size_t hash);
     void rehash(size_t capacity);
     void startRehash(size_t capacity);
     void prefaultNextIndex();
