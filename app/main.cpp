@@ -89,6 +89,8 @@ int main(int argc, char **argv)
     // database open run while the widgets are made (about 0.1 s), instead of
     // after. The window catches up with a backend that is already ready.
     backend.start();
+    if (exitCode != 0)
+        return exitCode; // failed at once (no redis-server binary, a bad CACHELAB_REDIS_URL): said above
 
     WindowOptions windowOptions;
     windowOptions.dbPath = options->dbPath;

@@ -113,6 +113,42 @@ private slots:
         QSettings saved(dir.filePath(QStringLiteral("config/CacheLab/CacheLab.conf")), QSettings::IniFormat);
         QVERIFY2(saved.contains(QStringLiteral("window/geometry")), qPrintable(saved.fileName()));
     }
+
+    // A backend that fails as it starts ends the program with status 3 and
+    // the reason, instead of a window waiting for a server that never comes.
+    void failureAtStartExits_data()
+    {
+        QTest::addColumn<QString>("variable");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QByteArray>("says");
+        QTest::newRow("no redis-server") << QStringLiteral("CACHELAB_REDIS_SERVER")
+                                         << QStringLiteral("/nonexistent/redis-server") << QByteArray("redis-server");
+        QTest::newRow("bad saved URL") << QStringLiteral("CACHELAB_REDIS_URL") << QStringLiteral("bogus://x")
+                                       << QByteArray("unsupported URL scheme");
+    }
+
+    void failureAtStartExits()
+    {
+        QFETCH(QString, variable);
+        QFETCH(QString, value);
+        QFETCH(QByteArray, says);
+        QTemporaryDir dir;
+        QProcess app;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("HOME"), dir.path());
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+        env.insert(variable, value);
+        app.setProcessEnvironment(env);
+        app.setProcessChannelMode(QProcess::MergedChannels);
+        app.start(QStringLiteral(CACHELAB_BINARY), { QStringLiteral("--db"), dir.filePath(QStringLiteral("p.db")) });
+        QVERIFY2(app.waitForFinished(WaitMs), "cachelab kept running after its backend failed");
+        const QByteArray output = app.readAll();
+        QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(app.exitCode() == 3, output.constData());
+        QVERIFY2(output.contains(says), output.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestShutdown)
