@@ -3,6 +3,7 @@
 #include "appoptions.h"
 #include "backend.h"
 #include "httpapi.h"
+#include "labcommand.h"
 #include "mainwindow.h"
 #include "signalwatcher.h"
 #include "theme.h"
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 {
     // Parse before QApplication exists, so --help, --version and option
     // errors work on a machine without a display.
+    if (LabCommand::wanted(argc, argv))
+        return LabCommand::run(argc, argv);
     QString error;
     const auto options = AppOptions::parse(rawArguments(argc, argv), &error);
     if (!options) {
