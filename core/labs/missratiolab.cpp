@@ -5,6 +5,7 @@
 #include "labserver.h"
 #include "redisreply.h"
 
+#include <QCryptographicHash>
 #include <QLocale>
 
 #include <algorithm>
@@ -14,7 +15,16 @@ namespace {
 
 constexpr const char *PolicyNames[] = { "allkeys-lru", "allkeys-lfu", "allkeys-random" };
 constexpr std::size_t SimSlice = 250000; // requests one simulation step feeds each policy
-constexpr int ReplayBatch = 1000;        // requests in one pipeline to Redis
+constexpr int ReplayBatch = 1000;        // requests in one pipeline to Redis, at most
+constexpr int CommandBytes = 100;        // one request as it waits in Redis's query buffer, about
+
+// The client's query buffer counts against maxmemory like the keys do. A
+// pipeline of a cache's size would leave a tiny cache no room at all, so the
+// batch follows the cache: twice its keys, at least 20.
+int replayBatch(int capacity)
+{
+    return std::clamp(capacity * 2, 20, ReplayBatch);
+}
 
 // A cache read with fill on a miss, atomic on the server: STRLEN touches the
 // key (LRU clock, LFU counter) like a GET but returns no value.
@@ -37,11 +47,15 @@ QString ratio(double r)
 MissRatioLab::MissRatioLab(QObject *parent)
     : Lab(parent)
 {
-    addParam({ QStringLiteral("keys"), tr("Keys (N)"), 2000, 100, 20000, true, tr("Distinct keys in the workload.") });
+    // At least 1,000 keys: the 1% cache then holds 10 values of 8 kB, well
+    // above the few kB Redis's own buffers move by.
+    addParam({ QStringLiteral("keys"), tr("Keys (N)"), 2000, 1000, 20000, true, tr("Distinct keys in the workload.") });
     addParam({ QStringLiteral("alpha"), tr("Zipf alpha"), 0.8, 0.1, 2.0, false,
         tr("Skew: key i is asked for in proportion to 1/i^alpha. Web caches measure 0.6 to 1.0.") });
     addParam({ QStringLiteral("requests"), tr("Requests"), 50000, 1000, 2000000, true,
         tr("Length of the trace; the first fifth warms the cache and is not counted.") });
+    addParam({ QStringLiteral("redis"), tr("Replay on Redis"), 1, 0, 1, true,
+        tr("1: also play the trace against a real redis-server (most of the run time); 0: the simulations only.") });
 }
 
 QString MissRatioLab::title() const
@@ -123,39 +137,53 @@ void MissRatioLab::plan()
         }
     }
 
+    if (!usesServer())
+        return;
     // 2. How many bytes one key takes in this redis-server.
-    addStep(tr("measure a key's memory"), [this](StepDone done) {
-        server().pipeline({ { "FLUSHALL", "SYNC" }, { "CONFIG", "SET", "maxmemory", "0" }, { "SCRIPT", "LOAD", ReadOrFill } },
-            [this, done](const QList<RedisReply> &r) {
-                for (const RedisReply &e : r)
-                    if (e.isError())
-                        return fail(tr("Redis refused the set-up: %1").arg(e.errorMessage()));
-                m_scriptSha = r.value(2).bytes();
-                server().infoField("memory", "used_memory", [this, done](qint64 base, const QString &err) {
+    // The first script call and the first key allocate things that stay
+    // (the script's client, the keyspace's tables): make them before the
+    // empty server is measured, or every cache would be short of room.
+    constexpr int Probe = 200;
+    const auto probeFill = [this] {
+        QList<RedisCommand> fill;
+        for (int k = 0; k < Probe; ++k)
+            fill.append({ "EVALSHA", m_scriptSha, "1", "probe:" + QByteArray::number(k), QByteArray::number(ValueBytes) });
+        return fill;
+    };
+    addStep(tr("prepare the server"), [this, probeFill](StepDone done) {
+        m_scriptSha = QCryptographicHash::hash(ReadOrFill, QCryptographicHash::Sha1).toHex();
+        QList<RedisCommand> cmds { { "FLUSHALL", "SYNC" }, { "CONFIG", "SET", "maxmemory", "0" }, { "SCRIPT", "LOAD", ReadOrFill } };
+        cmds << probeFill() << RedisCommand { "FLUSHALL", "SYNC" };
+        server().pipeline(cmds, [this, done](const QList<RedisReply> &r) {
+            for (const RedisReply &e : r)
+                if (e.isError())
+                    return fail(tr("Redis refused the set-up: %1").arg(e.errorMessage()));
+            if (r.value(2).bytes() != m_scriptSha)
+                return fail(tr("SCRIPT LOAD answered %1, expected %2")
+                                .arg(QString::fromLatin1(r.value(2).bytes()), QString::fromLatin1(m_scriptSha)));
+            done(tr("FLUSHALL | SCRIPT LOAD (read, or fill on a miss) | %1 probe keys | FLUSHALL").arg(Probe));
+        });
+    });
+    addStep(tr("measure a key's memory"), [this, probeFill](StepDone done) {
+        server().infoField("memory", "used_memory", [this, done, probeFill](qint64 base, const QString &err) {
+            if (!err.isEmpty())
+                return fail(err);
+            server().pipeline(probeFill(), [this, base, done](const QList<RedisReply> &) {
+                server().infoField("memory", "used_memory", [this, base, done](qint64 after, const QString &err) {
                     if (!err.isEmpty())
                         return fail(err);
-                    constexpr int Probe = 200;
-                    QList<RedisCommand> fill;
-                    for (int k = 0; k < Probe; ++k)
-                        fill.append({ "EVALSHA", m_scriptSha, "1", "probe:" + QByteArray::number(k),
-                            QByteArray::number(ValueBytes) });
-                    server().pipeline(fill, [this, base, done](const QList<RedisReply> &) {
-                        server().infoField("memory", "used_memory", [this, base, done](qint64 after, const QString &err) {
-                            if (!err.isEmpty())
-                                return fail(err);
-                            m_baseMemory = base;
-                            m_bytesPerKey = double(after - base) / Probe;
-                            server().call({ "FLUSHALL", "SYNC" }, [this, done](const RedisReply &) {
-                                done(tr("used_memory %1 bytes empty; %2 keys of %3-byte values add %4 bytes each")
-                                         .arg(m_baseMemory)
-                                         .arg(Probe)
-                                         .arg(ValueBytes)
-                                         .arg(qint64(m_bytesPerKey)));
-                            });
-                        });
+                    m_baseMemory = base;
+                    m_bytesPerKey = double(after - base) / Probe;
+                    server().call({ "FLUSHALL", "SYNC" }, [this, done](const RedisReply &) {
+                        done(tr("used_memory %1 bytes empty; %2 keys of %3-byte values add %4 bytes each")
+                                 .arg(m_baseMemory)
+                                 .arg(Probe)
+                                 .arg(ValueBytes)
+                                 .arg(qint64(m_bytesPerKey)));
                     });
                 });
             });
+        });
     });
 
     // 3. The real thing: each policy at each size.
@@ -171,7 +199,10 @@ void MissRatioLab::planReplay(int policy, std::size_t point)
     addStep(where, [this, policyName, point](StepDone done) {
         Point &p = m_points[point];
         m_replayClock.start();
-        m_maxmemory = m_baseMemory + qint64(std::ceil(p.capacity * m_bytesPerKey));
+        // Room for the keys and for one batch in the query buffer; the
+        // warm-up corrects it from what Redis really holds.
+        m_maxmemory = m_baseMemory + qint64(std::ceil(p.capacity * m_bytesPerKey))
+            + qint64(replayBatch(p.capacity)) * CommandBytes;
         server().pipeline({ { "FLUSHALL", "SYNC" },
                               { "CONFIG", "SET", "maxmemory-policy", policyName, "maxmemory", QByteArray::number(m_maxmemory) } },
             [this, policyName, done, capacity = p.capacity](const QList<RedisReply> &r) {
@@ -186,8 +217,9 @@ void MissRatioLab::planReplay(int policy, std::size_t point)
     });
     // Calibration points: half-way through the warm-up and at its end.
     const std::int64_t checks[] = { m_warmup / 2, m_warmup };
-    for (std::size_t from = 0; from < m_trace.size(); from += ReplayBatch) {
-        const std::size_t to = std::min(m_trace.size(), from + ReplayBatch);
+    const auto batch = std::size_t(replayBatch(m_points[point].capacity));
+    for (std::size_t from = 0; from < m_trace.size(); from += batch) {
+        const std::size_t to = std::min(m_trace.size(), from + batch);
         bool calibrate = false;
         for (std::int64_t c : checks)
             calibrate |= std::int64_t(from) < c && c <= std::int64_t(to);
@@ -202,9 +234,16 @@ void MissRatioLab::planReplay(int policy, std::size_t point)
                 batch.append({ "DBSIZE" });
             server().pipeline(batch, [this, policy, point, from, to, calibrate, last, where, done](const QList<RedisReply> &r) {
                 Point &p = m_points[point];
-                qint64 hits = 0;
+                qint64 hits = 0, refused = 0;
                 for (std::size_t i = 0; i < to - from; ++i) {
                     const RedisReply &e = r.value(qsizetype(i));
+                    // Over maxmemory with nothing left to evict, Redis refuses
+                    // the fill: a miss that leaves nothing behind. Counted and
+                    // reported; anything else ends the run.
+                    if (e.isError() && e.errorMessage().startsWith(QLatin1String("OOM"))) {
+                        ++refused;
+                        continue;
+                    }
                     if (e.isError())
                         return fail(tr("Redis refused request %1: %2").arg(from + i + 1).arg(e.errorMessage()));
                     if (std::int64_t(from + i) >= m_warmup) {
@@ -213,7 +252,10 @@ void MissRatioLab::planReplay(int policy, std::size_t point)
                     }
                 }
                 p.hits[policy] += hits;
+                p.refused[policy] += refused;
                 QString line = tr("%1: requests %2-%3 -> %4 hits").arg(where).arg(from + 1).arg(to).arg(hits);
+                if (refused > 0)
+                    line += tr(", %1 fills refused (OOM)").arg(refused);
                 if (!calibrate && !last)
                     return done(line);
                 const qint64 held = r.last().toInteger();
@@ -244,6 +286,7 @@ void MissRatioLab::conclude()
         QStringLiteral("lru_sim"), QStringLiteral("che"), QStringLiteral("lfu_sim"), QStringLiteral("random_sim"),
         QStringLiteral("opt"), QStringLiteral("redis_lru"), QStringLiteral("redis_lfu"), QStringLiteral("redis_random"),
         QStringLiteral("redis_lru_keys"), QStringLiteral("redis_lfu_keys"), QStringLiteral("redis_random_keys") };
+    const bool replayed = usesServer();
     double worstChe = 0;
     bool optFloor = true;
     double gapLru = 0, gapLfu = 0, gapRandom = 0;
@@ -259,12 +302,17 @@ void MissRatioLab::conclude()
         gapLru += redis(p, 0) - lru;
         gapLfu += redis(p, 1) - lfu;
         gapRandom += redis(p, 2) - rnd;
-        points.rows.append({ alpha, p.fraction, p.capacity, lru, p.che, lfu, rnd, opt, redis(p, 0), redis(p, 1),
-            redis(p, 2), p.held[0], p.held[1], p.held[2] });
+        if (replayed)
+            points.rows.append({ alpha, p.fraction, p.capacity, lru, p.che, lfu, rnd, opt, redis(p, 0), redis(p, 1),
+                redis(p, 2), p.held[0], p.held[1], p.held[2] });
+        else // not measured: empty, never a made-up zero
+            points.rows.append({ alpha, p.fraction, p.capacity, lru, p.che, lfu, rnd, opt, {}, {}, {}, {}, {}, {} });
     }
     const double n = std::max<double>(1, double(m_points.size()));
     double replaySeconds = 0, lruToExact = 0, lruToRandom = 0;
+    qint64 refused = 0;
     for (const Point &p : m_points) {
+        refused += p.refused[0] + p.refused[1] + p.refused[2];
         replaySeconds += double(p.replayMs[0]) / 1000.0 / n;
         lruToExact += std::abs(redis(p, 0) - p.lru->count().ratio());
         lruToRandom += std::abs(redis(p, 0) - p.random->count().ratio());
@@ -298,6 +346,8 @@ void MissRatioLab::conclude()
     m_results.insert(QStringLiteral("redis_random_minus_random_sim"), gapRandom);
     m_results.insert(QStringLiteral("bytes_per_key"), m_bytesPerKey);
     m_results.insert(QStringLiteral("redis_replay_seconds"), replaySeconds);
+    m_results.insert(QStringLiteral("redis_refused_fills"), refused);
+    m_results.insert(QStringLiteral("redis_replayed"), usesServer());
     m_results.insert(QStringLiteral("redis_lru_nearer_random_than_lru"), lruToRandom < lruToExact);
     m_reference.insert(QStringLiteral("lru_clock_resolution_ms"), 1000);
     m_reference.insert(QStringLiteral("che_tolerance"), 0.02);
@@ -314,7 +364,7 @@ void MissRatioLab::conclude()
     const QStringList names { tr("OPT (Belady)"), tr("LFU, exact"), tr("LRU, exact"), tr("Che (LRU formula)"),
         tr("random, exact"), tr("Redis allkeys-lfu"), tr("Redis allkeys-lru"), tr("Redis allkeys-random") };
     const int columnOf[] = { 7, 5, 3, 4, 6, 9, 8, 10 };
-    for (int s = 0; s < names.size(); ++s) {
+    for (int s = 0; s < (replayed ? names.size() : 5); ++s) {
         LabSeries series { names.at(s), {}, s >= 5 ? LabSeries::Look::Dashed : LabSeries::Look::Line, {} };
         for (const QVariantList &row : std::as_const(points.rows))
             series.points.append(QPointF(row.at(1).toDouble(), row.at(columnOf[s]).toDouble()));
@@ -325,11 +375,12 @@ void MissRatioLab::conclude()
     QString caption = tr("Exact LRU stayed within %1 of Che's formula (allowed 0.02); OPT was %2 at every size.")
                           .arg(QString::number(worstChe, 'f', 3),
                               optFloor ? tr("never beaten") : tr("BEATEN somewhere - a bug"));
-    caption += QLatin1Char(' ')
+    if (replayed)
+        caption += QLatin1Char(' ')
         + tr("On average Redis's sampled allkeys-lru came %1 from exact LRU, allkeys-lfu %2 from exact LFU and "
              "allkeys-random %3 from random eviction.")
               .arg(signedGap(gapLru), signedGap(gapLfu), signedGap(gapRandom));
-    if (lruToRandom < lruToExact)
+    if (replayed && lruToRandom < lruToExact)
         caption += QLatin1Char(' ')
             + tr("allkeys-lru landed nearer random eviction than exact LRU: each replay took about %1 s, and "
                  "Redis's LRU clock ticks once a second, so keys touched within the same second look equally old "

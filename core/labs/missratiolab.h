@@ -40,6 +40,7 @@ public:
     static constexpr int ValueBytes = 8000;
 
 protected:
+    bool usesServer() const override { return param(QStringLiteral("redis")) != 0; }
     void plan() override;
     void conclude() override;
 
@@ -58,6 +59,7 @@ private:
         qint64 counted[3] = { 0, 0, 0 };
         qint64 held[3] = { 0, 0, 0 };
         qint64 replayMs[3] = { 0, 0, 0 };
+        qint64 refused[3] = { 0, 0, 0 }; ///< fills Redis refused with OOM (counted as misses)
     };
     void planReplay(int policy, std::size_t point);
 

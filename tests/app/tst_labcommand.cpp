@@ -1,0 +1,140 @@
+// `cachelab lab`: what a teacher runs to prepare slides, and what scripts
+// read. A real cachelab process; the lab starts its own redis-server.
+#include "testtime.h"
+
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Run
+{
+    int status = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run cachelab(const QStringList &args, int boundMs = 60000)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(CACHELAB_BINARY), QStringList { QStringLiteral("lab") } + args);
+    Run r;
+    if (!p.waitForFinished(TestTime::scaled(boundMs))) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+} // namespace
+
+class TestLabCommand final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void listsTheLabs()
+    {
+        const Run r = cachelab({ QStringLiteral("--list"), QStringLiteral("--json") });
+        QCOMPARE(r.status, 0);
+        const QJsonArray labs = QJsonDocument::fromJson(r.out).array();
+        QStringList names;
+        for (const QJsonValue &v : labs)
+            names << v.toObject().value(QStringLiteral("lab")).toString();
+        QVERIFY2(names.contains(QStringLiteral("lfu-counter")) && names.contains(QStringLiteral("miss-ratio-curve"))
+                && names.contains(QStringLiteral("approx-lru")),
+            r.out.constData());
+        QVERIFY(labs.first().toObject().value(QStringLiteral("params")).toObject().size() > 0);
+    }
+
+    void badCommandLinesExit2_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("no lab") << QStringList {} << QStringLiteral("name a lab");
+        QTest::newRow("unknown lab") << QStringList { QStringLiteral("nope") } << QStringLiteral("no lab called nope");
+        QTest::newRow("unknown option") << QStringList { QStringLiteral("lfu-counter"), QStringLiteral("--fast") }
+                                        << QStringLiteral("unknown option --fast");
+        QTest::newRow("param out of range")
+            << QStringList { QStringLiteral("lfu-counter"), QStringLiteral("--param"), QStringLiteral("max-hits=5") }
+            << QStringLiteral("max-hits must be");
+        QTest::newRow("unknown param")
+            << QStringList { QStringLiteral("lfu-counter"), QStringLiteral("--param"), QStringLiteral("speed=5") }
+            << QStringLiteral("no setting \"speed\"");
+        QTest::newRow("bad seed") << QStringList { QStringLiteral("lfu-counter"), QStringLiteral("--seed"), QStringLiteral("x") }
+                                  << QStringLiteral("--seed");
+    }
+    void badCommandLinesExit2()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, says);
+        const Run r = cachelab(args);
+        QCOMPARE(r.status, 2);
+        QVERIFY2(QString::fromUtf8(r.err).contains(says), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+    }
+
+    void runsALabAndExportsIt()
+    {
+        QTemporaryDir dir;
+        const Run r = cachelab({ QStringLiteral("lfu-counter"), QStringLiteral("--seed"), QStringLiteral("7"),
+            QStringLiteral("--param"), QStringLiteral("max-hits=1000"), QStringLiteral("--json"), QStringLiteral("--out"),
+            dir.path() });
+        QVERIFY2(r.status == 0, r.err.constData());
+        // One JSON object on stdout, with the fields the issue names.
+        const QJsonObject json = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(json.value(QStringLiteral("lab")).toString(), QStringLiteral("lfu-counter"));
+        QCOMPARE(json.value(QStringLiteral("seed")).toInt(), 7);
+        QVERIFY(json.value(QStringLiteral("matches")).toBool());
+        QVERIFY(json.value(QStringLiteral("reference")).toObject().contains(QStringLiteral("table")));
+        const QJsonArray table = json.value(QStringLiteral("results")).toObject().value(QStringLiteral("table")).toArray();
+        QCOMPARE(table.size(), 8); // 4 factors x {100, 1000}
+        for (const QJsonValue &v : table)
+            for (const char *k : { "factor", "hits", "freq", "docs" })
+                QVERIFY2(v.toObject().contains(QLatin1String(k)), k);
+        // The files: the same JSON, the chart as PNG and SVG, the table as CSV.
+        QFile saved(dir.filePath(QStringLiteral("lfu-counter.json")));
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(saved.readAll()).object().value(QStringLiteral("results")),
+            json.value(QStringLiteral("results")));
+        const QImage png(dir.filePath(QStringLiteral("lfu-counter-counter.png")));
+        QVERIFY(!png.isNull());
+        QVERIFY(png.width() >= 1280 && png.height() >= 720);
+        QFile svg(dir.filePath(QStringLiteral("lfu-counter-counter.svg")));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        const QByteArray svgText = svg.readAll();
+        QVERIFY(svgText.contains("<svg"));
+        QVERIFY(svgText.contains("OBJECT FREQ"));
+        QFile csv(dir.filePath(QStringLiteral("lfu-counter-table.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = csv.readAll().split('\n');
+        QVERIFY(lines.first().startsWith("factor,hits,freq,docs"));
+        QCOMPARE(lines.size(), 1 + 8 + 1); // header, rows, the empty piece after the last CRLF
+    }
+
+    void summaryWithoutJson()
+    {
+        const Run r = cachelab({ QStringLiteral("approx-lru"), QStringLiteral("--param"), QStringLiteral("keys=200") });
+        QVERIFY2(r.status == 0 || r.status == 1, r.err.constData());
+        const QString text = QString::fromUtf8(r.out);
+        QVERIFY(text.contains(QStringLiteral("Reference:")));
+        QVERIFY(text.contains(QStringLiteral("samples")));
+        // The verdict and the exit status agree.
+        QCOMPARE(text.contains(QStringLiteral("matches the reference")), r.status == 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLabCommand)
+#include "tst_labcommand.moc"
