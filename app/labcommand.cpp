@@ -1,15 +1,12 @@
 // LabCommand: parse, run the lab on the event loop, print and export.
 #include "labcommand.h"
 
-#include "chartexport.h"
 #include "lab.h"
-#include "labchartview.h"
+#include "labexport.h"
 #include "labregistry.h"
 #include "labserver.h"
 
 #include <QApplication>
-#include <QDir>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -30,42 +27,6 @@ int usage(const QString &message)
 void printText(const QString &text, FILE *to = stdout)
 {
     std::fputs(text.toUtf8().constData(), to);
-}
-
-bool writeFile(const QString &path, const QByteArray &data, QString *error)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(data) != data.size()) {
-        *error = QStringLiteral("could not write %1: %2").arg(path, f.errorString());
-        return false;
-    }
-    return true;
-}
-
-/// Writes NAME.json, the charts (PNG, SVG) and the tables (CSV) into dir.
-bool exportAll(const Lab &lab, const QString &dir, QString *error)
-{
-    if (!QDir().mkpath(dir)) {
-        *error = QStringLiteral("could not make the directory %1").arg(dir);
-        return false;
-    }
-    const QDir out(dir);
-    if (!writeFile(out.filePath(lab.name() + QStringLiteral(".json")),
-            QJsonDocument(lab.toJson()).toJson(QJsonDocument::Indented), error))
-        return false;
-    for (const LabChart &chart : lab.charts()) {
-        LabChartView view;
-        view.resize(1280, 720);
-        view.setLabChart(chart);
-        for (const QString &suffix : { QStringLiteral(".png"), QStringLiteral(".svg") })
-            if (!ChartExport::save(&view, out.filePath(lab.name() + QLatin1Char('-') + chart.id + suffix), error))
-                return false;
-    }
-    for (const LabTable &table : lab.tables())
-        if (!writeFile(out.filePath(lab.name() + QLatin1Char('-') + table.id + QStringLiteral(".csv")),
-                table.toCsv().toUtf8(), error))
-            return false;
-    return true;
 }
 
 QString summary(const Lab &lab)
@@ -208,7 +169,7 @@ int run(int argc, char **argv)
     else
         printText(summary(*lab));
     QString error;
-    const bool exported = outDir.isEmpty() || exportAll(*lab, outDir, &error);
+    const bool exported = outDir.isEmpty() || LabExport::write(*lab, outDir, &error);
     lab->reset();
     LabServer::waitForStopped(5000);
     if (!exported) {

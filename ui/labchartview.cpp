@@ -46,7 +46,7 @@ QAbstractAxis *makeAxis(bool log, double lo, double hi, const QString &title, QO
     axis->setRange(lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad);
     axis->setLabelFormat(hi - lo <= 2 ? QStringLiteral("%.2f") : QStringLiteral("%g"));
     axis->setTickCount(6);
-    axis->setTitleText(title);
+    axis->applyNiceNumbers(); // 0, 50, 100 ... rather than 53.55
     return axis;
 }
 

@@ -12,6 +12,9 @@
 #include "exportactions.h"
 #include "infopoller.h"
 #include "keybrowserpanel.h"
+#include "lab.h"
+#include "labregistry.h"
+#include "labspanel.h"
 #include "keyspacewatcher.h"
 #include "metricspanel.h"
 #include "mostviewedpanel.h"
@@ -497,12 +500,53 @@ void MainWindow::createMenus()
     view->addSeparator();
     m_presentation->addActions(view);
 
+    // The labs run on their own redis-servers: they work before (and
+    // without) the dashboard's backend.
+    QMenu *labs = menuBar()->addMenu(tr("&Labs"));
+    labs->setObjectName(QStringLiteral("labsMenu"));
+    labs->setToolTipsVisible(true);
+    QAction *openLabs = labs->addAction(tr("&Open Labs"), this, [this] { showLabs(); });
+    openLabs->setObjectName(QStringLiteral("actionOpenLabs"));
+    openLabs->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    labs->addSeparator();
+    for (const QString &name : LabRegistry::names()) {
+        const auto lab = LabRegistry::create(name);
+        QAction *a = labs->addAction(lab->title(), this, [this, name] { showLabs(name); });
+        a->setObjectName(QStringLiteral("actionLab-") + name);
+        a->setToolTip(lab->description());
+    }
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
     shortcuts->setObjectName(QStringLiteral("actionKeyboardShortcuts"));
     QAction *about = help->addAction(tr("&About CacheLab"), this, &MainWindow::showAbout);
     about->setMenuRole(QAction::AboutRole);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt)->setMenuRole(QAction::AboutQtRole);
+}
+
+LabsPanel *MainWindow::showLabs(const QString &name)
+{
+    if (!m_labsDock) {
+        m_labsDock = new QDockWidget(tr("Labs"), this);
+        m_labsDock->setObjectName(QStringLiteral("labsDock"));
+        m_labs = new LabsPanel(m_labsDock);
+        m_labsDock->setWidget(m_labs);
+        m_labsDock->setFeatures(
+            QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+        addDockWidget(Qt::RightDockWidgetArea, m_labsDock);
+        // A lab's chart needs room: it opens as its own window over the
+        // dashboard, and docks like any panel when dragged.
+        m_labsDock->setFloating(true);
+        const QRect area = geometry();
+        const QSize size(std::min(1180, std::max(800, area.width() - 80)), std::min(760, std::max(560, area.height() - 60)));
+        m_labsDock->resize(size);
+        m_labsDock->move(area.center() - QPoint(size.width() / 2, size.height() / 2));
+    }
+    if (!name.isEmpty())
+        m_labs->showLab(name);
+    m_labsDock->show();
+    m_labsDock->raise();
+    return m_labs;
 }
 
 void MainWindow::createPanels()

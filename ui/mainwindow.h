@@ -31,6 +31,7 @@ class EditorPanel;
 class EventsPanel;
 class ExportActions;
 class KeyBrowserPanel;
+class LabsPanel;
 class MetricsPanel;
 class MostViewedPanel;
 class NotificationQuestion;
@@ -76,6 +77,9 @@ public:
     MetricsPanel *metricsPanel() const { return m_metrics; }
     /// File > Export (charts, traces, events, metrics).
     ExportActions *exportActions() const { return m_exportActions; }
+    /// Labs > ...: the Labs dock (made the first time), showing that lab
+    /// (or the one shown last when name is empty).
+    LabsPanel *showLabs(const QString &name = {});
     /// Edit > Find / Copy and the key browser's Delete Key.
     EditActions *editActions() const { return m_editActions; }
 
@@ -124,6 +128,8 @@ private:
     TracePanel *m_trace = nullptr;
     MetricsPanel *m_metrics = nullptr;
     QList<QDockWidget *> m_docks;
+    QDockWidget *m_labsDock = nullptr; ///< not in m_docks: it floats, outside the lesson's layout
+    LabsPanel *m_labs = nullptr;
     QActionGroup *m_strategyActions = nullptr;
     ExportActions *m_exportActions = nullptr;
     EditActions *m_editActions = nullptr;
