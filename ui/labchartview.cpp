@@ -3,6 +3,9 @@
 
 #include "theme.h"
 
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
 #include <QCategoryAxis>
 #include <QChart>
 #include <QLineSeries>
@@ -73,6 +76,34 @@ void LabChartView::setLabChart(const LabChart &data)
             ylo = std::min(ylo, p.y());
             yhi = std::max(yhi, p.y());
         }
+    }
+    if (data.kind == LabChart::Kind::Bars) {
+        auto *bars = new QBarSeries(chart);
+        for (const LabSeries &s : data.series) {
+            auto *set = new QBarSet(s.name, bars);
+            QList<qreal> values(data.categories.size(), 0);
+            for (const QPointF &p : s.points)
+                if (p.x() >= 0 && p.x() < values.size())
+                    values[qsizetype(p.x())] = p.y();
+            set->append(values);
+            bars->append(set);
+        }
+        bars->setLabelsVisible(true);
+        bars->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+        chart->addSeries(bars);
+        auto *categories = new QBarCategoryAxis(chart);
+        categories->append(data.categories);
+        categories->setTitleText(data.xTitle);
+        chart->addAxis(categories, Qt::AlignBottom);
+        bars->attachAxis(categories);
+        QAbstractAxis *values = makeAxis(false, 0, any ? yhi * 1.1 : 1, data.yTitle, chart);
+        chart->addAxis(values, Qt::AlignLeft);
+        bars->attachAxis(values);
+        QChart *old = this->chart();
+        setChart(chart);
+        if (old && old != chart)
+            delete old;
+        return;
     }
     QAbstractAxis *x = data.kind == LabChart::Kind::Scatter ? nullptr : makeAxis(data.logX, xlo, any ? xhi : 1, data.xTitle, chart);
     QAbstractAxis *y = nullptr;

@@ -337,7 +337,7 @@ int ProductService::artificialDbLatency() const
     return m_repository->artificialLatency();
 }
 
-void ProductService::setFillHookForTesting(std::function<void(qint64, std::function<void()>)> hook)
+void ProductService::setFillHook(std::function<void(qint64, std::function<void()>)> hook)
 {
     m_backend->setFillHook(std::move(hook));
 }

@@ -193,9 +193,11 @@ public:
     /// Returns the id it was given.
     quint64 recordTrace(OperationTrace trace) override;
 
-    /// Test hook: every cache fill waits until the hook calls proceed(), so
-    /// a test can interleave a slow reader with a writer deterministically.
-    void setFillHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);
+    /// Every cache fill waits until the hook calls proceed(), so a slow
+    /// reader and a writer interleave in a chosen order: the stale-set lab
+    /// steps its race through it, and the tests set races up with it. An
+    /// empty hook lets fills go at once again.
+    void setFillHook(std::function<void(qint64 id, std::function<void()> proceed)> hook);
     /// Test hook: a write-behind write that read its version from SQLite
     /// waits until proceed(), so a test can let others write in between.
     void setWriteBehindVersionHookForTesting(std::function<void(qint64 id, std::function<void()> proceed)> hook);

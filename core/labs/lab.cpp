@@ -142,6 +142,7 @@ void Lab::reset()
 {
     ++m_generation;
     m_steps.clear();
+    releaseResources();
     m_server.reset();
     m_done = m_total = 0;
     m_inStep = m_stopRequested = m_pauseAfterStep = false;

@@ -109,6 +109,9 @@ protected:
     virtual void conclude() = 0;
     /// Whether the lab needs its own redis-server (default yes).
     virtual bool usesServer() const { return true; }
+    /// reset() calls this before the private server goes: drop whatever
+    /// holds connections to it (the labs' own Backends).
+    virtual void releaseResources() { }
 
     /// A step: do the work, then call done(line) exactly once (later, from a
     /// reply, or at once). The label is shown while it runs.

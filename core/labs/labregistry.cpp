@@ -4,12 +4,14 @@
 #include "approxlrulab.h"
 #include "lfucounterlab.h"
 #include "missratiolab.h"
+#include "stalesetlab.h"
+#include "stampedelab.h"
 
 namespace LabRegistry {
 
 QStringList names()
 {
-    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve") };
+    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve"), QStringLiteral("stampede"), QStringLiteral("stale-set") };
 }
 
 std::unique_ptr<Lab> create(const QString &name, QObject *parent)
@@ -20,6 +22,10 @@ std::unique_ptr<Lab> create(const QString &name, QObject *parent)
         return std::make_unique<ApproxLruLab>(parent);
     if (name == QLatin1String("miss-ratio-curve"))
         return std::make_unique<MissRatioLab>(parent);
+    if (name == QLatin1String("stampede"))
+        return std::make_unique<StampedeLab>(parent);
+    if (name == QLatin1String("stale-set"))
+        return std::make_unique<StaleSetLab>(parent);
     return nullptr;
 }
 

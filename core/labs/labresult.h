@@ -30,7 +30,10 @@ struct LabChart
     enum class Kind {
         Line,    ///< x against y, one line per series
         Scatter, ///< one dot per point (e.g. which keys survived)
+        Bars,    ///< one group of bars per category; a series' points are (category index, value)
     };
+    /// Bars: the categories' names, in order.
+    QStringList categories;
     QString id;    ///< file name stem for exports ("curve", "survivors")
     QString title;
     QString xTitle;

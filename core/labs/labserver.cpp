@@ -46,6 +46,11 @@ void LabServer::waitForStopped(int timeoutMs)
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
 }
 
+RedisUrl LabServer::url() const
+{
+    return m_server ? m_server->url() : RedisUrl {};
+}
+
 qint64 LabServer::pid() const
 {
     return m_server ? m_server->pid() : 0;

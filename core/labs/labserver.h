@@ -27,6 +27,8 @@ public:
     void start();
     bool isReady() const { return m_ready; }
     RedisClient *client() const { return m_client.get(); }
+    /// Where it listens, with its password (for more clients on it).
+    RedisUrl url() const;
     qint64 pid() const;
 
     /// One command; an error reply (or a lost connection) goes to the

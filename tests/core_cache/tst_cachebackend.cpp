@@ -182,7 +182,7 @@ private slots:
         svc().setStrategy(StrategyKind::CacheAside);
 
         std::function<void()> heldFill;
-        svc().setFillHookForTesting([&](qint64, std::function<void()> proceed) {
+        svc().setFillHook([&](qint64, std::function<void()> proceed) {
             if (!heldFill)
                 heldFill = proceed;
             else
@@ -205,7 +205,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(reader.has_value(), WaitMs);
         EXPECT_OK(reader);
         QCOMPARE(reader->product->version, 1); // A answers what it read; fine for a read that started first
-        svc().setFillHookForTesting({});
+        svc().setFillHook({});
 
         if (!guard) {
             // Reproduced: the old row is back in the cache and served as a hit.
@@ -236,7 +236,7 @@ private slots:
         seed(repo(), 1);
         svc().setStrategy(StrategyKind::WriteThrough);
         QList<std::function<void()>> held;
-        svc().setFillHookForTesting([&](qint64, std::function<void()> proceed) { held << proceed; });
+        svc().setFillHook([&](qint64, std::function<void()> proceed) { held << proceed; });
         int done = 0;
         svc().update(1, QStringLiteral("v2"), 2, 0, this, [&](const ServiceResult &) { ++done; });
         svc().update(1, QStringLiteral("v3"), 3, 0, this, [&](const ServiceResult &) { ++done; });
@@ -246,7 +246,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(done, 2, WaitMs);
         QCOMPARE(m_server->syncString({ "HGET", "product:1", "version" }), QByteArray("3"));
         QCOMPARE(m_server->syncString({ "HGET", "product:1", "name" }), QByteArray("v3"));
-        svc().setFillHookForTesting({});
+        svc().setFillHook({});
     }
 
     // The fill writes updated_at as QDateTime::toString(Qt::ISODateWithMs)

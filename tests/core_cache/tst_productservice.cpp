@@ -725,7 +725,7 @@ private slots:
         }
         // Kill the connection at the moment of the fill: either the whole
         // fill happened or none of it; never a key without TTL.
-        svc().setFillHookForTesting([this](qint64, std::function<void()> proceed) {
+        svc().setFillHook([this](qint64, std::function<void()> proceed) {
             m_env->client->disconnectFromServer();
             proceed();
         });

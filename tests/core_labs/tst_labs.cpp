@@ -7,6 +7,8 @@
 #include "labserver.h"
 #include "lfucounterlab.h"
 #include "missratiolab.h"
+#include "stalesetlab.h"
+#include "stampedelab.h"
 #include "testtime.h"
 
 #include <QJsonArray>
@@ -67,6 +69,8 @@ private slots:
         QVERIFY(names.contains(QStringLiteral("lfu-counter")));
         QVERIFY(names.contains(QStringLiteral("approx-lru")));
         QVERIFY(names.contains(QStringLiteral("miss-ratio-curve")));
+        QVERIFY(names.contains(QStringLiteral("stampede")));
+        QVERIFY(names.contains(QStringLiteral("stale-set")));
         for (const QString &n : names) {
             const auto lab = LabRegistry::create(n);
             QVERIFY(lab);
@@ -246,6 +250,80 @@ private slots:
         QCOMPARE(a.size(), qsizetype(4 * MissRatioLab::fractions().size()));
         QCOMPARE(a, b);
         QVERIFY(a != c);
+    }
+
+    void stampedeLoadsAsEachProtectionPromises()
+    {
+        // Ten readers at expiry, a 100 ms database: enough readers to pile
+        // up behind one load, short enough for the suite.
+        StampedeLab lab;
+        QVERIFY(lab.setParam(QStringLiteral("clients"), 10));
+        QVERIFY(lab.setParam(QStringLiteral("db-ms"), 100));
+        QVERIFY(lab.setParam(QStringLiteral("ttl"), 1));
+        QVERIFY(runToEnd(lab, 120000));
+        const QJsonArray modes = lab.results().value(QStringLiteral("modes")).toArray();
+        QCOMPARE(modes.size(), 8);
+        for (const QJsonValue &v : modes) {
+            const QJsonObject m = v.toObject();
+            const QString mode = m.value(QStringLiteral("mode")).toString();
+            const int instances = m.value(QStringLiteral("instances")).toInt();
+            const int loads = m.value(QStringLiteral("db_loads")).toInt();
+            const QString where = mode + QLatin1Char('/') + QString::number(instances) + QStringLiteral(": ")
+                + QString::number(loads);
+            QCOMPARE(m.value(QStringLiteral("errors")).toInt(), 0);
+            QCOMPARE(m.value(QStringLiteral("clients")).toInt(), 10);
+            for (const char *k : { "mode", "clients", "db_loads", "p99_ms" })
+                QVERIFY(m.contains(QLatin1String(k)));
+            if (mode == QLatin1String("off"))
+                QVERIFY2(loads == 10, qPrintable(where)); // every reader loads
+            else if (mode == QLatin1String("single-flight"))
+                QVERIFY2(loads == instances, qPrintable(where)); // once per process
+            else if (mode == QLatin1String("lock"))
+                QVERIFY2(loads == 1, qPrintable(where)); // once in all
+            else if (m.value(QStringLiteral("early_refreshes")).toInt() > 0) // xfetch refreshed before the expiry
+                QVERIFY2(loads == 0, qPrintable(where));
+            else // no reader happened to refresh early: nothing guards the miss
+                QVERIFY2(loads == 10, qPrintable(where));
+        }
+        QVERIFY(lab.matches());
+        // Without protection the readers wait for each other's loads.
+        const QJsonObject off = modes.at(0).toObject();
+        QVERIFY(off.value(QStringLiteral("p99_ms")).toDouble() >= 100);
+    }
+
+    void staleSetIsServedWithoutTheGuardOnly()
+    {
+        StaleSetLab lab;
+        QSignalSpy stepped(&lab, &Lab::stepped);
+        QVERIFY(runToEnd(lab));
+        const QJsonObject results = lab.results();
+        QCOMPARE(results.value(QStringLiteral("stale_without_guard")).toBool(), true);
+        QCOMPARE(results.value(QStringLiteral("stale_with_guard")).toBool(), false);
+        const QJsonArray races = results.value(QStringLiteral("races")).toArray();
+        const QJsonObject off = races.at(0).toObject(), on = races.at(1).toObject();
+        // Without the guard the last read got exactly the reader's old version, from the cache.
+        QCOMPARE(off.value(QStringLiteral("served_version")).toInteger(), off.value(QStringLiteral("reader_version")).toInteger());
+        QVERIFY(off.value(QStringLiteral("writer_version")).toInteger() > off.value(QStringLiteral("reader_version")).toInteger());
+        QCOMPARE(off.value(QStringLiteral("served_from")).toString(), QStringLiteral("cache"));
+        QVERIFY(off.value(QStringLiteral("stale_for_s")).toDouble() > 0);
+        // With it the late fill was refused and the last read got the writer's version.
+        QCOMPARE(on.value(QStringLiteral("late_fill")).toString(), QStringLiteral("refused"));
+        QCOMPARE(on.value(QStringLiteral("served_version")).toInteger(), on.value(QStringLiteral("writer_version")).toInteger());
+        QVERIFY(lab.matches());
+        // The moves are in the trace, in the order of the race.
+        QStringList lines;
+        for (const QList<QVariant> &args : stepped)
+            lines << args.first().toString();
+        const auto at = [&lines](const char *prefix, int from) {
+            for (int i = from; i < lines.size(); ++i)
+                if (lines.at(i).startsWith(QLatin1String(prefix)))
+                    return i;
+            return -1;
+        };
+        const int reader = at("READER", 0), writer = at("WRITER", 0), resume = at("READER", reader + 1), anyone = at("ANYONE", 0);
+        QVERIFY(reader >= 0 && reader < writer && writer < resume && resume < anyone);
+        QVERIFY(lines.at(anyone).contains(QStringLiteral("STALE")));
+        QVERIFY(lines.at(at("ANYONE", anyone + 1)).contains(QStringLiteral("the new version")));
     }
 
     void stepPausesStopEndsResetForgets()
