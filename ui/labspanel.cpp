@@ -86,6 +86,8 @@ void LabPage::build()
     form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     controls->addWidget(m_settings, 1);
     auto *buttons = new QVBoxLayout;
+    // No mnemonics: docked, the page shares the window's Alt keys, and
+    // they are all taken there.
     const auto button = [this, buttons](const QString &text, const char *name, const QString &tip) {
         auto *b = new QPushButton(text, this);
         b->setObjectName(QLatin1String(name));
@@ -93,11 +95,11 @@ void LabPage::build()
         buttons->addWidget(b);
         return b;
     };
-    m_run = button(tr("&Run"), "labRun", tr("Run every remaining step"));
-    m_step = button(tr("S&tep"), "labStep", tr("Run one step (one batch of commands or one slice of simulation) and pause"));
-    m_stop = button(tr("St&op"), "labStop", tr("Stop after the step in flight"));
-    m_reset = button(tr("R&eset"), "labReset", tr("Forget this run and its redis-server"));
-    m_export = button(tr("E&xport..."), "labExport", tr("Save the charts (PNG, SVG), the tables (CSV) and the JSON"));
+    m_run = button(tr("Run"), "labRun", tr("Run every remaining step"));
+    m_step = button(tr("Step"), "labStep", tr("Run one step (one batch of commands or one slice of simulation) and pause"));
+    m_stop = button(tr("Stop"), "labStop", tr("Stop after the step in flight"));
+    m_reset = button(tr("Reset"), "labReset", tr("Forget this run and its redis-server"));
+    m_export = button(tr("Export..."), "labExport", tr("Save the charts (PNG, SVG), the tables (CSV) and the JSON"));
     buttons->addStretch();
     controls->addLayout(buttons);
     layout->addLayout(controls);

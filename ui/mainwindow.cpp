@@ -502,7 +502,9 @@ void MainWindow::createMenus()
 
     // The labs run on their own redis-servers: they work before (and
     // without) the dashboard's backend.
-    QMenu *labs = menuBar()->addMenu(tr("&Labs"));
+    // No mnemonic: every letter of "Labs" is taken in this window (TTL has
+    // Alt+L); Ctrl+Shift+L opens the labs from anywhere.
+    QMenu *labs = menuBar()->addMenu(tr("Labs"));
     labs->setObjectName(QStringLiteral("labsMenu"));
     labs->setToolTipsVisible(true);
     QAction *openLabs = labs->addAction(tr("&Open Labs"), this, [this] { showLabs(); });

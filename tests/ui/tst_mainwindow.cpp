@@ -10,6 +10,8 @@
 #include "eventlogmodel.h"
 #include "eventspanel.h"
 #include "keybrowserpanel.h"
+#include "lab.h"
+#include "labspanel.h"
 #include "keyspacewatcher.h"
 #include "keytablemodel.h"
 #include "mainwindow.h"
@@ -37,6 +39,7 @@
 #include <QGraphicsScene>
 #include <QGraphicsTextItem>
 #include <QHeaderView>
+#include <QDockWidget>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -80,6 +83,7 @@ private slots:
     void eventCountersNeverDrop();
     void burstOfEventsKeepsTheWindowResponsive();
     void screenshotIsWrittenAndNotBlank();
+    void labsMenuOpensTheLabsDock();
     void layoutIsRemembered();
     void latencyChartLabelsFit();
     void staleRowIsMarked();
@@ -529,6 +533,32 @@ void TestMainWindow::burstOfEventsKeepsTheWindowResponsive()
     // Clean up: a fresh scan forgets the synthetic keys.
     QTest::mouseClick(widget<QWidget>("rescanButton"), Qt::LeftButton);
     QTRY_VERIFY(keys->rowOfKey("burst:1") < 0);
+}
+
+void TestMainWindow::labsMenuOpensTheLabsDock()
+{
+    // Labs → a lab: the Labs dock appears (floating, above the lesson's
+    // layout) on that lab, and the dashboard's own docks stay where they were.
+    auto *keys = m_window->findChild<QDockWidget *>(QStringLiteral("keysDock"));
+    const QRect keysBefore = keys->geometry();
+    auto *action = m_window->findChild<QAction *>(QStringLiteral("actionLab-approx-lru"));
+    QVERIFY(action);
+    action->trigger();
+    auto *dock = m_window->findChild<QDockWidget *>(QStringLiteral("labsDock"));
+    QVERIFY(dock);
+    QTRY_VERIFY(dock->isVisible());
+    QVERIFY(dock->isFloating());
+    auto *panel = qobject_cast<LabsPanel *>(dock->widget());
+    QVERIFY(panel);
+    QCOMPARE(panel->page()->lab()->name(), QStringLiteral("approx-lru"));
+    QCOMPARE(keys->geometry(), keysBefore);
+    // Open Labs again shows the same dock, on the lab shown last.
+    dock->hide();
+    m_window->findChild<QAction *>(QStringLiteral("actionOpenLabs"))->trigger();
+    QTRY_VERIFY(dock->isVisible());
+    QCOMPARE(m_window->findChildren<QDockWidget *>(QStringLiteral("labsDock")).size(), 1);
+    QCOMPARE(panel->page()->lab()->name(), QStringLiteral("approx-lru"));
+    dock->hide();
 }
 
 void TestMainWindow::screenshotIsWrittenAndNotBlank()
