@@ -79,48 +79,38 @@ void Lab::clearResults()
 
 void Lab::run()
 {
-    m_pauseAfterStep = false;
-    switch (m_state) {
-    case State::Idle:
-        begin();
-        return;
-    case State::Paused:
-        setState(State::Running);
-        advance();
-        return;
-    case State::Finished:
-    case State::Stopped:
-    case State::Failed:
-        reset();
-        begin();
-        return;
-    case State::Starting:
-    case State::Running:
-        return; // already going; a pending pause is cancelled
-    }
+    go(false);
 }
 
 void Lab::step()
 {
-    m_pauseAfterStep = true;
+    go(true);
+}
+
+void Lab::go(bool pauseAfterStep)
+{
     switch (m_state) {
     case State::Idle:
-        begin();
-        return;
+        break;
     case State::Paused:
+        m_pauseAfterStep = pauseAfterStep;
         setState(State::Running);
         advance();
         return;
     case State::Finished:
     case State::Stopped:
     case State::Failed:
-        reset();
-        begin();
-        return;
+        reset(); // a new run from the start
+        break;
     case State::Starting:
     case State::Running:
-        return; // pauses after the step in flight
+        // Already going: run() cancels a pending pause, step() asks for
+        // one after the step in flight.
+        m_pauseAfterStep = pauseAfterStep;
+        return;
     }
+    m_pauseAfterStep = pauseAfterStep;
+    begin();
 }
 
 void Lab::stop()

@@ -134,6 +134,8 @@ private:
         QString label;
         std::function<void(StepDone)> work;
     };
+    /// run() and step(): start, resume or restart, pausing after each step or not.
+    void go(bool pauseAfterStep);
     void begin();
     void advance();
     void setState(State s);

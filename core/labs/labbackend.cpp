@@ -15,6 +15,11 @@ ProductService *LabBackend::service(int instance) const
     return instance >= 0 && instance < instances() ? m_backends[std::size_t(instance)]->service() : nullptr;
 }
 
+Backend *LabBackend::backend(int instance) const
+{
+    return instance >= 0 && instance < instances() ? m_backends[std::size_t(instance)].get() : nullptr;
+}
+
 void LabBackend::start(const RedisUrl &server, int instances, std::function<void(const QString &)> done)
 {
     if (!m_dir.isValid()) {

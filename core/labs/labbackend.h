@@ -30,6 +30,7 @@ public:
     void start(const RedisUrl &server, int instances, std::function<void(const QString &error)> done);
     int instances() const { return int(m_backends.size()); }
     ProductService *service(int instance) const;
+    Backend *backend(int instance) const;
 
 private:
     void startNext(int left, std::function<void(const QString &)> done);

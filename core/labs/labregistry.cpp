@@ -2,6 +2,7 @@
 #include "labregistry.h"
 
 #include "approxlrulab.h"
+#include "avalanchelab.h"
 #include "lfucounterlab.h"
 #include "missratiolab.h"
 #include "stalesetlab.h"
@@ -11,7 +12,7 @@ namespace LabRegistry {
 
 QStringList names()
 {
-    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve"), QStringLiteral("stampede"), QStringLiteral("stale-set") };
+    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve"), QStringLiteral("stampede"), QStringLiteral("stale-set"), QStringLiteral("avalanche-and-penetration") };
 }
 
 std::unique_ptr<Lab> create(const QString &name, QObject *parent)
@@ -26,6 +27,8 @@ std::unique_ptr<Lab> create(const QString &name, QObject *parent)
         return std::make_unique<StampedeLab>(parent);
     if (name == QLatin1String("stale-set"))
         return std::make_unique<StaleSetLab>(parent);
+    if (name == QLatin1String("avalanche-and-penetration"))
+        return std::make_unique<AvalancheLab>(parent);
     return nullptr;
 }
 

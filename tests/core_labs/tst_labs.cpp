@@ -2,6 +2,7 @@
 // reproduce its reference result, stay repeatable by seed, and obey run,
 // step, stop and reset.
 #include "approxlrulab.h"
+#include "avalanchelab.h"
 #include "lab.h"
 #include "labregistry.h"
 #include "labserver.h"
@@ -71,6 +72,7 @@ private slots:
         QVERIFY(names.contains(QStringLiteral("miss-ratio-curve")));
         QVERIFY(names.contains(QStringLiteral("stampede")));
         QVERIFY(names.contains(QStringLiteral("stale-set")));
+        QVERIFY(names.contains(QStringLiteral("avalanche-and-penetration")));
         for (const QString &n : names) {
             const auto lab = LabRegistry::create(n);
             QVERIFY(lab);
@@ -324,6 +326,59 @@ private slots:
         QVERIFY(reader >= 0 && reader < writer && writer < resume && resume < anyone);
         QVERIFY(lines.at(anyone).contains(QStringLiteral("STALE")));
         QVERIFY(lines.at(at("ANYONE", anyone + 1)).contains(QStringLiteral("the new version")));
+    }
+
+    void jitterLowersThePeakAndEachDefenceStopsItsReads()
+    {
+        AvalancheLab lab;
+        QVERIFY(lab.setParam(QStringLiteral("keys"), 300));
+        QVERIFY(lab.setParam(QStringLiteral("ttl"), 2));
+        QVERIFY(lab.setParam(QStringLiteral("jitter"), 25));
+        QVERIFY(lab.setParam(QStringLiteral("missing"), 400));
+        QVERIFY(lab.setParam(QStringLiteral("repeats"), 3));
+        QVERIFY(runToEnd(lab, 120000));
+        const QJsonObject results = lab.results();
+        // Avalanche: every product is read again after it expired, once per
+        // run (and a few twice, when jitter gave them a short first TTL).
+        const QJsonObject peak = results.value(QStringLiteral("peak_db_loads_per_s")).toObject();
+        const double none = peak.value(QStringLiteral("no_jitter")).toDouble();
+        const double jitter = peak.value(QStringLiteral("jitter")).toDouble();
+        QVERIFY2(jitter < 0.75 * none, qPrintable(QStringLiteral("peak %1 with jitter, %2 without").arg(jitter).arg(none)));
+        const QJsonArray runs = results.value(QStringLiteral("avalanche")).toArray();
+        QVERIFY(runs.at(0).toObject().value(QStringLiteral("db_loads")).toInt() >= 300);
+        QVERIFY(runs.at(1).toObject().value(QStringLiteral("db_loads")).toInt() >= 300);
+        // Penetration: exact counts without and with negative caching.
+        const QJsonArray pen = results.value(QStringLiteral("penetration")).toArray();
+        QCOMPARE(pen.at(0).toObject().value(QStringLiteral("db_reads")).toInt(), 1200);
+        QCOMPARE(pen.at(1).toObject().value(QStringLiteral("db_reads")).toInt(), 400);
+        // The Bloom filter: its measured false positives near its own formula
+        // (three standard deviations of a binomial count, as the lab allows).
+        const QJsonObject fp = results.value(QStringLiteral("bloom_false_positive_rate")).toObject();
+        const double formula = fp.value(QStringLiteral("formula")).toDouble();
+        const double measured = fp.value(QStringLiteral("measured")).toDouble();
+        QVERIFY(formula > 0.01 && formula < 0.2);
+        QVERIFY(fp.value(QStringLiteral("bits")).toInteger() > 0 && fp.value(QStringLiteral("hashes")).toInt() > 0);
+        QVERIFY2(std::abs(measured - formula) <= 3 * std::sqrt(formula * (1 - formula) / 400) + 1.0 / 400,
+            qPrintable(QStringLiteral("measured %1, formula %2").arg(measured).arg(formula)));
+        QVERIFY(pen.at(2).toObject().value(QStringLiteral("db_reads")).toInt() < 400 / 2);
+        QVERIFY(lab.matches());
+        QCOMPARE(lab.charts().size(), 2);
+    }
+
+    void stepAfterTheEndStartsAgainAndPauses()
+    {
+        LfuCounterLab lab;
+        lab.setParam(QStringLiteral("max-hits"), 1000);
+        QVERIFY(runToEnd(lab));
+        QVERIFY(!lab.results().isEmpty());
+        lab.step();
+        QTRY_COMPARE_WITH_TIMEOUT(lab.state(), Lab::State::Paused, TestTime::scaled(15000));
+        QCOMPARE(lab.stepsDone(), 1);
+        QCOMPARE(lab.trace().size(), 1); // the old run's trace is gone
+        QVERIFY(lab.results().isEmpty());
+        // And run() from a pause goes to the end.
+        QVERIFY(runToEnd(lab));
+        QCOMPARE(lab.stepsDone(), lab.stepsTotal());
     }
 
     void stepPausesStopEndsResetForgets()
