@@ -116,9 +116,16 @@ void LabPage::build()
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("labTabs"));
-    m_chartPage = new QWidget(m_tabs);
+    // Charts stack in a scroll area: a lab with many (the shoot-out has
+    // seven) keeps each one tall enough to read.
+    auto *chartScroll = new QScrollArea(m_tabs);
+    chartScroll->setObjectName(QStringLiteral("labChartScroll"));
+    chartScroll->setWidgetResizable(true);
+    chartScroll->setFrameShape(QFrame::NoFrame);
+    m_chartPage = new QWidget(chartScroll);
     new QVBoxLayout(m_chartPage);
-    m_tabs->addTab(m_chartPage, tr("Chart"));
+    chartScroll->setWidget(m_chartPage);
+    m_tabs->addTab(chartScroll, tr("Chart"));
     auto *resultsPage = new QWidget(m_tabs);
     auto *resultsLayout = new QVBoxLayout(resultsPage);
     m_verdict = new QLabel(resultsPage);
@@ -215,7 +222,7 @@ void LabPage::setLab(const QString &name)
         refreshButtons();
         if (m_lab->state() == Lab::State::Finished) {
             showResults();
-            m_tabs->setCurrentWidget(m_chartPage);
+            m_tabs->setCurrentIndex(0); // the charts
         }
         if (m_lab->state() == Lab::State::Idle) {
             m_trace->clear();
@@ -299,6 +306,8 @@ void LabPage::showResults()
         auto *view = new LabChartView(m_chartPage);
         view->setObjectName(QStringLiteral("labChart-") + chart.id);
         view->setLabChart(chart);
+        if (charts.size() > 2)
+            view->setMinimumHeight(320);
         auto *caption = new QLabel(chart.caption, m_chartPage);
         caption->setObjectName(QStringLiteral("labCaption-") + chart.id);
         caption->setWordWrap(true);

@@ -249,5 +249,8 @@ QJsonObject Lab::toJson() const
     out.insert(QStringLiteral("results"), m_results);
     out.insert(QStringLiteral("reference"), m_reference);
     out.insert(QStringLiteral("matches"), m_matches);
+    // How long one step held the event loop: the window stays responsive
+    // while this is small.
+    out.insert(QStringLiteral("longest_step_ms"), std::round(m_longestStepMs * 10) / 10);
     return out;
 }

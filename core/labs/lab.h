@@ -87,7 +87,7 @@ public:
     bool matches() const { return m_matches; }
     const QList<LabChart> &charts() const { return m_charts; }
     const QList<LabTable> &tables() const { return m_tables; }
-    /// {"lab", "seed", "params", "results", "reference", "matches"}.
+    /// {"lab", "seed", "params", "results", "reference", "matches", "longest_step_ms"}.
     QJsonObject toJson() const;
 
 signals:

@@ -5,6 +5,7 @@
 #include "avalanchelab.h"
 #include "lfucounterlab.h"
 #include "missratiolab.h"
+#include "shootoutlab.h"
 #include "stalesetlab.h"
 #include "stampedelab.h"
 
@@ -12,7 +13,7 @@ namespace LabRegistry {
 
 QStringList names()
 {
-    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve"), QStringLiteral("stampede"), QStringLiteral("stale-set"), QStringLiteral("avalanche-and-penetration") };
+    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve"), QStringLiteral("stampede"), QStringLiteral("stale-set"), QStringLiteral("avalanche-and-penetration"), QStringLiteral("strategy-shoot-out") };
 }
 
 std::unique_ptr<Lab> create(const QString &name, QObject *parent)
@@ -29,6 +30,8 @@ std::unique_ptr<Lab> create(const QString &name, QObject *parent)
         return std::make_unique<StaleSetLab>(parent);
     if (name == QLatin1String("avalanche-and-penetration"))
         return std::make_unique<AvalancheLab>(parent);
+    if (name == QLatin1String("strategy-shoot-out"))
+        return std::make_unique<ShootOutLab>(parent);
     return nullptr;
 }
 
