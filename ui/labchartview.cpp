@@ -96,7 +96,8 @@ void LabChartView::setLabChart(const LabChart &data)
         categories->setTitleText(data.xTitle);
         chart->addAxis(categories, Qt::AlignBottom);
         bars->attachAxis(categories);
-        QAbstractAxis *values = makeAxis(false, 0, any ? yhi * 1.1 : 1, data.yTitle, chart);
+        // Headroom above the tallest bar, except for a ratio (its scale is 0..1).
+        QAbstractAxis *values = makeAxis(false, 0, any ? (yhi <= 1 ? yhi : yhi * 1.1) : 1, data.yTitle, chart);
         chart->addAxis(values, Qt::AlignLeft);
         bars->attachAxis(values);
         QChart *old = this->chart();

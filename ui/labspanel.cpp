@@ -77,7 +77,6 @@ void LabPage::build()
     m_reference->setStyleSheet(QStringLiteral("color: %1").arg(Theme::muted().name()));
     layout->addWidget(m_title);
     layout->addWidget(m_description);
-    layout->addWidget(m_reference);
 
     auto *controls = new QHBoxLayout;
     m_settings = new QWidget(this);
@@ -135,6 +134,9 @@ void LabPage::build()
     m_table->setObjectName(QStringLiteral("labResults"));
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // What the result is checked against sits with the verdict.
+    m_reference->setParent(resultsPage);
+    resultsLayout->addWidget(m_reference);
     resultsLayout->addWidget(m_verdict);
     resultsLayout->addWidget(m_table, 1);
     m_tabs->addTab(resultsPage, tr("Results"));
