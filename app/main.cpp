@@ -3,6 +3,7 @@
 #include "appoptions.h"
 #include "backend.h"
 #include "httpapi.h"
+#include "crashwriter.h"
 #include "labcommand.h"
 #include "mainwindow.h"
 #include "signalwatcher.h"
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 {
     // Parse before QApplication exists, so --help, --version and option
     // errors work on a machine without a display.
+    if (CrashWriter::wanted(argc, argv))
+        return CrashWriter::run(argc, argv); // the write-paths lab's writer process
     if (LabCommand::wanted(argc, argv))
         return LabCommand::run(argc, argv);
     QString error;

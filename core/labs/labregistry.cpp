@@ -8,12 +8,14 @@
 #include "shootoutlab.h"
 #include "stalesetlab.h"
 #include "stampedelab.h"
+#include "writepathslab.h"
 
 namespace LabRegistry {
 
 QStringList names()
 {
-    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve"), QStringLiteral("stampede"), QStringLiteral("stale-set"), QStringLiteral("avalanche-and-penetration"), QStringLiteral("strategy-shoot-out") };
+    return { QStringLiteral("lfu-counter"), QStringLiteral("approx-lru"), QStringLiteral("miss-ratio-curve"), QStringLiteral("stampede"), QStringLiteral("stale-set"), QStringLiteral("avalanche-and-penetration"), QStringLiteral("write-paths-under-crash"),
+        QStringLiteral("strategy-shoot-out") };
 }
 
 std::unique_ptr<Lab> create(const QString &name, QObject *parent)
@@ -32,6 +34,8 @@ std::unique_ptr<Lab> create(const QString &name, QObject *parent)
         return std::make_unique<AvalancheLab>(parent);
     if (name == QLatin1String("strategy-shoot-out"))
         return std::make_unique<ShootOutLab>(parent);
+    if (name == QLatin1String("write-paths-under-crash"))
+        return std::make_unique<WritePathsLab>(parent);
     return nullptr;
 }
 

@@ -17,12 +17,16 @@ int s_stopping = 0;
 LabServer::~LabServer()
 {
     m_client.reset();
-    if (!m_server || !m_server->isRunning())
+    retire(std::move(m_server), std::move(m_dir));
+}
+
+void LabServer::retire(std::unique_ptr<EmbeddedRedis> owned, std::unique_ptr<QTemporaryDir> ownedDir)
+{
+    if (!owned || !owned->isRunning())
         return;
-    // Stop without waiting: the server and its directory go once it exits.
-    EmbeddedRedis *server = m_server.release();
-    QTemporaryDir *dir = m_dir.release();
-    server->disconnect(this);
+    EmbeddedRedis *server = owned.release();
+    QTemporaryDir *dir = ownedDir.release();
+    server->disconnect();
     server->setParent(QCoreApplication::instance());
     ++s_stopping;
     connect(server, &EmbeddedRedis::stopped, server, [server, dir] {

@@ -35,6 +35,10 @@ public:
     /// callback like any other reply.
     void call(const RedisCommand &args, std::function<void(const RedisReply &)> done);
     void pipeline(const QList<RedisCommand> &commands, std::function<void(const QList<RedisReply> &)> done);
+    /// Stops a server without waiting: it is sent SIGTERM and deleted, with
+    /// its directory, once it has exited (LabServer's destructor does this;
+    /// labs with servers of their own use it too).
+    static void retire(std::unique_ptr<EmbeddedRedis> server, std::unique_ptr<QTemporaryDir> dir);
     /// Servers of destroyed LabServers still shutting down (they are sent
     /// SIGTERM and deleted once they exit, so no destructor waits).
     static int stopping();

@@ -124,6 +124,39 @@ private slots:
         QCOMPARE(lines.size(), 1 + 8 + 1); // header, rows, the empty piece after the last CRLF
     }
 
+    void killedWritersLoseOnlyWhatTheirDesignLoses()
+    {
+        // Real child processes (cachelab lab-writer) killed with SIGKILL, a
+        // second redis-server killed too; two kills per design.
+        const Run r = cachelab({ QStringLiteral("write-paths-under-crash"), QStringLiteral("--param"),
+                                   QStringLiteral("rounds=2"), QStringLiteral("--param"), QStringLiteral("products=12"),
+                                   QStringLiteral("--param"), QStringLiteral("max-ms=400"), QStringLiteral("--json") },
+            120000);
+        QVERIFY2(r.status == 0, r.err.constData());
+        const QJsonObject json = QJsonDocument::fromJson(r.out).object();
+        const QJsonArray designs = json.value(QStringLiteral("results")).toObject().value(QStringLiteral("designs")).toArray();
+        QCOMPARE(designs.size(), 5);
+        for (const QJsonValue &v : designs) {
+            const QJsonObject d = v.toObject();
+            const QString name = d.value(QStringLiteral("design")).toString();
+            const int lost = d.value(QStringLiteral("lost")).toInt();
+            QCOMPARE(d.value(QStringLiteral("kills")).toInt(), 2);
+            QVERIFY2(d.value(QStringLiteral("acknowledged")).toInt() > 0, qPrintable(name));
+            if (name == QLatin1String("article")) {
+                // Whatever it lost, the worker's own lines had named first.
+                const QStringList lostIds = d.value(QStringLiteral("lost_ids")).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+                const QStringList predicted = d.value(QStringLiteral("predicted_ids")).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+                for (const QString &id : lostIds)
+                    QVERIFY2(predicted.contains(id), qPrintable(id));
+            } else if (name.contains(QLatin1String("no persistence"))) {
+                QVERIFY2(lost > 0, "a killed redis-server without persistence lost nothing?");
+            } else {
+                QVERIFY2(lost == 0, qPrintable(name + QStringLiteral(" lost ") + QString::number(lost)));
+            }
+        }
+        QVERIFY(json.value(QStringLiteral("matches")).toBool());
+    }
+
     void summaryWithoutJson()
     {
         const Run r = cachelab({ QStringLiteral("approx-lru"), QStringLiteral("--param"), QStringLiteral("keys=200") });

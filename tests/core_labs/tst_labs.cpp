@@ -41,6 +41,7 @@ private slots:
         QVERIFY(names.contains(QStringLiteral("stale-set")));
         QVERIFY(names.contains(QStringLiteral("avalanche-and-penetration")));
         QVERIFY(names.contains(QStringLiteral("strategy-shoot-out")));
+        QVERIFY(names.contains(QStringLiteral("write-paths-under-crash")));
         for (const QString &n : names) {
             const auto lab = LabRegistry::create(n);
             QVERIFY(lab);
