@@ -130,7 +130,7 @@ int run(int argc, char **argv)
                 p.insert(param.key, param.value);
             o.insert(QStringLiteral("params"), p);
             labs.append(o);
-            text += n.leftJustified(20) + lab->title() + QLatin1Char('\n');
+            text += n.leftJustified(27) + QLatin1Char(' ') + lab->title() + QLatin1Char('\n');
         }
         printText(json ? QString::fromUtf8(QJsonDocument(labs).toJson(QJsonDocument::Compact)) + QLatin1Char('\n') : text);
         return 0;

@@ -63,7 +63,8 @@ private:
         QSet<qint64> lost;            ///< ids whose last acknowledged price is not in SQLite now
         QSet<qint64> lostEver;        ///< every id found lost in some round
         QSet<qint64> predictedEver;   ///< article: every id the worker's lines said would be lost
-        bool exact = true;            ///< each round lost exactly what was predicted
+        bool exact = true;            ///< each round lost only what was predicted (nothing, but for the article)
+        qint64 predictedSurvived = 0; ///< article: predicted ids that were not lost after all
         int rounds = 0;
         qint64 lostTotal = 0; ///< per round, the ids whose last acknowledged write of that round was lost, summed
     };
