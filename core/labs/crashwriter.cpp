@@ -1,6 +1,7 @@
 // CrashWriter: writes until killed, or drains and exits.
 #include "crashwriter.h"
 
+#include "cachekeys.h"
 #include "productrepository.h"
 #include "productservice.h"
 #include "redisclient.h"
@@ -171,15 +172,20 @@ int run(int argc, char **argv)
             return;
         drainCheck.stop();
         service.flushWriteBehind(&app, [&](const ServiceResult &) {
-            service.writeBehindQueue()->refreshDepth();
-            QTimer::singleShot(100, &app, [&] {
-                if (service.queueDepth() == 0 && !service.writeBehindQueue()->isFlushing()) {
-                    emitLine("DRAINED");
-                    QCoreApplication::exit(0);
-                } else {
-                    drainCheck.start();
-                }
-            });
+            // Drained means Redis says so: both lists empty (the service's
+            // own depth figure can lag behind a recovery).
+            const CacheKeys keys(settings.keyPrefix);
+            redis.pipeline({ { "LLEN", keys.queue() }, { "LLEN", keys.processing() } }, &app,
+                [&](const QList<RedisReply> &lens) {
+                    const bool empty = lens.size() == 2 && lens.at(0).isInteger() && lens.at(0).toInteger() == 0
+                        && lens.at(1).isInteger() && lens.at(1).toInteger() == 0;
+                    if (empty && !service.writeBehindQueue()->isFlushing()) {
+                        emitLine("DRAINED");
+                        QCoreApplication::exit(0);
+                    } else {
+                        drainCheck.start();
+                    }
+                });
         });
     });
     QTimer::singleShot(60000, &app, [] {

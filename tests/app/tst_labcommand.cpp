@@ -132,7 +132,7 @@ private slots:
                                    QStringLiteral("rounds=2"), QStringLiteral("--param"), QStringLiteral("products=12"),
                                    QStringLiteral("--param"), QStringLiteral("max-ms=400"), QStringLiteral("--json") },
             120000);
-        QVERIFY2(r.status == 0, r.err.constData());
+        QVERIFY2(r.status == 0, QByteArray(QByteArray::number(r.status) + " " + r.out + r.err).constData());
         const QJsonObject json = QJsonDocument::fromJson(r.out).object();
         const QJsonArray designs = json.value(QStringLiteral("results")).toObject().value(QStringLiteral("designs")).toArray();
         QCOMPARE(designs.size(), 5);
