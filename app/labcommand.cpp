@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTimer>
 
 #include <cstdio>
 #include <memory>
@@ -153,7 +154,9 @@ int run(int argc, char **argv)
         printText(QStringLiteral("cachelab lab: %1\n").arg(message), stderr);
         QCoreApplication::exit(3);
     });
-    lab->run();
+    // From inside the event loop: a lab that fails at once must find it
+    // running, or its exit(3) would be lost and exec() never return.
+    QTimer::singleShot(0, lab.get(), [&lab] { lab->run(); });
     const int status = app.exec();
     // The lab's redis-server goes with the lab; let it exit before we do.
     const QJsonObject result = lab->toJson();

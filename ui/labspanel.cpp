@@ -146,18 +146,25 @@ void LabPage::build()
     m_tabs->addTab(m_trace, tr("Trace"));
     layout->addWidget(m_tabs, 1);
 
-    connect(m_run, &QPushButton::clicked, this, [this] {
-        if (!m_lab)
-            return;
+    // A new run takes the settings as the editors show them now (a finished,
+    // stopped or failed run is reset first, so an edit made after it counts).
+    const auto freshRun = [this] {
+        const Lab::State s = m_lab->state();
+        if (s == Lab::State::Finished || s == Lab::State::Stopped || s == Lab::State::Failed)
+            m_lab->reset();
         if (m_lab->state() == Lab::State::Idle)
             applySettings();
+    };
+    connect(m_run, &QPushButton::clicked, this, [this, freshRun] {
+        if (!m_lab)
+            return;
+        freshRun();
         m_lab->run();
     });
-    connect(m_step, &QPushButton::clicked, this, [this] {
+    connect(m_step, &QPushButton::clicked, this, [this, freshRun] {
         if (!m_lab)
             return;
-        if (m_lab->state() == Lab::State::Idle)
-            applySettings();
+        freshRun();
         m_tabs->setCurrentWidget(m_trace); // a step is read in the trace
         m_lab->step();
     });

@@ -102,7 +102,7 @@ void ApproxLruLab::waitForTick(StepDone done, qint64 since, int polls)
         }
         if (polls <= 0)
             return fail(tr("Redis's LRU clock did not move in %1 s").arg(TickPolls * TickPollMs / 1000));
-        QTimer::singleShot(TickPollMs, this, [this, done, since, polls] { waitForTick(done, since, polls - 1); });
+        QTimer::singleShot(TickPollMs, this, guarded([this, done, since, polls] { waitForTick(done, since, polls - 1); }));
     });
 }
 
@@ -150,7 +150,9 @@ void ApproxLruLab::planRun(std::size_t run)
             server().call({ "CONFIG", "SET", "maxmemory", QByteArray::number(used) }, [this, used, done](const RedisReply &r) {
                 if (r.isError())
                     return fail(r.errorMessage());
-                server().infoField("server", "lru_clock", [this, used, done](qint64 clock, const QString &) {
+                server().infoField("server", "lru_clock", [this, used, done](qint64 clock, const QString &err) {
+                    if (!err.isEmpty() || clock == 0)
+                        return fail(tr("INFO server gave no lru_clock: %1").arg(err));
                     m_clock = clock;
                     done(tr("CONFIG SET maxmemory %1 (what %2 keys take: the cache is full)").arg(used).arg(m_keys));
                 });
@@ -161,7 +163,9 @@ void ApproxLruLab::planRun(std::size_t run)
     addStep(label, [this](StepDone done) { waitForTick(done, m_clock, TickPolls); });
     batches(0, m_keys / 2, tr("STRLEN (touch)"), true);
     addStep(label, [this](StepDone done) {
-        server().infoField("server", "lru_clock", [this, done](qint64 clock, const QString &) {
+        server().infoField("server", "lru_clock", [this, done](qint64 clock, const QString &err) {
+            if (!err.isEmpty() || clock == 0)
+                return fail(tr("INFO server gave no lru_clock: %1").arg(err));
             waitForTick(done, clock, TickPolls);
         });
     });
@@ -179,8 +183,12 @@ void ApproxLruLab::planRun(std::size_t run)
                 Run &runData = m_runs[run];
                 runData.kept.resize(std::size_t(total), 0);
                 int kept = 0;
-                for (int k = from; k < to; ++k)
-                    kept += (runData.kept[std::size_t(k)] = r.value(k - from).toInteger() == 1 ? 1 : 0);
+                for (int k = from; k < to; ++k) {
+                    const RedisReply &e = r.value(k - from);
+                    if (!e.isInteger())
+                        return fail(tr("EXISTS %1 failed: %2").arg(QString::fromUtf8(keyName(k)), e.errorMessage()));
+                    kept += (runData.kept[std::size_t(k)] = e.toInteger() == 1 ? 1 : 0);
+                }
                 done(tr("EXISTS keys %1-%2 -> %3 of %4 still there").arg(from).arg(to - 1).arg(kept).arg(to - from));
             });
         });

@@ -172,7 +172,7 @@ void AvalancheLab::planAvalanche(int run)
                 };
                 const qint64 wait = end - m_clock.elapsed();
                 if (wait > 0)
-                    QTimer::singleShot(int(wait), this, finish);
+                    QTimer::singleShot(int(wait), this, guarded(finish));
                 else
                     finish();
             });

@@ -171,10 +171,19 @@ void Lab::begin()
     m_server = std::make_unique<LabServer>();
     connect(m_server.get(), &LabServer::ready, this, go);
     connect(m_server.get(), &LabServer::failed, this, [this, gen](const QString &message) {
-        if (gen == m_generation)
-            fail(tr("The lab's private redis-server could not start: %1").arg(message));
+        // After the run ended the server no longer matters: the results stand.
+        if (gen == m_generation && (m_state == State::Starting || m_state == State::Running || m_state == State::Paused))
+            fail(tr("The lab's private redis-server failed: %1").arg(message));
     });
     m_server->start();
+}
+
+std::function<void()> Lab::guarded(std::function<void()> f)
+{
+    return [this, gen = m_generation, f = std::move(f)] {
+        if (gen == m_generation)
+            f();
+    };
 }
 
 void Lab::addStep(const QString &label, std::function<void(StepDone)> work)
@@ -199,8 +208,16 @@ void Lab::advance()
 {
     if (m_state != State::Running || m_inStep)
         return;
+    if (m_stopRequested) { // asked between two steps
+        m_stopRequested = false;
+        setState(State::Stopped);
+        return;
+    }
     if (m_steps.empty()) {
+        QElapsedTimer held;
+        held.start();
         conclude();
+        m_longestStepMs = std::max(m_longestStepMs, double(held.nsecsElapsed()) / 1e6);
         setState(State::Finished);
         emit finished();
         return;

@@ -77,8 +77,9 @@ public:
     int stepsTotal() const { return m_total; }
     QString error() const { return m_error; }
     const QStringList &trace() const { return m_trace; }
-    /// Longest time one step held the event loop, in ms (the labs keep it
-    /// under 50 so the window stays responsive).
+    /// Longest time a step's own code, or conclude(), held the event loop
+    /// at once, in ms (the labs keep it under 50 so the window stays
+    /// responsive). Work in reply handlers is not timed here.
     double longestStepMs() const { return m_longestStepMs; }
 
     // What conclude() produced (empty until Finished).
@@ -121,6 +122,12 @@ protected:
     LabServer &server() const { return *m_server; }
     /// The run's random source, seeded from seed().
     std::uint64_t &rng() { return m_rng; }
+    /// f, but only while this run is current: a timer or a reply that
+    /// arrives after reset(), fail() or a new run does nothing. Every timer
+    /// a lab starts goes through this (a lab object outlives its runs).
+    std::function<void()> guarded(std::function<void()> f);
+    bool isCurrent(quint64 generation) const { return generation == m_generation; }
+    quint64 generation() const { return m_generation; }
 
     QJsonObject m_results;
     QJsonObject m_reference;

@@ -242,6 +242,8 @@ void MissRatioLab::planReplay(int policy, std::size_t point)
                     // reported; anything else ends the run.
                     if (e.isError() && e.errorMessage().startsWith(QLatin1String("OOM"))) {
                         ++refused;
+                        if (std::int64_t(from + i) >= m_warmup)
+                            ++p.counted[policy]; // a miss
                         continue;
                     }
                     if (e.isError())

@@ -72,6 +72,8 @@ QString ShootOutLab::referenceText() const
 void ShootOutLab::releaseResources()
 {
     m_riskSampler.stop();
+    m_probeDone = nullptr;
+    m_loadDone = nullptr;
     m_backend.reset();
 }
 
@@ -193,34 +195,32 @@ void ShootOutLab::probe(int index, std::function<void(double)> done)
     Q_UNUSED(index);
     // Write a price no workload call writes on instance 0; read on instance
     // 1 until it shows. The time from the write's acknowledgement to then.
-    const qint64 id = m_ids.back();
-    const qint64 price = ProbePriceBase + (++m_probeSeq % 90000);
-    m_backend->service(0)->update(id, QStringLiteral("Probe"), price, 0, this,
-        [this, id, price, done](const ServiceResult &w) {
-            if (w.status != ServiceStatus::Ok)
-                return done(-1);
-            QElapsedTimer since;
-            since.start();
-            auto poll = std::make_shared<std::function<void()>>();
-            *poll = [this, id, price, since, done, poll] {
-                m_backend->service(1)->get(id, this, [this, price, since, done, poll](const ServiceResult &r) {
-                    const double ms = double(since.nsecsElapsed()) / 1e6;
-                    if (r.product && r.product->price == price) {
-                        *poll = nullptr; // break the cycle
-                        return done(ms);
-                    }
-                    if (ms > ProbeTimeoutMs) {
-                        *poll = nullptr;
-                        return done(-1);
-                    }
-                    QTimer::singleShot(ProbePollMs, this, [poll] {
-                        if (*poll)
-                            (*poll)();
-                    });
-                });
-            };
-            (*poll)();
-        });
+    m_probeId = m_ids.back();
+    m_probePrice = ProbePriceBase + (++m_probeSeq % 90000);
+    m_probeDone = std::move(done);
+    m_backend->service(0)->update(m_probeId, QStringLiteral("Probe"), m_probePrice, 0, this, [this](const ServiceResult &w) {
+        if (w.status != ServiceStatus::Ok) {
+            if (auto then = std::exchange(m_probeDone, nullptr))
+                then(-1);
+            return;
+        }
+        m_probeSince.start();
+        pollProbe();
+    });
+}
+
+void ShootOutLab::pollProbe()
+{
+    m_backend->service(1)->get(m_probeId, this, [this](const ServiceResult &r) {
+        const double ms = double(m_probeSince.nsecsElapsed()) / 1e6;
+        const bool seen = r.product && r.product->price == m_probePrice;
+        if (seen || ms > ProbeTimeoutMs) {
+            if (auto then = std::exchange(m_probeDone, nullptr))
+                then(seen ? ms : -1);
+            return;
+        }
+        QTimer::singleShot(ProbePollMs, this, guarded([this] { pollProbe(); }));
+    });
 }
 
 void ShootOutLab::runLoad(int index, StepDone done)
@@ -231,6 +231,8 @@ void ShootOutLab::runLoad(int index, StepDone done)
     m_workersLeft = workers;
     m_riskSampler.disconnect();
     connect(&m_riskSampler, &QTimer::timeout, this, [this, index] {
+        if (!m_backend || m_backend->instances() < 2)
+            return;
         Figures &f = m_figures[std::size_t(index)];
         const int depth = std::max(m_backend->service(0)->queueDepth(), m_backend->service(1)->queueDepth());
         f.atRiskMax = std::max(f.atRiskMax, depth);

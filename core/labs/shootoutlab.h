@@ -61,6 +61,7 @@ private:
     void runLoad(int index, StepDone done);
     void issue(int index, int worker);
     void probe(int index, std::function<void(double ms)> done);
+    void pollProbe();
 
     std::unique_ptr<LabBackend> m_backend;
     std::vector<Figures> m_figures;
@@ -73,4 +74,8 @@ private:
     StepDone m_loadDone;
     QTimer m_riskSampler;
     qint64 m_probeSeq = 0;
+    qint64 m_probeId = 0;
+    qint64 m_probePrice = 0;
+    QElapsedTimer m_probeSince;
+    std::function<void(double)> m_probeDone;
 };

@@ -58,7 +58,8 @@ QString StaleSetLab::oneLine(const OperationTrace &trace)
 
 void StaleSetLab::releaseResources()
 {
-    m_heldFill = nullptr;
+    m_holdNextFill = m_readerFinished = false;
+    m_heldFill = m_fillReached = m_readerDone = nullptr;
     m_backend.reset();
 }
 
@@ -66,6 +67,8 @@ void StaleSetLab::plan()
 {
     m_races[0] = Race { false };
     m_races[1] = Race { true };
+    m_holdNextFill = m_readerFinished = false;
+    m_heldFill = m_fillReached = m_readerDone = nullptr;
     m_backend = std::make_unique<LabBackend>();
     addStep(tr("start CacheLab"), [this](StepDone done) {
         m_backend->start(server().url(), 1, [this, done](const QString &error) {
@@ -132,6 +135,12 @@ void StaleSetLab::planRace(int race)
         m_backend->service(0)->get(ProductId, this, [this](const ServiceResult &r) {
             m_readerLine = oneLine(r.trace);
             m_readerFinished = true;
+            if (m_fillReached) { // it finished without ever reaching its fill
+                m_fillReached = nullptr;
+                m_holdNextFill = false;
+                return fail(tr("the reader's get did not fill the cache (%1), so the race cannot be staged: %2")
+                                .arg(serviceStatusName(r.status), m_readerLine));
+            }
             if (r.product)
                 m_readerVersionSeen = r.product->version;
             if (auto then = std::exchange(m_readerDone, nullptr))

@@ -136,6 +136,7 @@ void StampedeLab::planRun(std::size_t run)
     addStep(label, [this, run](StepDone done) {
         const quint64 before = dbReads();
         const qint64 deadline = m_filledAtMs + qint64(param(QStringLiteral("ttl")) * 1000);
+        m_expiryPolls = 0;
         readWhileAlive(run, [this, run, before, done](const QString &line) {
             m_runs[run].earlyLoads = qint64(dbReads() - before);
             done(line + tr("; SQLite reads meanwhile: %1").arg(m_runs[run].earlyLoads));
@@ -179,22 +180,30 @@ void StampedeLab::readWhileAlive(std::size_t run, StepDone done, qint64 deadline
         // Past the expiry the key must be gone (or, for XFetch, refreshed):
         // wait until Redis agrees before the burst, never guess.
         server().call({ "PTTL", "product:" + QByteArray::number(HotId) }, [this, run, done, tick](const RedisReply &r) {
+            if (!r.isInteger())
+                return fail(tr("PTTL failed: %1").arg(r.errorMessage()));
             const qint64 pttl = r.toInteger();
             const bool xfetch = m_runs[run].mode == StampedeMode::EarlyRefresh;
+            if (pttl == -1)
+                return fail(tr("product:%1 has no TTL: the lab cannot wait for its expiry").arg(HotId));
             if (pttl == -2 || xfetch)
                 return done(tr("%1 reads while the key lived; at its expiry the key is %2")
                                 .arg(tick)
                                 .arg(pttl == -2 ? tr("gone") : tr("still there (refreshed early, %1 ms left)").arg(pttl)));
-            QTimer::singleShot(10, this, [this, run, done, tick] { readWhileAlive(run, done, 0, tick); });
+            // Redis expires a key within its TTL's resolution: a few ms more
+            // at most. A key still there after seconds is an error.
+            if (++m_expiryPolls > 500)
+                return fail(tr("product:%1 did not expire (PTTL %2 ms, 5 s after its TTL)").arg(HotId).arg(pttl));
+            QTimer::singleShot(10, this, guarded([this, run, done, tick] { readWhileAlive(run, done, 0, tick); }));
         });
         return;
     }
     ProductService *s = m_backend->service(tick % m_runs[run].instances);
     s->get(HotId, this, [this, run, done, deadlineMs, tick](const ServiceResult &) {
         const qint64 wait = std::min<qint64>(ReadEveryMs, std::max<qint64>(0, deadlineMs - m_clock.elapsed()));
-        QTimer::singleShot(int(wait), this, [this, run, done, deadlineMs, tick] {
+        QTimer::singleShot(int(wait), this, guarded([this, run, done, deadlineMs, tick] {
             readWhileAlive(run, done, deadlineMs, tick + 1);
-        });
+        }));
     });
 }
 

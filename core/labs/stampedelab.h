@@ -59,4 +59,5 @@ private:
     std::vector<Run> m_runs;
     QElapsedTimer m_clock;
     qint64 m_filledAtMs = 0;
+    int m_expiryPolls = 0;
 };

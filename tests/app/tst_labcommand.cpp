@@ -92,18 +92,25 @@ private slots:
         const Run r = cachelab({ QStringLiteral("lfu-counter"), QStringLiteral("--seed"), QStringLiteral("7"),
             QStringLiteral("--param"), QStringLiteral("max-hits=1000"), QStringLiteral("--json"), QStringLiteral("--out"),
             dir.path() });
-        QVERIFY2(r.status == 0, r.err.constData());
+        // 0 matches, 1 does not: Redis's counter is random (its rand() is not
+        // the lab's seed), so a correct server misses the band now and then.
+        QVERIFY2(r.status == 0 || r.status == 1, r.err.constData());
         // One JSON object on stdout, with the fields the issue names.
         const QJsonObject json = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(json.value(QStringLiteral("lab")).toString(), QStringLiteral("lfu-counter"));
         QCOMPARE(json.value(QStringLiteral("seed")).toInt(), 7);
-        QVERIFY(json.value(QStringLiteral("matches")).toBool());
+        QCOMPARE(json.value(QStringLiteral("matches")).toBool(), r.status == 0);
         QVERIFY(json.value(QStringLiteral("reference")).toObject().contains(QStringLiteral("table")));
         const QJsonArray table = json.value(QStringLiteral("results")).toObject().value(QStringLiteral("table")).toArray();
         QCOMPARE(table.size(), 8); // 4 factors x {100, 1000}
-        for (const QJsonValue &v : table)
+        bool allWithin = true;
+        for (const QJsonValue &v : table) {
             for (const char *k : { "factor", "hits", "freq", "docs" })
                 QVERIFY2(v.toObject().contains(QLatin1String(k)), k);
+            allWithin &= v.toObject().value(QStringLiteral("within_model")).toBool();
+        }
+        // The verdict is the table's: every reading inside the model's band.
+        QCOMPARE(json.value(QStringLiteral("matches")).toBool(), allWithin);
         // The files: the same JSON, the chart as PNG and SVG, the table as CSV.
         QFile saved(dir.filePath(QStringLiteral("lfu-counter.json")));
         QVERIFY(saved.open(QIODevice::ReadOnly));

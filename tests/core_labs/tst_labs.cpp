@@ -223,6 +223,39 @@ private slots:
         QVERIFY(a != c);
     }
 
+    void resetDuringATimedWaitStopsItsTimers()
+    {
+        // approx-lru polls Redis's LRU clock on a timer between phases. A
+        // reset while it waits must end that chain: its server is gone.
+        ApproxLruLab lab;
+        lab.setParam(QStringLiteral("keys"), 100);
+        QSignalSpy stepped(&lab, &Lab::stepped);
+        lab.run();
+        QTRY_VERIFY_WITH_TIMEOUT(!stepped.isEmpty()
+                && stepped.last().first().toString().contains(QStringLiteral("CONFIG SET maxmemory")),
+            TestTime::scaled(15000));
+        lab.reset(); // now it waits for a tick of the clock
+        const int after = stepped.count();
+        QTest::qWait(1500); // longer than a tick: a live timer would have fired
+        QCOMPARE(stepped.count(), after);
+        QCOMPARE(lab.state(), Lab::State::Idle);
+        // And the lab runs again from the start.
+        QVERIFY(runToEnd(lab));
+    }
+
+    void stopBetweenStepsRunsNoMore()
+    {
+        LfuCounterLab lab;
+        lab.setParam(QStringLiteral("max-hits"), 100000);
+        QSignalSpy stepped(&lab, &Lab::stepped);
+        // Stop as the first step reports: the next step is queued, not started.
+        connect(&lab, &Lab::stepped, &lab, [&lab] { lab.stop(); }, Qt::SingleShotConnection);
+        lab.run();
+        QTRY_COMPARE_WITH_TIMEOUT(lab.state(), Lab::State::Stopped, TestTime::scaled(15000));
+        QCOMPARE(stepped.count(), 1);
+        QVERIFY(lab.results().isEmpty());
+    }
+
     void stepAfterTheEndStartsAgainAndPauses()
     {
         LfuCounterLab lab;
@@ -257,14 +290,14 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(lab.state(), Lab::State::Paused, TestTime::scaled(15000));
         QVERIFY(stepped.last().first().toString().contains(QStringLiteral("lfu-log-factor")));
         // Settings are fixed while a run is open.
-        QVERIFY(!lab.setParam(QStringLiteral("trials"), 500));
+        QVERIFY(!lab.setParam(QStringLiteral("trials"), 2000));
         lab.stop();
         QCOMPARE(lab.state(), Lab::State::Stopped);
         QVERIFY(lab.results().isEmpty());
         lab.reset();
         QCOMPARE(lab.state(), Lab::State::Idle);
         QVERIFY(lab.trace().isEmpty());
-        QVERIFY(lab.setParam(QStringLiteral("trials"), 500));
+        QVERIFY(lab.setParam(QStringLiteral("trials"), 2000));
         // A reset in the middle of a run drops it: no step reports afterwards.
         lab.run();
         QTRY_VERIFY_WITH_TIMEOUT(lab.stepsDone() >= 1, TestTime::scaled(15000));
