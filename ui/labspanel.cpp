@@ -7,6 +7,7 @@
 #include "labregistry.h"
 #include "theme.h"
 
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -199,8 +200,12 @@ void LabPage::setLab(const QString &name)
         form->removeRow(0);
     m_paramEditors.clear();
     for (const LabParam &p : m_lab->params()) {
-        QAbstractSpinBox *editor = nullptr;
-        if (p.integer) {
+        QWidget *editor = nullptr;
+        if (p.integer && p.min == 0 && p.max == 1) { // a yes/no setting
+            auto *box = new QCheckBox(m_settings);
+            box->setChecked(p.value != 0);
+            editor = box;
+        } else if (p.integer) {
             auto *spin = new QSpinBox(m_settings);
             spin->setRange(int(p.min), int(p.max));
             spin->setValue(int(p.value));
@@ -260,10 +265,13 @@ void LabPage::setLab(const QString &name)
 void LabPage::copySettingsFrom(const LabPage &other)
 {
     for (int i = 0; i < m_paramEditors.size() && i < other.m_paramEditors.size(); ++i) {
-        if (auto *a = qobject_cast<QSpinBox *>(m_paramEditors.at(i)))
-            a->setValue(static_cast<QSpinBox *>(other.m_paramEditors.at(i))->value());
-        else if (auto *d = qobject_cast<QDoubleSpinBox *>(m_paramEditors.at(i)))
-            d->setValue(static_cast<QDoubleSpinBox *>(other.m_paramEditors.at(i))->value());
+        QWidget *mine = m_paramEditors.at(i), *theirs = other.m_paramEditors.at(i);
+        if (auto *a = qobject_cast<QSpinBox *>(mine))
+            a->setValue(static_cast<QSpinBox *>(theirs)->value());
+        else if (auto *d = qobject_cast<QDoubleSpinBox *>(mine))
+            d->setValue(static_cast<QDoubleSpinBox *>(theirs)->value());
+        else if (auto *c = qobject_cast<QCheckBox *>(mine))
+            c->setChecked(static_cast<QCheckBox *>(theirs)->isChecked());
     }
     if (m_seed && other.m_seed)
         m_seed->setValue(other.m_seed->value());
@@ -278,6 +286,8 @@ void LabPage::applySettings()
             value = s->value();
         else if (auto *d = qobject_cast<QDoubleSpinBox *>(m_paramEditors.at(i)))
             value = d->value();
+        else if (auto *c = qobject_cast<QCheckBox *>(m_paramEditors.at(i)))
+            value = c->isChecked() ? 1 : 0;
         m_lab->setParam(params.at(i).key, value); // the editors hold the valid range
     }
     m_lab->setSeed(quint64(m_seed->value()));

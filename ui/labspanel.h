@@ -13,7 +13,6 @@
 
 class Lab;
 class LabChartView;
-class QAbstractSpinBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -54,7 +53,7 @@ private:
     QLabel *m_description = nullptr;
     QLabel *m_reference = nullptr;
     QWidget *m_settings = nullptr;
-    QList<QAbstractSpinBox *> m_paramEditors;
+    QList<QWidget *> m_paramEditors; ///< QSpinBox, QDoubleSpinBox, or QCheckBox for a 0/1 setting
     QSpinBox *m_seed = nullptr;
     QPushButton *m_run = nullptr;
     QPushButton *m_step = nullptr;

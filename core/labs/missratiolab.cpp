@@ -374,9 +374,9 @@ void MissRatioLab::conclude()
     }
     const auto signedGap = [](double g) -> QString { return (g >= 0 ? QStringLiteral("+") : QString()) + QString::number(g, 'f', 3); };
     const Point *mid = m_points.size() > 3 ? &m_points[3] : (m_points.empty() ? nullptr : &m_points.back());
-    QString caption = tr("Exact LRU stayed within %1 of Che's formula (allowed 0.02); OPT was %2 at every size.")
+    QString caption = tr("Exact LRU stayed within %1 of Che's formula (allowed 0.02); OPT was %2.")
                           .arg(QString::number(worstChe, 'f', 3),
-                              optFloor ? tr("never beaten") : tr("BEATEN somewhere - a bug"));
+                              optFloor ? tr("never beaten, at any size") : tr("BEATEN somewhere - a bug"));
     if (replayed)
         caption += QLatin1Char(' ')
         + tr("On average Redis's sampled allkeys-lru came %1 from exact LRU, allkeys-lfu %2 from exact LFU and "

@@ -8,6 +8,7 @@
 #include "testtime.h"
 
 #include <QChart>
+#include <QCheckBox>
 #include <QImage>
 #include <QLabel>
 #include <QListWidget>
@@ -135,8 +136,12 @@ private slots:
         // The copy starts with the same settings, so one change compares one thing.
         QCOMPARE(find<QDoubleSpinBox>(panel.secondPage(), QStringLiteral("labParam-alpha"))->value(), 1.2);
         // Each page runs its own lab: simulations only, two alphas.
-        find<QSpinBox>(panel.page(), QStringLiteral("labParam-redis"))->setValue(0);
-        find<QSpinBox>(panel.secondPage(), QStringLiteral("labParam-redis"))->setValue(0);
+        find<QCheckBox>(panel.page(), QStringLiteral("labParam-redis"))->setChecked(false);
+        // The copy took the box as it was when Side by side opened (ticked);
+        // each page's settings are its own from then on.
+        auto *secondRedis = find<QCheckBox>(panel.secondPage(), QStringLiteral("labParam-redis"));
+        QVERIFY(secondRedis->isChecked());
+        secondRedis->setChecked(false);
         find<QDoubleSpinBox>(panel.secondPage(), QStringLiteral("labParam-alpha"))->setValue(0.6);
         QTest::mouseClick(find<QPushButton>(panel.page(), QStringLiteral("labRun")), Qt::LeftButton);
         QTest::mouseClick(find<QPushButton>(panel.secondPage(), QStringLiteral("labRun")), Qt::LeftButton);
